@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * perfctr: parsing and printing controls
+ *
+ * A control is written as event names separated by spaces and/or single
+ * commas, each optionally followed by ":u" or ":k".  Names are perf's
+ * (including its aliases) plus "tsc" and raw "r<hex>" events.  The canonical
+ * form prints each counter under its first-listed name, separated by single
+ * spaces.
+ */
+#include <linux/ctype.h>
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/perf_event.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "control.h"
+
+struct pc_name {
+	const char *name;
+	const char *alias;
+	u32 type;
+	u64 config;
+};
+
+#define SW(n, a, c)	{ n, a, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_##c }
+#define HW(n, a, c)	{ n, a, PERF_TYPE_HARDWARE, PERF_COUNT_HW_##c }
+
+static const struct pc_name pc_names[] = {
+	SW("task-clock",		NULL,			TASK_CLOCK),
+	SW("page-faults",		"faults",		PAGE_FAULTS),
+	SW("minor-faults",		NULL,			PAGE_FAULTS_MIN),
+	SW("major-faults",		NULL,			PAGE_FAULTS_MAJ),
+	SW("context-switches",		"cs",			CONTEXT_SWITCHES),
+	SW("cpu-migrations",		"migrations",		CPU_MIGRATIONS),
+	SW("alignment-faults",		NULL,			ALIGNMENT_FAULTS),
+	SW("emulation-faults",		NULL,			EMULATION_FAULTS),
+	HW("cycles",			"cpu-cycles",		CPU_CYCLES),
+	HW("instructions",		NULL,			INSTRUCTIONS),
+	HW("cache-references",		NULL,			CACHE_REFERENCES),
+	HW("cache-misses",		NULL,			CACHE_MISSES),
+	HW("branches",			"branch-instructions",	BRANCH_INSTRUCTIONS),
+	HW("branch-misses",		NULL,			BRANCH_MISSES),
+	HW("bus-cycles",		NULL,			BUS_CYCLES),
+	HW("ref-cycles",		NULL,			REF_CPU_CYCLES),
+	HW("stalled-cycles-frontend",	"idle-cycles-frontend",	STALLED_CYCLES_FRONTEND),
+	HW("stalled-cycles-backend",	"idle-cycles-backend",	STALLED_CYCLES_BACKEND),
+};
+
+static const char pc_tsc_name[] = "tsc";
+
+static bool pc_token_is(const char *tok, size_t len, const char *name)
+{
+	return name && strlen(name) == len && !memcmp(tok, name, len);
+}
+
+/* "r" followed by 1 to 16 hex digits: a raw PMU event. */
+static int pc_parse_raw(const char *tok, size_t len, u64 *config)
+{
+	char hex[17];
+
+	if (len < 2 || len > 17 || tok[0] != 'r')
+		return -EINVAL;
+	memcpy(hex, tok + 1, len - 1);
+	hex[len - 1] = '\0';
+	/* kstrtoull() would accept a "0x" prefix; the syntax does not. */
+	if (strspn(hex, "0123456789abcdefABCDEF") != len - 1)
+		return -EINVAL;
+	return kstrtoull(hex, 16, config);
+}
+
+static int pc_parse_name(const char *tok, size_t len, struct pc_event *ev)
+{
+	size_t i;
+
+	if (pc_token_is(tok, len, pc_tsc_name)) {
+		ev->kind = PC_KIND_TSC;
+		ev->name = pc_tsc_name;
+		return 0;
+	}
+	for (i = 0; i < ARRAY_SIZE(pc_names); i++) {
+		const struct pc_name *n = &pc_names[i];
+
+		if (pc_token_is(tok, len, n->name) ||
+		    pc_token_is(tok, len, n->alias)) {
+			ev->kind = PC_KIND_PERF;
+			ev->type = n->type;
+			ev->config = n->config;
+			ev->name = n->name;
+			return 0;
+		}
+	}
+	ev->kind = PC_KIND_PERF;
+	ev->type = PERF_TYPE_RAW;
+	ev->name = NULL;
+	return pc_parse_raw(tok, len, &ev->config);
+}
+
+/* One event: a name, then optionally ":u" or ":k". */
+static int pc_parse_event(const char *tok, size_t len, struct pc_event *ev)
+{
+	const char *colon = memchr(tok, ':', len);
+	size_t name_len = colon ? colon - tok : len;
+	int err;
+
+	memset(ev, 0, sizeof(*ev));
+	err = pc_parse_name(tok, name_len, ev);
+	if (err || !colon)
+		return err;
+	if (len - name_len != 2 || ev->kind == PC_KIND_TSC)
+		return -EINVAL;
+	switch (colon[1]) {
+	case 'u':
+		ev->mod = PC_MOD_USER;
+		return 0;
+	case 'k':
+		ev->mod = PC_MOD_KERNEL;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static bool pc_event_equal(const struct pc_event *a, const struct pc_event *b)
+{
+	if (a->kind != b->kind)
+		return false;
+	if (a->kind == PC_KIND_TSC)
+		return true;
+	return a->type == b->type && a->config == b->config && a->mod == b->mod;
+}
+
+/**
+ * pc_control_parse() - parse the text written to a control file
+ * @text: NUL-terminated text
+ * @ctlp: the new control (one reference), or NULL for a blank text
+ *
+ * Return: 0; -EINVAL for bad syntax, an unknown name, a bad modifier or a
+ * counter named twice; -E2BIG for more than PERFCTR_MAX_COUNTERS counters;
+ * -ENOMEM.
+ */
+int pc_control_parse(const char *text, struct pc_control **ctlp)
+{
+	static const char separators[] = ", \t\n\v\f\r";
+	struct pc_control *ctl;
+	bool need_name = false;	/* after a comma */
+	unsigned int n = 0;
+	const char *p = text;
+	int err = 0;
+
+	*ctlp = NULL;
+	ctl = kzalloc(sizeof(*ctl), GFP_KERNEL);
+	if (!ctl)
+		return -ENOMEM;
+	refcount_set(&ctl->ref, 1);
+	ctl->tsc = -1;
+
+	for (;;) {
+		struct pc_event ev;
+		size_t len;
+		unsigned int i;
+
+		p = skip_spaces(p);
+		if (!*p) {
+			if (need_name)
+				err = -EINVAL;
+			break;
+		}
+		if (*p == ',') {
+			if (!n || need_name) {
+				err = -EINVAL;
+				break;
+			}
+			need_name = true;
+			p++;
+			continue;
+		}
+		len = strcspn(p, separators);
+		err = pc_parse_event(p, len, &ev);
+		if (err)
+			break;
+		p += len;
+		need_name = false;
+		if (n++ >= PERFCTR_MAX_COUNTERS)
+			continue;	/* keep validating; E2BIG below */
+		for (i = 0; i < ctl->nr; i++) {
+			if (pc_event_equal(&ctl->ev[i], &ev))
+				err = -EINVAL;
+		}
+		if (err)
+			break;
+		if (ev.kind == PC_KIND_TSC)
+			ctl->tsc = ctl->nr;
+		ctl->ev[ctl->nr++] = ev;
+	}
+	if (!err && n > PERFCTR_MAX_COUNTERS)
+		err = -E2BIG;
+	if (err || !n) {
+		kfree(ctl);
+		return err;
+	}
+	*ctlp = ctl;
+	return 0;
+}
+
+void pc_control_put(struct pc_control *ctl)
+{
+	if (ctl && refcount_dec_and_test(&ctl->ref))
+		kfree(ctl);
+}
+
+void pc_event_print(struct seq_file *m, const struct pc_event *ev)
+{
+	static const char * const suffix[] = {
+		[PC_MOD_NONE] = "", [PC_MOD_USER] = ":u", [PC_MOD_KERNEL] = ":k",
+	};
+
+	if (ev->name)
+		seq_printf(m, "%s%s", ev->name, suffix[ev->mod]);
+	else
+		seq_printf(m, "r%llx%s", ev->config, suffix[ev->mod]);
+}
+
+/* The canonical form: one line, counters separated by single spaces. */
+void pc_control_print(struct seq_file *m, const struct pc_control *ctl)
+{
+	unsigned int i;
+
+	for (i = 0; i < ctl->nr; i++) {
+		if (i)
+			seq_putc(m, ' ');
+		pc_event_print(m, &ctl->ev[i]);
+	}
+	seq_putc(m, '\n');
+}

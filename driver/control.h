@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * perfctr: a control, the list of counters a task counts
+ */
+#ifndef _PERFCTR_CONTROL_H
+#define _PERFCTR_CONTROL_H
+
+#include <linux/refcount.h>
+#include <linux/types.h>
+#include <uapi/linux/perfctr.h>
+
+struct seq_file;
+
+enum pc_kind {
+	PC_KIND_TSC,	/* time-stamp counter ticks while the task runs */
+	PC_KIND_PERF,	/* a perf_events counter */
+};
+
+enum pc_modifier {
+	PC_MOD_NONE,
+	PC_MOD_USER,	/* ":u", user mode only */
+	PC_MOD_KERNEL,	/* ":k", kernel mode only */
+};
+
+/**
+ * struct pc_event - one counter of a control
+ * @kind: where the count comes from
+ * @mod: privilege-level modifier (perf events only)
+ * @type: perf_event_attr::type
+ * @config: perf_event_attr::config
+ * @name: canonical name; NULL for a raw event, printed as r<hex config>
+ */
+struct pc_event {
+	enum pc_kind kind;
+	enum pc_modifier mod;
+	u32 type;
+	u64 config;
+	const char *name;
+};
+
+/**
+ * struct pc_control - a parsed control
+ * @ref: one reference per task whose state points here, plus temporary ones
+ * @id: system-wide id, assigned once when the control is first programmed
+ * @nr: number of counters
+ * @tsc: index of the tsc counter in @ev, or -1
+ * @ev: the counters, in the order they were written
+ *
+ * Immutable once programmed: a child shares its parent's control, and equal
+ * ids imply equal counter lists, which is what makes merging by index right.
+ */
+struct pc_control {
+	refcount_t ref;
+	u64 id;
+	unsigned int nr;
+	int tsc;
+	struct pc_event ev[PERFCTR_MAX_COUNTERS];
+};
+
+int pc_control_parse(const char *text, struct pc_control **ctlp);
+void pc_control_print(struct seq_file *m, const struct pc_control *ctl);
+void pc_event_print(struct seq_file *m, const struct pc_event *ev);
+
+static inline struct pc_control *pc_control_get(struct pc_control *ctl)
+{
+	if (ctl)
+		refcount_inc(&ctl->ref);
+	return ctl;
+}
+
+void pc_control_put(struct pc_control *ctl);
+
+#endif /* _PERFCTR_CONTROL_H */

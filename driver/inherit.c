@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * perfctr: inheritance at fork, final counts at exit, merging at release
+ *
+ * A child starts with its parent's control and id and zero counts.  When it
+ * is released, its final counts plus its own children counts are added to
+ * the children counts of the task it merges into, if that task still has the
+ * same id: a reprogramming on either side since the fork changes an id, and
+ * then nothing merges.  Processes merge into their real parent, threads into
+ * their thread-group leader, so a process's dead threads reach its parent
+ * with it.
+ */
+#include <linux/perfctr.h>
+#include <linux/printk.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/spinlock.h>
+
+#include "inherit.h"
+#include "task.h"
+
+/*
+ * copy_process(), with current the parent.  The child cannot run yet, so its
+ * counters exist before its first instruction.  A failure leaves the child
+ * without counters; the fork itself goes on.
+ */
+void pc_fork(struct task_struct *child, u64 clone_flags)
+{
+	struct perfctr_task *st;
+	struct pc_control *ctl;
+
+	if (child->flags & PF_KTHREAD)
+		return;
+	ctl = pc_task_control(pc_task_state(current));
+	if (!ctl)
+		return;
+	st = pc_task_alloc();
+	if (st && !pc_task_start(child, st, ctl)) {
+		WRITE_ONCE(child->perfctr, st);
+		return;
+	}
+	if (st)
+		pc_task_free(st);
+	pc_control_put(ctl);
+	pr_warn_ratelimited("perfctr: %s[%d]: a child could not inherit counters\n",
+			    current->comm, task_pid_nr(current));
+}
+
+/* copy_process() failed after pc_fork(); the child never ran. */
+void pc_fork_abort(struct task_struct *child)
+{
+	struct perfctr_task *st = pc_task_state(child);
+
+	WRITE_ONCE(child->perfctr, NULL);
+	pc_task_stop(child, st);
+	pc_task_free(st);
+}
+
+void pc_exit(struct task_struct *tsk)
+{
+	pc_task_stop(tsk, pc_task_state(tsk));
+}
+
+/* Counting must not follow a task into a privilege it just gained. */
+void pc_secure_exec(struct task_struct *tsk)
+{
+	pc_task_program(tsk, NULL);
+}
+
+/*
+ * release_task(), under write_lock_irq(&tasklist_lock): the task being
+ * released is dead and its parent links are stable.  Its final counts were
+ * taken at exit; its children were released or reparented before it, so its
+ * children counts are final too.  Only the target's lock is needed to add.
+ */
+void pc_release(struct task_struct *tsk)
+{
+	struct perfctr_task *st = pc_task_state(tsk), *dst;
+	struct task_struct *target;
+	u64 sum[PERFCTR_MAX_COUNTERS];
+	struct pc_control *ctl;
+	unsigned int i;
+
+	target = thread_group_leader(tsk) ? tsk->real_parent : tsk->group_leader;
+	dst = pc_task_state(target);
+	if (!dst || target == tsk)
+		return;
+
+	raw_spin_lock(&st->lock);
+	ctl = st->control;
+	for (i = 0; ctl && i < ctl->nr; i++)
+		sum[i] = st->final[i] + st->children[i];
+	raw_spin_unlock(&st->lock);
+	if (!ctl)
+		return;
+	WARN_ON_ONCE(!st->exited);
+
+	raw_spin_lock(&dst->lock);
+	if (dst->control && dst->control->id == ctl->id) {
+		for (i = 0; i < ctl->nr; i++)
+			dst->children[i] += sum[i];
+	}
+	raw_spin_unlock(&dst->lock);
+}

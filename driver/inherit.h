@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * perfctr: the task life-cycle hooks
+ */
+#ifndef _PERFCTR_INHERIT_H
+#define _PERFCTR_INHERIT_H
+
+#include <linux/types.h>
+
+struct task_struct;
+
+void pc_fork(struct task_struct *child, u64 clone_flags);
+void pc_fork_abort(struct task_struct *child);
+void pc_exit(struct task_struct *tsk);
+void pc_secure_exec(struct task_struct *tsk);
+void pc_release(struct task_struct *tsk);
+
+#endif /* _PERFCTR_INHERIT_H */

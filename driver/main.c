@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * perfctr: per-task performance counters with inheritance
+ *
+ * Registers the behaviour behind the kernel's perfctr hooks.  Every per-task
+ * state pins this module, so it can only be unloaded once no task has one.
+ */
+#include <linux/module.h>
+#include <linux/perfctr.h>
+
+#include "inherit.h"
+#include "procfs.h"
+#include "task.h"
+#include "tsc.h"
+
+static void pc_free(struct task_struct *tsk)
+{
+	pc_task_free(pc_task_state(tsk));
+}
+
+static const struct perfctr_ops pc_ops = {
+	.owner		= THIS_MODULE,
+	.fork		= pc_fork,
+	.fork_abort	= pc_fork_abort,
+	.exit		= pc_exit,
+	.secure_exec	= pc_secure_exec,
+	.release	= pc_release,
+	.free		= pc_free,
+	.sched_out	= pc_sched_out,
+	.sched_in	= pc_sched_in,
+	.show		= pc_show,
+	.write_control	= pc_write_control,
+};
+
+static int __init pc_init(void)
+{
+	return perfctr_register(&pc_ops);
+}
+
+static void __exit pc_exit_module(void)
+{
+	perfctr_unregister(&pc_ops);
+}
+
+module_init(pc_init);
+module_exit(pc_exit_module);
+
+MODULE_DESCRIPTION("Per-task performance counters with inheritance");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * perfctr: the files of /proc/<pid>/perfctr/
+ *
+ * The kernel has checked access before calling in here (ptrace read access
+ * to read, ptrace attach access to write) and holds the task's
+ * exec_update_lock for reading.  Formats, see Documentation/perfctr.rst:
+ *
+ *   control   canonical names separated by single spaces, one line;
+ *             empty without a control
+ *   id        the control's id in decimal, 0 without a control
+ *   counts    "<name> <count>" per counter, in control order; empty without
+ *   children  the same for the children counts
+ */
+#include <linux/err.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "control.h"
+#include "procfs.h"
+#include "task.h"
+
+static void pc_counts_print(struct seq_file *m, const struct pc_control *ctl,
+			    const u64 *counts)
+{
+	unsigned int i;
+
+	for (i = 0; ctl && i < ctl->nr; i++) {
+		pc_event_print(m, &ctl->ev[i]);
+		seq_printf(m, " %llu\n", counts[i]);
+	}
+}
+
+int pc_show(struct seq_file *m, struct task_struct *task,
+	    enum perfctr_file file)
+{
+	struct perfctr_task *st = pc_task_state(task);
+	u64 counts[PERFCTR_MAX_COUNTERS];
+	struct pc_control *ctl = NULL;
+
+	switch (file) {
+	case PERFCTR_FILE_CONTROL:
+		ctl = st ? pc_task_control(st) : NULL;
+		if (ctl)
+			pc_control_print(m, ctl);
+		break;
+	case PERFCTR_FILE_ID:
+		ctl = st ? pc_task_control(st) : NULL;
+		seq_printf(m, "%llu\n", ctl ? ctl->id : 0);
+		break;
+	case PERFCTR_FILE_COUNTS:
+		ctl = st ? pc_task_read_counts(task, st, counts) : NULL;
+		pc_counts_print(m, ctl, counts);
+		break;
+	case PERFCTR_FILE_CHILDREN:
+		ctl = st ? pc_task_read_children(st, counts) : NULL;
+		pc_counts_print(m, ctl, counts);
+		break;
+	}
+	pc_control_put(ctl);
+	return 0;
+}
+
+/*
+ * The whole control in one write(2) at offset 0: a control is not a stream,
+ * and accepting pieces would apply half a control.
+ */
+ssize_t pc_write_control(struct task_struct *task, const char __user *buf,
+			 size_t count, loff_t *ppos)
+{
+	struct pc_control *ctl;
+	char *text;
+	int err;
+
+	if (*ppos != 0 || count > PERFCTR_CONTROL_MAX)
+		return -EINVAL;
+	if (!count)
+		return 0;
+	text = memdup_user_nul(buf, count);
+	if (IS_ERR(text))
+		return PTR_ERR(text);
+	if (strlen(text) != count)	/* an embedded NUL */
+		err = -EINVAL;
+	else
+		err = pc_control_parse(text, &ctl);
+	kfree(text);
+	if (err)
+		return err;
+	err = pc_task_program(task, ctl);
+	if (err) {
+		pc_control_put(ctl);
+		return err;
+	}
+	*ppos += count;
+	return count;
+}

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * perfctr: the files of /proc/<pid>/perfctr/
+ */
+#ifndef _PERFCTR_PROCFS_H
+#define _PERFCTR_PROCFS_H
+
+#include <linux/perfctr.h>
+#include <linux/types.h>
+
+int pc_show(struct seq_file *m, struct task_struct *task,
+	    enum perfctr_file file);
+ssize_t pc_write_control(struct task_struct *task, const char __user *buf,
+			 size_t count, loff_t *ppos);
+
+#endif /* _PERFCTR_PROCFS_H */

@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * perfctr: the per-task state, its counters and how it is programmed
+ *
+ * See struct perfctr_task for the locking and lifetime rules.
+ */
+#include <linux/module.h>
+#include <linux/perf_event.h>
+#include <linux/perfctr.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "task.h"
+
+/*
+ * Allocates a state that pins the module and the hooks.  Called from module
+ * code that already holds a pin (a file access, or a parent's state), which
+ * makes __module_get() safe.
+ */
+struct perfctr_task *pc_task_alloc(void)
+{
+	struct perfctr_task *st = kzalloc(sizeof(*st), GFP_KERNEL);
+
+	if (!st)
+		return NULL;
+	mutex_init(&st->mutex);
+	raw_spin_lock_init(&st->lock);
+	__module_get(THIS_MODULE);
+	perfctr_hooks_get();
+	return st;
+}
+
+/* Any context.  The module may be unloaded once this returns. */
+void pc_task_free(struct perfctr_task *st)
+{
+	unsigned int i;
+
+	for (i = 0; i < PERFCTR_MAX_COUNTERS; i++)
+		WARN_ON_ONCE(st->events[i]);
+	pc_control_put(st->control);
+	mutex_destroy(&st->mutex);
+	kfree(st);
+	perfctr_hooks_put();
+	module_put(THIS_MODULE);
+}
+
+/* The state's control, with a reference, or NULL.  Any context. */
+struct pc_control *pc_task_control(struct perfctr_task *st)
+{
+	struct pc_control *ctl;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&st->lock, flags);
+	ctl = pc_control_get(st->control);
+	raw_spin_unlock_irqrestore(&st->lock, flags);
+	return ctl;
+}
+
+static void pc_events_release(struct perf_event **events)
+{
+	unsigned int i;
+
+	for (i = 0; i < PERFCTR_MAX_COUNTERS; i++) {
+		if (events[i]) {
+			perf_event_release_kernel(events[i]);
+			events[i] = NULL;
+		}
+	}
+}
+
+/*
+ * Creates @ctl's perf events on @task, counting at once.  They are pinned so
+ * that they are never multiplexed: a count is either whole or the event is in
+ * error.  On failure nothing is left behind.
+ */
+static int pc_events_create(struct task_struct *task,
+			    const struct pc_control *ctl,
+			    struct perf_event **events)
+{
+	unsigned int i;
+
+	for (i = 0; i < ctl->nr; i++) {
+		const struct pc_event *ev = &ctl->ev[i];
+		struct perf_event_attr attr = {
+			.type		= ev->type,
+			.size		= sizeof(attr),
+			.config		= ev->config,
+			.pinned		= 1,
+			.exclude_user	= ev->mod == PC_MOD_KERNEL,
+			.exclude_kernel	= ev->mod == PC_MOD_USER,
+			.exclude_hv	= ev->mod != PC_MOD_NONE,
+		};
+		struct perf_event *event;
+
+		if (ev->kind != PC_KIND_PERF)
+			continue;
+		event = perf_event_create_kernel_counter(&attr, -1, task,
+							 NULL, NULL);
+		if (IS_ERR(event)) {
+			pc_events_release(events);
+			return PTR_ERR(event);
+		}
+		events[i] = event;
+	}
+	return 0;
+}
+
+/*
+ * Counting kernel mode is subject to perf_event_paranoid, exactly as for
+ * perf_event_open(2); the check is made against the writer's credentials.
+ */
+static int pc_control_may_count(const struct pc_control *ctl)
+{
+	unsigned int i;
+
+	for (i = 0; i < ctl->nr; i++) {
+		if (ctl->ev[i].kind == PC_KIND_PERF &&
+		    ctl->ev[i].mod != PC_MOD_USER)
+			return perf_allow_kernel();
+	}
+	return 0;
+}
+
+/**
+ * pc_task_start() - start counting in a state nobody else can see yet
+ * @task: the new task
+ * @st: its new state
+ * @ctl: the control; the state takes over this reference on success
+ *
+ * Used at fork, before the child can run, so it counts from its first
+ * instruction.  tsc starts at the child's first switch in.
+ *
+ * Return: 0 or the errno of the failed perf event.
+ */
+int pc_task_start(struct task_struct *task, struct perfctr_task *st,
+		  struct pc_control *ctl)
+{
+	int err = pc_events_create(task, ctl, st->events);
+
+	if (err)
+		return err;
+	st->control = ctl;
+	pc_tsc_reset(&st->tsc, ctl->tsc >= 0, false);
+	return 0;
+}
+
+/* Give @task a state if it has none.  Returns it, or an ERR_PTR. */
+static struct perfctr_task *pc_task_get_state(struct task_struct *task)
+{
+	struct perfctr_task *st = pc_task_state(task);
+	int err;
+
+	if (st)
+		return st;
+	st = pc_task_alloc();
+	if (!st)
+		return ERR_PTR(-ENOMEM);
+	err = perfctr_attach(task, st);
+	if (!err)
+		return st;
+	pc_task_free(st);
+	if (err == -EEXIST)	/* somebody else attached one first */
+		return pc_task_state(task);
+	return ERR_PTR(err);
+}
+
+/**
+ * pc_task_program() - replace a task's control
+ * @task: the task, running or not, current or not
+ * @ctl: the new control, or NULL to clear; the state takes over this
+ *	reference on success
+ *
+ * All or nothing: the new counters are created before anything changes, and
+ * then the control, a new id, zeroed children counts and zeroed counters
+ * replace the old ones at once.
+ *
+ * Context: process context; the caller holds @task's exec_update_lock for
+ * reading or writing.
+ * Return: 0; -ESRCH if @task is exiting; -EACCES if perf_event_paranoid
+ * forbids counting kernel mode; -ENOMEM; or the errno perf gave for an event
+ * it cannot count (-ENOENT or -EOPNOTSUPP for hardware events without a PMU).
+ */
+int pc_task_program(struct task_struct *task, struct pc_control *ctl)
+{
+	struct perf_event *events[PERFCTR_MAX_COUNTERS] = {};
+	struct perfctr_task *st;
+	struct pc_control *old;
+	unsigned long flags;
+	unsigned int i;
+	int err = 0;
+
+	if (ctl) {
+		err = pc_control_may_count(ctl);
+		if (err)
+			return err;
+		st = pc_task_get_state(task);
+		if (IS_ERR(st))
+			return PTR_ERR(st);
+	} else {
+		st = pc_task_state(task);
+		if (!st)	/* never counted: nothing to clear */
+			return 0;
+	}
+
+	mutex_lock(&st->mutex);
+	if (st->exited) {
+		err = -ESRCH;
+		goto out;
+	}
+	if (ctl) {
+		err = pc_events_create(task, ctl, events);
+		if (err)
+			goto out;
+		ctl->id = perfctr_next_id();
+	}
+
+	raw_spin_lock_irqsave(&st->lock, flags);
+	old = st->control;
+	st->control = ctl;
+	memset(st->children, 0, sizeof(st->children));
+	pc_tsc_reset(&st->tsc, ctl && ctl->tsc >= 0, task == current);
+	raw_spin_unlock_irqrestore(&st->lock, flags);
+
+	for (i = 0; i < PERFCTR_MAX_COUNTERS; i++)
+		swap(events[i], st->events[i]);
+	pc_events_release(events);
+	pc_control_put(old);
+out:
+	mutex_unlock(&st->mutex);
+	return err;
+}
+
+/**
+ * pc_task_stop() - take the final counts of an exiting task
+ * @task: current, in do_exit()
+ * @st: its state
+ *
+ * After this the state only changes by merges into its children counts.
+ */
+void pc_task_stop(struct task_struct *task, struct perfctr_task *st)
+{
+	struct pc_control *ctl;
+	unsigned long flags;
+	unsigned int i;
+	u64 enabled, running;
+
+	mutex_lock(&st->mutex);
+	ctl = st->control;
+	for (i = 0; ctl && i < ctl->nr; i++) {
+		if (st->events[i])
+			st->final[i] = perf_event_read_value(st->events[i],
+							     &enabled, &running);
+	}
+	pc_events_release(st->events);
+	raw_spin_lock_irqsave(&st->lock, flags);
+	if (ctl && ctl->tsc >= 0)
+		st->final[ctl->tsc] = pc_tsc_read(&st->tsc);
+	pc_tsc_reset(&st->tsc, false, false);
+	raw_spin_unlock_irqrestore(&st->lock, flags);
+	st->exited = true;
+	mutex_unlock(&st->mutex);
+}
+
+/**
+ * pc_task_read_counts() - one snapshot of a task's own counts
+ * @task: the task
+ * @st: its state
+ * @counts: PERFCTR_MAX_COUNTERS slots to fill
+ *
+ * Return: the control the counts belong to, with a reference, or NULL.
+ */
+struct pc_control *pc_task_read_counts(struct task_struct *task,
+				       struct perfctr_task *st, u64 *counts)
+{
+	struct pc_control *ctl;
+	unsigned long flags;
+	unsigned int i;
+	u64 enabled, running;
+
+	mutex_lock(&st->mutex);
+	ctl = pc_control_get(st->control);
+	for (i = 0; ctl && i < ctl->nr; i++) {
+		if (st->exited)
+			counts[i] = st->final[i];
+		else if (st->events[i])
+			counts[i] = perf_event_read_value(st->events[i],
+							  &enabled, &running);
+	}
+	if (ctl && ctl->tsc >= 0 && !st->exited) {
+		raw_spin_lock_irqsave(&st->lock, flags);
+		counts[ctl->tsc] = pc_tsc_read(&st->tsc);
+		raw_spin_unlock_irqrestore(&st->lock, flags);
+	}
+	mutex_unlock(&st->mutex);
+	return ctl;
+}
+
+/**
+ * pc_task_read_children() - one snapshot of a task's children counts
+ * @st: the state
+ * @counts: PERFCTR_MAX_COUNTERS slots to fill
+ *
+ * Return: the control the counts belong to, with a reference, or NULL.
+ */
+struct pc_control *pc_task_read_children(struct perfctr_task *st, u64 *counts)
+{
+	struct pc_control *ctl;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&st->lock, flags);
+	ctl = pc_control_get(st->control);
+	memcpy(counts, st->children, sizeof(st->children));
+	raw_spin_unlock_irqrestore(&st->lock, flags);
+	return ctl;
+}

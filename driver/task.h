@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * perfctr: the per-task state
+ */
+#ifndef _PERFCTR_TASK_H
+#define _PERFCTR_TASK_H
+
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+#include "control.h"
+#include "tsc.h"
+
+struct perf_event;
+
+/**
+ * struct perfctr_task - the perfctr state of one task (task_struct::perfctr)
+ * @mutex: serialises whatever touches @events or @final: programming, the
+ *	exit hook, reading the task's own counts.  Sleeps.
+ * @lock: protects @control, @children and @tsc.  Taken with interrupts off,
+ *	nested inside tasklist_lock (release hook) and the runqueue lock
+ *	(context-switch hooks); nothing is taken inside it.
+ * @control: the current control, or NULL.  Changed under @mutex and @lock,
+ *	so holding either is enough to read it.
+ * @children: counts merged from released children, indexed like @control.
+ * @tsc: the tsc counter's accumulator.
+ * @events: the perf events of @control, NULL in the tsc slot; owned by the
+ *	state until @exited, when they are released.
+ * @final: the task's own counts when it stopped counting at exit.
+ * @exited: the exit hook has run: @final is valid and @control is frozen.
+ *
+ * Lifetime: attached once, when the task forks from a parent with a control
+ * or when its control is first written, and freed with the task_struct
+ * (perfctr_ops::free).  The task's pointer to it never changes in between,
+ * so any context that holds a reference on the task may use the state.  Each
+ * state pins the module and the kernel's hook static key.
+ */
+struct perfctr_task {
+	struct mutex mutex;
+	raw_spinlock_t lock;
+	struct pc_control *control;
+	u64 children[PERFCTR_MAX_COUNTERS];
+	struct pc_tsc tsc;
+	struct perf_event *events[PERFCTR_MAX_COUNTERS];
+	u64 final[PERFCTR_MAX_COUNTERS];
+	bool exited;
+};
+
+static inline struct perfctr_task *pc_task_state(struct task_struct *task)
+{
+	return READ_ONCE(task->perfctr);
+}
+
+struct perfctr_task *pc_task_alloc(void);
+void pc_task_free(struct perfctr_task *st);
+struct pc_control *pc_task_control(struct perfctr_task *st);
+int pc_task_start(struct task_struct *task, struct perfctr_task *st,
+		  struct pc_control *ctl);
+int pc_task_program(struct task_struct *task, struct pc_control *ctl);
+void pc_task_stop(struct task_struct *task, struct perfctr_task *st);
+struct pc_control *pc_task_read_counts(struct task_struct *task,
+				       struct perfctr_task *st, u64 *counts);
+struct pc_control *pc_task_read_children(struct perfctr_task *st,
+					 u64 *counts);
+
+#endif /* _PERFCTR_TASK_H */
