@@ -81,7 +81,11 @@ void pc_release(struct task_struct *tsk)
 	struct pc_control *ctl;
 	unsigned int i;
 
-	target = thread_group_leader(tsk) ? tsk->real_parent : tsk->group_leader;
+	/* tasklist_lock, held by the caller, keeps ->real_parent stable */
+	if (thread_group_leader(tsk))
+		target = rcu_dereference_protected(tsk->real_parent, 1);
+	else
+		target = tsk->group_leader;
 	dst = pc_task_state(target);
 	if (!dst || target == tsk)
 		return;

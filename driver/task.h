@@ -38,8 +38,8 @@ struct perf_event;
  * state pins the module and the kernel's hook static key.
  */
 struct perfctr_task {
-	struct mutex mutex;
-	raw_spinlock_t lock;
+	struct mutex mutex;		/* programming, exit, own counts */
+	raw_spinlock_t lock;		/* control, children, tsc */
 	struct pc_control *control;
 	u64 children[PERFCTR_MAX_COUNTERS];
 	struct pc_tsc tsc;
