@@ -1,0 +1,188 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+# Inheritance at fork, final counts at exit, merging at release.
+
+load helpers
+
+teardown() {
+	stop_target
+}
+
+@test "a child gets the control and id, with its own counts starting from zero" {
+	run bash -c '
+		me=$$
+		echo "minor-faults tsc" > /proc/$me/perfctr/control || exit 1
+		pctest touch 2000
+		read -r id < /proc/$me/perfctr/id
+		mapfile -t kids < /proc/$me/perfctr/children
+		echo "$id ${kids[0]#* }"
+		cat /proc/self/perfctr/control /proc/self/perfctr/id /proc/self/perfctr/counts /proc/self/perfctr/children'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	read -r id parent_children <<<"${lines[0]}"
+	[ "${lines[1]}" = "minor-faults tsc" ]
+	[ "${lines[2]}" = "$id" ]
+	child_faults=${lines[3]#minor-faults }
+	# the parent's children counts hold the 2000 pages its first child
+	# touched; the second child starts from zero and touched far fewer
+	[ "$parent_children" -ge 2000 ]
+	[ "$child_faults" -lt 2000 ]
+	[ "${lines[5]}" = "minor-faults 0" ]
+	[ "${lines[6]}" = "tsc 0" ]
+}
+
+@test "fork-only tree: children faults equal getrusage(RUSAGE_CHILDREN) exactly" {
+	for shape in "1 1 10" "3 3 20" "4 2 50" "2 4 200"; do
+		run bash -c 'echo "minor-faults major-faults" > /proc/$$/perfctr/control && exec pctest tree '"$shape"
+		echo "tree $shape: $output"
+		[ "$status" -eq 0 ]
+		[ "$(kv children_minor "$output")" = "$(kv rusage_minor "$output")" ]
+		[ "$(kv children_major "$output")" = "$(kv rusage_major "$output")" ]
+	done
+}
+
+@test "grandchildren reach the root: a tree's children count every descendant's pages" {
+	# depth 3, width 3: 3 + 9 + 27 = 39 descendants, 100 pages each
+	run bash -c 'echo minor-faults > /proc/$$/perfctr/control && exec pctest tree 3 3 100'
+	echo "$output"
+	[ "$(kv children_minor "$output")" -ge 3900 ]
+	[ "$(kv children_minor "$output")" = "$(kv rusage_minor "$output")" ]
+}
+
+@test "vfork: the child's faults are its own and merge exactly" {
+	run bash -c 'echo minor-faults > /proc/$$/perfctr/control && exec pctest vfork 300'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(kv children_minor "$output")" -ge 300 ]
+	[ "$(kv children_minor "$output")" = "$(kv rusage_minor "$output")" ]
+}
+
+@test "threads inherit the id and merge into their thread-group leader" {
+	run bash -c 'echo minor-faults > /proc/$$/perfctr/control && read -r id < /proc/$$/perfctr/id && echo "id=$id" && exec pctest threads 4 250'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	id=$(kv id "${lines[0]}")
+	result=${lines[1]}
+	[ "$(kv tasks "$result")" = 1 ]
+	[ "$(kv thread_id "$result")" = "$id" ]
+	[ "$(kv children_minor "$result")" -ge 1000 ]
+	[ "$(kv children_minor "$result")" = "$(kv threads_minor "$result")" ]
+}
+
+@test "a process's dead threads reach its parent when it is reaped" {
+	run bash -c '
+		me=$$
+		echo minor-faults > /proc/$me/perfctr/control || exit 1
+		pctest threads 4 250 > /dev/null
+		mapfile -t kids < /proc/$me/perfctr/children
+		echo "${kids[0]}"'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${output#minor-faults }" -ge 1000 ]
+}
+
+@test "a zombie shows its final counts; reaping adds exactly them" {
+	run bash -c 'echo minor-faults > /proc/$$/perfctr/control && exec pctest zombie 400'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	first=$(kv zombie_first "$output")
+	[ "$first" -ge 400 ]
+	[ "$(kv zombie_second "$output")" = "$first" ]
+	[ "$(kv children "$output")" = "$first" ]
+}
+
+@test "a child released automatically (SIGCHLD ignored) still merges" {
+	run bash -c 'echo minor-faults > /proc/$$/perfctr/control && exec pctest autoreap 300'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(kv reaped "$output")" = 1 ]
+	[ "$(kv children "$output")" -ge 300 ]
+}
+
+@test "no merge when the child reprogrammed itself (and a merge when it did not)" {
+	run bash -c '
+		me=$$
+		echo minor-faults > /proc/$me/perfctr/control || exit 1
+		bash -c "pctest touch 300; true"
+		mapfile -t same < /proc/$me/perfctr/children
+		echo minor-faults > /proc/$me/perfctr/control
+		bash -c "echo minor-faults > /proc/\$\$/perfctr/control; pctest touch 300; true"
+		mapfile -t reprogrammed < /proc/$me/perfctr/children
+		echo "${same[0]#* } ${reprogrammed[0]#* }"'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	read -r same reprogrammed <<<"$output"
+	[ "$same" -ge 300 ]
+	[ "$reprogrammed" = 0 ]
+}
+
+@test "no merge when the parent reprogrammed since the fork (and a merge when it did not)" {
+	run bash -c '
+		me=$$
+		for reprogram in no yes; do
+			echo minor-faults > /proc/$me/perfctr/control || exit 1
+			fifo=$(mktemp -u) && mkfifo $fifo
+			( pctest touch 300; echo > $fifo; exec pctest pause ) &
+			child=$!
+			read -r _ < $fifo
+			[ $reprogram = yes ] && echo minor-faults > /proc/$me/perfctr/control
+			kill $child; wait $child
+			mapfile -t kids < /proc/$me/perfctr/children
+			echo -n "${kids[0]#* } "
+		done'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	read -r kept dropped <<<"$output"
+	[ "$kept" -ge 300 ]
+	[ "$dropped" = 0 ]
+}
+
+@test "a cleared parent merges nothing; clearing also zeroes its children counts" {
+	run bash -c '
+		me=$$
+		echo minor-faults > /proc/$me/perfctr/control || exit 1
+		pctest touch 100
+		echo > /proc/$me/perfctr/control
+		pctest touch 100
+		mapfile -t kids < /proc/$me/perfctr/children
+		read -r id < /proc/$me/perfctr/id
+		echo "${#kids[@]} $id"'
+	[ "$status" -eq 0 ]
+	[ "$output" = "0 0" ]
+}
+
+@test "exec keeps the control, the id and the counts so far" {
+	run bash -c '
+		echo minor-faults > /proc/$$/perfctr/control || exit 1
+		read -r id < /proc/$$/perfctr/id
+		echo "$id"
+		mapfile -t before < /proc/$$/perfctr/counts
+		echo "${before[0]#* }"
+		exec pctest cat /proc/self/perfctr/id'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[2]}" = "${lines[0]}" ]
+	run bash -c '
+		echo minor-faults > /proc/$$/perfctr/control || exit 1
+		pctest touch 10
+		exec bash -c "pctest touch 0; mapfile -t c < /proc/\$\$/perfctr/counts; mapfile -t k < /proc/\$\$/perfctr/children; echo \${c[0]#* } \${k[0]#* }"'
+	echo "$output"
+	read -r counts children <<<"$output"
+	[ "$children" -ge 10 ]
+	[ "$counts" -gt 0 ]
+}
+
+@test "exit stops the counters: a reaped child's counts stay merged once" {
+	run bash -c '
+		me=$$
+		echo minor-faults > /proc/$me/perfctr/control || exit 1
+		pctest touch 500
+		mapfile -t a < /proc/$me/perfctr/children
+		sleep 0.2
+		mapfile -t b < /proc/$me/perfctr/children
+		echo "${a[0]#* } ${b[0]#* }"'
+	echo "$output"
+	read -r a b <<<"$output"
+	[ "$a" -ge 500 ]
+	[ "$a" = "$b" ]
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+# What the counters measure: tsc and task-clock while running, not while
+# sleeping; counts keep running in a task's own view.
+
+load helpers
+
+# children_after CONTROL COMMAND...: a fresh shell with CONTROL runs COMMAND
+# and prints its children counts.
+children_after() {
+	local control=$1
+	shift
+	bash -c 'echo "$1" > /proc/$$/perfctr/control || exit 1; shift; "$@"; mapfile -t k < /proc/$$/perfctr/children; printf "%s\n" "${k[@]}"' _ "$control" "$@"
+}
+
+@test "tsc and task-clock count while a task runs, not while it sleeps" {
+	spin=$(children_after "tsc task-clock" pctest spin 400)
+	nap=$(children_after "tsc task-clock" sleep 0.4)
+	echo "spin: $spin"
+	echo "sleep: $nap"
+	spin_tsc=$(awk '$1 == "tsc" { print $2 }' <<<"$spin")
+	nap_tsc=$(awk '$1 == "tsc" { print $2 }' <<<"$nap")
+	spin_clock=$(awk '$1 == "task-clock" { print $2 }' <<<"$spin")
+	nap_clock=$(awk '$1 == "task-clock" { print $2 }' <<<"$nap")
+	[ "$spin_clock" -ge 300000000 ]
+	[ "$nap_clock" -lt 100000000 ]
+	[ "$spin_tsc" -gt $((nap_tsc * 4)) ]
+}
+
+@test "a task's own counts grow while it runs" {
+	run bash -c '
+		echo "tsc minor-faults task-clock" > /proc/$$/perfctr/control || exit 1
+		mapfile -t a < /proc/$$/perfctr/counts
+		for ((i = 0; i < 20000; i++)); do :; done
+		x=$(printf "%4096s" .)
+		mapfile -t b < /proc/$$/perfctr/counts
+		for i in 0 1 2; do echo "${a[i]#* } ${b[i]#* }"; done'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	for i in 0 1 2; do
+		read -r a b <<<"${lines[i]}"
+		[ "$b" -gt "$a" ]
+	done
+}
+
+@test "context-switches and cpu-migrations count" {
+	out=$(children_after "cs cs:u migrations" sleep 0.1)
+	echo "$out"
+	[ "$(awk '$1 == "context-switches" { print $2 }' <<<"$out")" -ge 1 ]
+	awk '$1 == "cpu-migrations" { f = 1 } END { exit !f }' <<<"$out"
+}

@@ -1,0 +1,122 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+# Who may read and program whom, privilege-raising exec, remote programming.
+
+load helpers
+
+USER_ID=1000
+OTHER_ID=1001
+
+teardown() {
+	stop_target
+	[ -z "${OTHER:-}" ] || { kill "$OTHER"; wait "$OTHER" || true; }
+	[ -z "${SPIN:-}" ] || { kill "$SPIN"; wait "$SPIN" || true; }
+	echo "${PARANOID:-2}" > /proc/sys/kernel/perf_event_paranoid
+}
+
+as_user() {
+	runas "$USER_ID" "$USER_ID" "$@"
+}
+
+@test "an unprivileged user programs and reads its own tasks (user-mode events and tsc)" {
+	run as_user bash -c '
+		echo "minor-faults:u tsc" > /proc/$$/perfctr/control || exit 1
+		pctest touch 100
+		mapfile -t kids < /proc/$$/perfctr/children
+		echo "${kids[0]}"'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${output#minor-faults:u }" -ge 100 ]
+}
+
+@test "counting kernel mode follows perf_event_paranoid: EACCES above 1, allowed at 1" {
+	PARANOID=$(cat /proc/sys/kernel/perf_event_paranoid)
+	echo 2 > /proc/sys/kernel/perf_event_paranoid
+	run as_user bash -c 'pctest write /proc/self/perfctr/control minor-faults'
+	[ "$output" = EACCES ]
+	run as_user bash -c 'pctest write /proc/self/perfctr/control "minor-faults:k"'
+	[ "$output" = EACCES ]
+	run as_user bash -c 'echo minor-faults:u > /proc/$$/perfctr/control && exec cat /proc/self/perfctr/control'
+	[ "$output" = minor-faults:u ]
+	echo 1 > /proc/sys/kernel/perf_event_paranoid
+	run as_user bash -c 'echo minor-faults > /proc/$$/perfctr/control && exec cat /proc/self/perfctr/control'
+	[ "$output" = minor-faults ]
+}
+
+@test "an unprivileged user can neither read nor program root's tasks" {
+	start_target "minor-faults cs"
+	before=$(snapshot "$TARGET")
+	for f in control id counts children; do
+		run as_user cat "$(pcf "$f" "$TARGET")"
+		echo "$f: $output"
+		[ "$status" -ne 0 ]
+		[[ $output == *"Permission denied"* ]]
+	done
+	run as_user pctest write "$(pcf control "$TARGET")" cs
+	[ "$output" = EACCES ]
+	run as_user pctest write "$(pcf control 1)" cs
+	[ "$output" = EACCES ]
+	[ "$(snapshot "$TARGET")" = "$before" ]
+}
+
+@test "a user may read and program another task of the same user, not of another user" {
+	runas "$OTHER_ID" "$OTHER_ID" bash -c 'echo minor-faults:u > /proc/$$/perfctr/control && exec pctest pause' &
+	OTHER=$!
+	while [ "$(cat "/proc/$OTHER/comm")" != pctest ]; do sleep 0.05; done
+	run as_user cat "$(pcf id "$OTHER")"
+	[ "$status" -ne 0 ]
+	run as_user pctest write "$(pcf control "$OTHER")" cs:u
+	[ "$output" = EACCES ]
+	[ "$(cat "$(pcf control "$OTHER")")" = minor-faults:u ]
+	run runas "$OTHER_ID" "$OTHER_ID" cat "$(pcf control "$OTHER")"
+	[ "$output" = minor-faults:u ]
+	run runas "$OTHER_ID" "$OTHER_ID" pctest write "$(pcf control "$OTHER")" cs:u
+	[ "$output" = ok ]
+	[ "$(cat "$(pcf control "$OTHER")")" = context-switches:u ]
+}
+
+@test "an exec that gains privilege (set-uid, set-gid) clears the control; a plain exec keeps it" {
+	install -m 4755 -o 0 -g 0 "$(command -v pctest)" /tmp/pctest-setuid
+	install -m 2755 -o 0 -g 0 "$(command -v pctest)" /tmp/pctest-setgid
+	install -m 0755 -o 0 -g 0 "$(command -v pctest)" /tmp/pctest-plain
+	for kind in setuid setgid plain; do
+		run as_user bash -c '
+			echo "minor-faults:u tsc" > /proc/$$/perfctr/control || exit 1
+			read -r id < /proc/$$/perfctr/id
+			echo "$id"
+			exec /tmp/pctest-'$kind' cat /proc/self/perfctr/id'
+		echo "$kind: $output"
+		[ "$status" -eq 0 ]
+		if [ "$kind" = plain ]; then
+			[ "${lines[1]}" = "${lines[0]}" ]
+		else
+			[ "${lines[0]}" -gt 0 ]
+			[ "${lines[1]}" = 0 ]
+		fi
+		run as_user bash -c 'echo tsc > /proc/$$/perfctr/control && exec /tmp/pctest-'$kind' cat /proc/self/perfctr/control'
+		if [ "$kind" = plain ]; then
+			[ "$output" = tsc ]
+		else
+			[ -z "$output" ]
+		fi
+	done
+}
+
+@test "root programs and clears a running task without stopping it" {
+	pctest spin 20000 &
+	SPIN=$!
+	echo "task-clock minor-faults" > "$(pcf control "$SPIN")"
+	id=$(cat "$(pcf id "$SPIN")")
+	[ "$id" -gt 0 ]
+	a=$(value task-clock "$(pcf counts "$SPIN")")
+	sleep 0.5
+	b=$(value task-clock "$(pcf counts "$SPIN")")
+	state=$(awk '{ print $3 }' "/proc/$SPIN/stat")
+	echo "task-clock $a -> $b, state $state"
+	[ "$b" -gt "$a" ]
+	[ "$state" = R ]
+	echo > "$(pcf control "$SPIN")"
+	[ "$(cat "$(pcf id "$SPIN")")" = 0 ]
+	[ -z "$(cat "$(pcf counts "$SPIN")")" ]
+	kill -0 "$SPIN"
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+# Forking trees while their parents reprogram themselves and remote writers
+# program and read them.  The harness fails the run on any kernel splat;
+# here every write must succeed or fail only because its target vanished,
+# and every read must be one consistent snapshot of one of the controls.
+
+load helpers
+
+CONTROLS=(
+	"minor-faults cs"
+	"tsc task-clock page-faults"
+	"minor-faults:u major-faults"
+	"cs:k migrations tsc"
+)
+
+# worker SECONDS: reprogram itself, run a small tree, repeat.
+worker() {
+	local end=$((SECONDS + $1)) i=0
+	while ((SECONDS < end)); do
+		echo "${CONTROLS[i++ % ${#CONTROLS[@]}]}" > "/proc/$BASHPID/perfctr/control" || return 1
+		pctest tree 2 3 5 > /dev/null || return 1
+	done
+}
+
+# allowed_counts FILE: the names in FILE form a prefix-free match of one control.
+consistent() {
+	local names c
+	names=$(awk '{ print $1 }' "$1" 2>/dev/null | paste -sd' ') || return 0
+	[ -z "$names" ] && return 0
+	for c in "${CONTROLS[@]}"; do
+		[ "$names" = "$(tr ' ' '\n' <<<"$c" | sed 's/^cs$/context-switches/; s/^cs:k$/context-switches:k/; s/^migrations$/cpu-migrations/' | paste -sd' ')" ] && return 0
+	done
+	echo "inconsistent names in $1: $names"
+	return 1
+}
+
+# writer SECONDS PIDS...: program, clear and read the workers and their
+# descendants (any live pctest) from outside.
+writer() {
+	local end=$((SECONDS + $1)) i=0 pid out f
+	shift
+	while ((SECONDS < end)); do
+		for pid in "$@" $(pgrep -x pctest); do
+			out=$(pctest write "/proc/$pid/perfctr/control" "${CONTROLS[i++ % ${#CONTROLS[@]}]}")
+			case $out in
+			ok | ESRCH | ENOENT) ;;
+			*) echo "write to $pid: $out"; return 1 ;;
+			esac
+			for f in counts children; do
+				cat "/proc/$pid/perfctr/$f" > "$BATS_TEST_TMPDIR/$f.$pid" 2>/dev/null || continue
+				consistent "$BATS_TEST_TMPDIR/$f.$pid" || return 1
+			done
+		done
+		[ $((i % 7)) -eq 0 ] && echo > "/proc/$1/perfctr/control"
+	done
+	return 0
+}
+
+@test "concurrent forks, exits, self-reprogramming and remote writes" {
+	local pids=() writers=() pid
+	for _ in 1 2 3; do
+		worker 20 &
+		pids+=($!)
+	done
+	for _ in 1 2; do
+		writer 20 "${pids[@]}" &
+		writers+=($!)
+	done
+	for pid in "${pids[@]}" "${writers[@]}"; do
+		wait "$pid"
+	done
+}

@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: GPL-2.0
+# Common helpers for the perfctr bats tests.  Load with: load helpers
+#
+# A shell that programs its own control must read its files with builtins
+# (read, mapfile): a command substitution forks a child, which inherits the
+# control and is merged into the shell's children counts when reaped.
+
+# pcf FILE [PID]: the path of a perfctr file of PID (default: this shell).
+pcf() {
+	printf '/proc/%s/perfctr/%s' "${2:-$BASHPID}" "$1"
+}
+
+# value NAME FILE: the count of counter NAME in a counts or children file.
+value() {
+	awk -v n="$1" '$1 == n { print $2; found = 1 } END { exit !found }' "$2"
+}
+
+# kv KEY TEXT: the value of KEY=VALUE in pctest's output.
+kv() {
+	local word
+	for word in $2; do
+		if [[ $word == "$1="* ]]; then
+			echo "${word#*=}"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# start_target CONTROL [PAGES]: a background process with CONTROL, whose
+# children counts hold one reaped child that touched PAGES pages (default
+# 50), now sleeping in pause(2) so that nothing it counts moves.  Sets
+# TARGET to its pid.
+start_target() {
+	local fifo="$BATS_TEST_TMPDIR/ready.$RANDOM"
+	mkfifo "$fifo"
+	(
+		echo "$1" > "/proc/$BASHPID/perfctr/control" || exit 1
+		pctest touch "${2:-50}"
+		echo ready > "$fifo"
+		exec pctest pause
+	) &
+	TARGET=$!
+	read -r _ < "$fifo"
+	rm -f "$fifo"
+}
+
+stop_target() {
+	if [[ -n ${TARGET:-} ]]; then
+		kill "$TARGET" 2>/dev/null || true
+		wait "$TARGET" 2>/dev/null || true
+		TARGET=
+	fi
+}
+
+# snapshot PID: control, id, counts and children of PID on one text.
+snapshot() {
+	local f
+	for f in control id counts children; do
+		echo "== $f"
+		cat "$(pcf "$f" "$1")"
+	done
+}

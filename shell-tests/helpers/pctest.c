@@ -1,0 +1,467 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pctest: small workloads and probes for the perfctr shell tests
+ *
+ * Each subcommand does one thing the shell cannot do precisely (touch an
+ * exact number of pages, build a fork-only tree and compare with rusage,
+ * hold a zombie, write with a given errno reported) and prints key=value
+ * results for the bats tests to check.  Run without arguments for the list.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static void die(const char *what)
+{
+	fprintf(stderr, "pctest: %s: %s\n", what, strerror(errno));
+	exit(2);
+}
+
+/* Fault in @pages fresh anonymous pages: exactly @pages minor faults. */
+static void touch_pages(long pages)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+	char *p;
+	long i;
+
+	if (pages <= 0)
+		return;
+	p = mmap(NULL, pages * psz, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		die("mmap");
+	for (i = 0; i < pages; i++)
+		p[i * psz] = 1;
+	munmap(p, pages * psz);
+}
+
+/* Reads a whole small file into a static buffer (touched before use). */
+static const char *read_file(const char *path)
+{
+	static char buf[8192];
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		die(path);
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n < 0)
+		die(path);
+	buf[n] = '\0';
+	close(fd);
+	return buf;
+}
+
+/* The value of counter @name in a counts/children file, or -1. */
+static long long counter(const char *path, const char *name)
+{
+	const char *text = read_file(path);
+	size_t len = strlen(name);
+	const char *line;
+
+	for (line = text; line && *line; line = strchr(line, '\n')) {
+		if (*line == '\n')
+			line++;
+		if (!strncmp(line, name, len) && line[len] == ' ')
+			return atoll(line + len + 1);
+	}
+	return -1;
+}
+
+static void wait_all(void)
+{
+	while (wait(NULL) > 0)
+		;
+}
+
+/*
+ * A fork-only tree: every node touches @pages pages, then forks @width
+ * children (while depth remains) and waits for them.
+ */
+static void tree(int depth, int width, long pages)
+{
+	int i;
+
+	touch_pages(pages);
+	for (i = 0; depth > 0 && i < width; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			die("fork");
+		if (pid == 0) {
+			tree(depth - 1, width, pages);
+			_exit(0);
+		}
+	}
+	wait_all();
+}
+
+static int cmd_tree(int argc, char **argv)
+{
+	struct rusage before, after;
+
+	if (argc != 5)
+		return 64;
+	/* pre-touch what the comparison itself uses */
+	read_file("/proc/self/perfctr/children");
+	getrusage(RUSAGE_CHILDREN, &before);
+	tree(atoi(argv[2]), atoi(argv[3]), atol(argv[4]));
+	getrusage(RUSAGE_CHILDREN, &after);
+	printf("children_minor=%lld rusage_minor=%ld children_major=%lld rusage_major=%ld\n",
+	       counter("/proc/self/perfctr/children", "minor-faults"),
+	       after.ru_minflt - before.ru_minflt,
+	       counter("/proc/self/perfctr/children", "major-faults"),
+	       after.ru_majflt - before.ru_majflt);
+	return 0;
+}
+
+static long pages_per_thread;
+static char thread_id[32];
+
+static void *thread_main(void *arg)
+{
+	touch_pages(pages_per_thread);
+	if (arg)	/* the first thread reports the id it inherited */
+		snprintf(thread_id, sizeof(thread_id), "%s",
+			 read_file("/proc/thread-self/perfctr/id"));
+	return NULL;
+}
+
+static int task_count(void)
+{
+	struct dirent *d;
+	int n = 0;
+	DIR *dir;
+
+	dir = opendir("/proc/self/task");
+	if (!dir)
+		die("/proc/self/task");
+	while ((d = readdir(dir)))
+		n += d->d_name[0] != '.';
+	closedir(dir);
+	return n;
+}
+
+/* Field 10 (minflt) of /proc/self/task/<tid>/stat, for the leader alone. */
+static long leader_minflt(void)
+{
+	char path[64];
+	const char *p;
+	int field;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", getpid());
+	p = strrchr(read_file(path), ')');
+	for (field = 2; p && field < 10; field++)
+		p = strchr(p + 1, ' ');
+	return p ? atol(p + 1) : -1;
+}
+
+/*
+ * @n threads touch pages each and exit.  Threads are released by the kernel
+ * on their own (no wait), so poll until they are gone from /proc/self/task,
+ * which happens in the same tasklist_lock section as the merge.
+ */
+static int cmd_threads(int argc, char **argv)
+{
+	pthread_t tids[64];
+	struct rusage self;
+	int i, n, tries;
+	long leader;
+
+	if (argc != 4)
+		return 64;
+	n = atoi(argv[2]);
+	pages_per_thread = atol(argv[3]);
+	if (n < 1 || n > 64)
+		return 64;
+	for (i = 0; i < n; i++) {
+		if (pthread_create(&tids[i], NULL, thread_main,
+				   i ? NULL : thread_id))
+			die("pthread_create");
+	}
+	for (i = 0; i < n; i++)
+		pthread_join(tids[i], NULL);
+	for (tries = 0; task_count() > 1 && tries < 1000; tries++)
+		usleep(1000);
+	read_file("/proc/self/perfctr/children");
+	leader = leader_minflt();
+	getrusage(RUSAGE_SELF, &self);
+	thread_id[strcspn(thread_id, "\n")] = '\0';
+	printf("tasks=%d children_minor=%lld threads_minor=%ld thread_id=%s\n",
+	       task_count(),
+	       counter("/proc/self/perfctr/children", "minor-faults"),
+	       self.ru_minflt - leader, thread_id);
+	return 0;
+}
+
+static char proc_state(pid_t pid)
+{
+	char path[64];
+	const char *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	p = strrchr(read_file(path), ')');
+	return p ? p[2] : '?';
+}
+
+/*
+ * A child touches @pages pages and exits; while it is a zombie its counts
+ * must be final, and reaping it must add exactly them to our children.
+ */
+static int cmd_zombie(int argc, char **argv)
+{
+	long long first, second, children;
+	char path[64];
+	pid_t pid;
+
+	if (argc != 3)
+		return 64;
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		touch_pages(atol(argv[2]));
+		_exit(0);
+	}
+	while (proc_state(pid) != 'Z')
+		usleep(1000);
+	snprintf(path, sizeof(path), "/proc/%d/perfctr/counts", pid);
+	first = counter(path, "minor-faults");
+	usleep(100000);
+	second = counter(path, "minor-faults");
+	if (waitpid(pid, NULL, 0) != pid)
+		die("waitpid");
+	children = counter("/proc/self/perfctr/children", "minor-faults");
+	printf("zombie_first=%lld zombie_second=%lld children=%lld\n",
+	       first, second, children);
+	return 0;
+}
+
+/* With SIGCHLD ignored the kernel releases the child itself. */
+static int cmd_autoreap(int argc, char **argv)
+{
+	pid_t pid;
+
+	if (argc != 3)
+		return 64;
+	signal(SIGCHLD, SIG_IGN);
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		touch_pages(atol(argv[2]));
+		_exit(0);
+	}
+	while (kill(pid, 0) == 0)
+		usleep(1000);
+	printf("reaped=%d children=%lld\n", errno == ESRCH,
+	       counter("/proc/self/perfctr/children", "minor-faults"));
+	return 0;
+}
+
+/* vfork: the child borrows our mm; its faults are still its own. */
+static int cmd_vfork(int argc, char **argv)
+{
+	struct rusage before, after;
+	long pages;
+	pid_t pid;
+
+	if (argc != 3)
+		return 64;
+	pages = atol(argv[2]);
+	read_file("/proc/self/perfctr/children");
+	getrusage(RUSAGE_CHILDREN, &before);
+	pid = vfork();
+	if (pid < 0)
+		die("vfork");
+	if (pid == 0) {
+		touch_pages(pages);
+		_exit(0);
+	}
+	waitpid(pid, NULL, 0);
+	getrusage(RUSAGE_CHILDREN, &after);
+	printf("children_minor=%lld rusage_minor=%ld\n",
+	       counter("/proc/self/perfctr/children", "minor-faults"),
+	       after.ru_minflt - before.ru_minflt);
+	return 0;
+}
+
+static int cmd_spin(int argc, char **argv)
+{
+	struct timespec start, now;
+	long ms;
+
+	if (argc != 3)
+		return 64;
+	ms = atol(argv[2]);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while ((now.tv_sec - start.tv_sec) * 1000 +
+		 (now.tv_nsec - start.tv_nsec) / 1000000 < ms);
+	return 0;
+}
+
+static void report_errno(int err)
+{
+	puts(err ? strerrorname_np(err) : "ok");
+}
+
+/* One write(2) of argv[3] to argv[2]; prints "ok" or the errno name. */
+static int cmd_write(int argc, char **argv)
+{
+	int fd, err = 0;
+
+	if (argc != 4)
+		return 64;
+	fd = open(argv[2], O_WRONLY);
+	if (fd < 0) {
+		report_errno(errno);
+		return 1;
+	}
+	if (write(fd, argv[3], strlen(argv[3])) < 0)
+		err = errno;
+	close(fd);
+	report_errno(err);
+	return !!err;
+}
+
+/* Two write(2)s on one descriptor; prints the result of each. */
+static int cmd_write2(int argc, char **argv)
+{
+	int fd, i, err;
+
+	if (argc != 5)
+		return 64;
+	fd = open(argv[2], O_WRONLY);
+	if (fd < 0)
+		die(argv[2]);
+	for (i = 3; i < 5; i++) {
+		err = write(fd, argv[i], strlen(argv[i])) < 0 ? errno : 0;
+		report_errno(err);
+	}
+	close(fd);
+	return 0;
+}
+
+/* A write of @len bytes of "cs " repeated, or with an embedded NUL. */
+static int cmd_write_len(int argc, char **argv)
+{
+	size_t len, i;
+	char *buf;
+	int fd, err = 0;
+
+	if (argc != 4)
+		return 64;
+	len = strtoul(argv[3], NULL, 0);
+	buf = calloc(1, len + 1);
+	if (!buf)
+		die("calloc");
+	for (i = 0; i < len; i++)
+		buf[i] = ' ';
+	if (len >= 2) {
+		buf[0] = 'c';
+		buf[1] = 's';
+	}
+	fd = open(argv[2], O_WRONLY);
+	if (fd < 0)
+		die(argv[2]);
+	if (write(fd, buf, len) < 0)
+		err = errno;
+	close(fd);
+	report_errno(err);
+	return !!err;
+}
+
+static int cmd_write_nul(int argc, char **argv)
+{
+	static const char text[] = "cs\0page-faults";
+	int fd, err = 0;
+
+	if (argc != 3)
+		return 64;
+	fd = open(argv[2], O_WRONLY);
+	if (fd < 0)
+		die(argv[2]);
+	if (write(fd, text, sizeof(text) - 1) < 0)
+		err = errno;
+	close(fd);
+	report_errno(err);
+	return !!err;
+}
+
+/* Prints a file; used as a set-uid copy to show its own perfctr files. */
+static int cmd_cat(int argc, char **argv)
+{
+	if (argc != 3)
+		return 64;
+	fputs(read_file(argv[2]), stdout);
+	return 0;
+}
+
+/* Waits for any signal; used as a long-lived target. */
+static int cmd_pause(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	pause();
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *usage;
+} cmds[] = {
+	{ "tree", cmd_tree, "DEPTH WIDTH PAGES" },
+	{ "threads", cmd_threads, "N PAGES" },
+	{ "zombie", cmd_zombie, "PAGES" },
+	{ "autoreap", cmd_autoreap, "PAGES" },
+	{ "vfork", cmd_vfork, "PAGES" },
+	{ "spin", cmd_spin, "MILLISECONDS" },
+	{ "write", cmd_write, "FILE TEXT" },
+	{ "write2", cmd_write2, "FILE TEXT1 TEXT2" },
+	{ "write-len", cmd_write_len, "FILE LENGTH" },
+	{ "write-nul", cmd_write_nul, "FILE" },
+	{ "cat", cmd_cat, "FILE" },
+	{ "pause", cmd_pause, "" },
+};
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc >= 3 && !strcmp(argv[1], "touch")) {
+		touch_pages(atol(argv[2]));
+		return 0;
+	}
+	for (i = 0; argc >= 2 && i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (!strcmp(argv[1], cmds[i].name)) {
+			int ret = cmds[i].fn(argc, argv);
+
+			if (ret == 64)
+				fprintf(stderr, "usage: pctest %s %s\n",
+					cmds[i].name, cmds[i].usage);
+			return ret;
+		}
+	}
+	fprintf(stderr, "usage: pctest touch PAGES\n");
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(stderr, "       pctest %s %s\n", cmds[i].name,
+			cmds[i].usage);
+	return 64;
+}
