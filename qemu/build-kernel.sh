@@ -1,0 +1,74 @@
+#!/bin/bash
+# Build the guest kernel, or reuse a cached build, and point the symlink $2
+# at it. Builds live in the cache dir $1 as kernel-<key>, where the key
+# hashes every input of the build. The whole built tree is kept, not just
+# bzImage: out-of-tree module builds need its Module.symvers, scripts and
+# generated headers.
+set -eu
+cache=$1
+link=$2
+cd "$(dirname "$0")/.."
+tarball=/usr/src/linux-source-6.12.tar.xz
+keep=2
+
+# Patch file names from kernel/series, without comments and blank lines.
+patches() {
+	[ -f kernel/series ] || return 0
+	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' kernel/series
+}
+
+key=$(
+	{
+		dpkg-query -W -f='linux-source-6.12 ${Version}\n' linux-source-6.12
+		# A module must be built by the compiler that built its kernel.
+		gcc --version | head -n 1
+		for f in qemu/kernel.config qemu/configure-kernel.sh qemu/build-kernel.sh; do
+			echo "== $f"; cat "$f"
+		done
+		if [ -f kernel/series ]; then
+			echo "== kernel/series"; cat kernel/series
+		fi
+		patches | while read -r p; do
+			echo "== kernel/$p"; cat "kernel/$p"
+		done
+	} | sha256sum | cut -c1-16
+)
+entry=$cache/kernel-$key
+
+mkdir -p "$cache" "$(dirname "$link")"
+# One build at a time: a second run with the same key waits, then reuses.
+exec 9>"$cache/lock"
+flock 9
+
+if [ -d "$entry" ]; then
+	echo "kernel: reusing $entry"
+else
+	# We hold the lock, so any temp dir is left over from an interrupted build.
+	rm -rf "$cache"/tmp.*
+	tmp=$cache/tmp.kernel-$key
+	log=$(dirname "$link")/kernel-build.log
+	echo "kernel: building $entry (about 5 minutes on 2 cores; log in $log)"
+	mkdir "$tmp"
+	tar -xJf "$tarball" -C "$tmp" --strip-components=1
+	while read -r p; do
+		echo "kernel: applying kernel/$p"
+		patch -d "$tmp" -p1 --batch --forward -s -i "$PWD/kernel/$p"
+	done < <(patches)
+	qemu/configure-kernel.sh "$tmp" qemu/kernel.config
+	# The caller's make variables (TESTS=, V=...) must not leak into a
+	# build that the key does not describe.
+	if ! env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS \
+		make -C "$tmp" -j"$(nproc)" bzImage modules >"$log" 2>&1; then
+		tail -n 40 "$log"
+		echo "kernel: build failed; full log in $log" >&2
+		exit 1
+	fi
+	# Renaming within one directory is atomic: an entry is always complete.
+	mv -T "$tmp" "$entry"
+	echo "kernel: built $entry"
+fi
+
+# Keep the most recently used entries only.
+touch "$entry"
+ls -1dt "$cache"/kernel-* | tail -n +$((keep + 1)) | xargs -r rm -rf
+ln -sfn "$entry" "$link"

@@ -1,0 +1,89 @@
+#!/bin/bash
+# Judge a check run: report.sh RESULTS CONSOLE QEMU_STATUS
+#   RESULTS      the guest's TAP stream plus its "# harness: " lines
+#   CONSOLE      the guest's console log
+#   QEMU_STATUS  exit status of run-vm.sh (124: killed by the timeout)
+# Prints the failing tests with their diagnostics, kernel splats found in
+# the console log and any sign that the guest did not finish, then, as the
+# last line, "N passed, N failed" with ", N skipped" when some were.
+# Exits 1 if a test failed or anything else went wrong.
+set -eu
+results=$1
+console=$2
+qemu_status=$3
+
+# What the kernel prints when something is wrong, whether or not the
+# guest survived it.
+splat='BUG:|WARNING:|Kernel panic|KASAN|possible circular locking|possible recursive locking|inconsistent lock state|sleeping function called from invalid context|unreferenced object|Call Trace:|general protection fault|Oops'
+
+[ -f "$results" ] || : >"$results"
+[ -f "$console" ] || : >"$console"
+tap=$(tr -d '\r' <"$results")
+problems=()
+
+# "1..N" is the plan; "ok N name # skip reason" is a skipped test.
+read -r planned passed failed skipped < <(awk '
+	/^1\.\.[0-9]+$/ && plan == "" { plan = substr($0, 4) }
+	/^ok / { if (tolower($0) ~ / # skip( |$)/) skipped++; else passed++ }
+	/^not ok / { failed++ }
+	END { print (plan == "" ? -1 : plan), passed + 0, failed + 0, skipped + 0 }
+' <<<"$tap")
+
+if [ "$failed" -gt 0 ]; then
+	echo "Failed tests:"
+	# Each "not ok" line with the diagnostic lines that follow it.
+	awk '
+		/^not ok / { show = 1; print; next }
+		/^(ok |not ok |# harness: )/ { show = 0 }
+		show && /^#/ { print }
+	' <<<"$tap"
+fi
+
+while IFS= read -r line; do
+	problems+=("${line#\# harness: }")
+done < <(grep '^# harness: error' <<<"$tap" || true)
+
+ran=$((passed + failed + skipped))
+if [ "$planned" -lt 0 ]; then
+	problems+=("the guest produced no test results (no TAP plan)")
+elif [ "$ran" -lt "$planned" ]; then
+	problems+=("only $ran of $planned tests reported; the missing $((planned - ran)) count as failed")
+	failed=$((failed + planned - ran))
+fi
+if ! grep -qx '# harness: end' <<<"$tap"; then
+	problems+=("the guest did not finish the run (crash, hang or early power-off)")
+fi
+case $qemu_status in
+0) ;;
+124) problems+=("the guest timed out and was killed") ;;
+*) problems+=("QEMU exited with status $qemu_status") ;;
+esac
+
+found_splat=no
+if grep -qE "$splat" "$console"; then
+	found_splat=yes
+	echo "Kernel splat in the console log ($console):"
+	# Each matching line and the 30 lines after it, at most 300 in all.
+	tr -d '\r' <"$console" | awk -v re="$splat" '
+		$0 ~ re { left = 31 }
+		left > 0 { print; left--; if (++shown == 300) exit }
+	'
+fi
+
+if [ ${#problems[@]} -gt 0 ]; then
+	echo "Console log, last 200 lines ($console):"
+	tail -n 200 "$console" | tr -d '\r'
+	for p in "${problems[@]}"; do
+		echo "FAILED: $p"
+	done
+fi
+if [ $found_splat = yes ]; then
+	echo "FAILED: the kernel reported a splat (see above)"
+fi
+
+summary="$passed passed, $failed failed"
+if [ "$skipped" -gt 0 ]; then
+	summary="$summary, $skipped skipped"
+fi
+echo "$summary"
+[ "$failed" -eq 0 ] && [ ${#problems[@]} -eq 0 ] && [ $found_splat = no ]

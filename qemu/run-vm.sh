@@ -1,0 +1,60 @@
+#!/bin/bash
+# Boot the test guest: run-vm.sh MODE BZIMAGE INITRD OUTDIR
+#   check: console log to OUTDIR/console.log (also shown live when
+#          VERBOSE=1), results (second serial port) to OUTDIR/results.tap.
+#   demo:  console on this terminal, results to OUTDIR/demo-results.
+#   shell: console on this terminal; exiting the guest shell powers off.
+# check and demo are killed after TIMEOUT seconds (exit status 124).
+set -eu
+mode=$1
+kernel=$2
+initrd=$3
+out=$4
+limit=${TIMEOUT:-1800}
+# --foreground keeps QEMU in the terminal's process group: Ctrl-C reaches
+# it, and in demo mode it may read the terminal without being stopped.
+
+qemu=(qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 1G
+	-nographic -no-reboot -nic none
+	-kernel "$kernel" -initrd "$initrd")
+append="console=ttyS0 panic=-1 oops=panic panic_on_warn=1 harness=$mode"
+
+case $mode in
+check)
+	console=$out/console.log
+	results=$out/results.tap
+	: >"$console"
+	: >"$results"
+	if [ "${VERBOSE:-0}" = 1 ]; then
+		tail -n +1 -f "$console" &
+		tail_pid=$!
+	fi
+	start=$(date +%s)
+	status=0
+	timeout --foreground -k 10 "$limit" "${qemu[@]}" -append "$append" -monitor none \
+		-serial "file:$console" -serial "file:$results" </dev/null || status=$?
+	if [ -n "${tail_pid:-}" ]; then
+		sleep 1 # let tail print the last lines
+		kill "$tail_pid"
+	fi
+	echo "run-vm: guest ran for $(($(date +%s) - start)) s; console log: $console"
+	exit $status
+	;;
+demo)
+	# Warnings and worse still reach the screen; boot chatter does not.
+	timeout --foreground -k 10 "$limit" "${qemu[@]}" -append "$append loglevel=5" \
+		-serial mon:stdio -serial "file:$out/demo-results"
+	;;
+shell)
+	if [ -t 0 ]; then
+		read -r rows cols < <(stty size)
+		append="$append harness_rows=$rows harness_cols=$cols harness_term=${TERM:-linux}"
+	fi
+	echo "run-vm: Ctrl-A X kills the guest; Ctrl-A C toggles the QEMU monitor"
+	exec "${qemu[@]}" -append "$append loglevel=5" -serial mon:stdio
+	;;
+*)
+	echo "run-vm: unknown mode '$mode'" >&2
+	exit 2
+	;;
+esac

@@ -1,0 +1,95 @@
+#!/usr/bin/env bats
+# qemu/report.sh judges every guest run; feed it hand-made guest output.
+
+setup() {
+	report=$BATS_TEST_DIRNAME/../report.sh
+	results=$BATS_TEST_TMPDIR/results.tap
+	console=$BATS_TEST_TMPDIR/console.log
+	echo "[    0.000000] Linux version 6.12.0 (root@host)" >"$console"
+}
+
+# Results of a guest that ran every test and finished cleanly.
+finished() {
+	cat >"$results"
+	printf '# harness: bats exit status 0\n# harness: end\n' >>"$results"
+}
+
+@test "a clean run passes and counts passed tests" {
+	printf '1..2\nok 1 a\nok 2 b\n' | finished
+	run "$report" "$results" "$console" 0
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "2 passed, 0 failed" ]
+}
+
+@test "a failing test fails the run and is shown with its diagnostics" {
+	printf '1..2\nok 1 a\nnot ok 2 broken thing\n# (in test file x.bats, line 3)\n#   `false` failed\n' | finished
+	run "$report" "$results" "$console" 0
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"not ok 2 broken thing"* ]]
+	[[ "$output" == *'`false` failed'* ]]
+	[ "${lines[-1]}" = "1 passed, 1 failed" ]
+}
+
+@test "skipped tests are counted apart" {
+	printf '1..3\nok 1 a\nok 2 b # skip no PMU\nok 3 c # skip\n' | finished
+	run "$report" "$results" "$console" 0
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "1 passed, 0 failed, 2 skipped" ]
+}
+
+@test "tests missing after a guest crash count as failed" {
+	printf '1..4\nok 1 a\n' >"$results"
+	echo "[   10.0] Kernel panic - not syncing: Fatal exception" >>"$console"
+	run "$report" "$results" "$console" 0
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"did not finish"* ]]
+	[ "${lines[-1]}" = "1 passed, 3 failed" ]
+}
+
+@test "no results at all fails the run" {
+	: >"$results"
+	run "$report" "$results" "$console" 0
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"no test results"* ]]
+	[ "${lines[-1]}" = "0 passed, 0 failed" ]
+}
+
+@test "a timeout fails the run" {
+	printf '1..1\n' >"$results"
+	run "$report" "$results" "$console" 124
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"timed out"* ]]
+	[ "${lines[-1]}" = "0 passed, 1 failed" ]
+}
+
+@test "an insmod failure reported by the guest fails the run" {
+	printf '# harness: error: insmod /opt/perfctr/perfctr.ko failed; tests not run\n# harness: end\n' >"$results"
+	run "$report" "$results" "$console" 0
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"FAILED: error: insmod"* ]]
+}
+
+@test "each kind of kernel splat fails a run whose tests all passed" {
+	for line in \
+		"BUG: KASAN: slab-use-after-free in perfctr_read+0x1c/0x40" \
+		"WARNING: CPU: 1 PID: 77 at driver/perfctr.c:12 perfctr_open+0x2/0x9" \
+		"Kernel panic - not syncing: panic_on_warn set ..." \
+		"WARNING: possible circular locking dependency detected" \
+		"WARNING: possible recursive locking detected" \
+		"WARNING: inconsistent lock state" \
+		"BUG: sleeping function called from invalid context at mm/slub.c:1" \
+		"unreferenced object 0xffff888003a5c000 (size 64):" \
+		"Call Trace:" \
+		"Oops: general protection fault, probably for non-canonical address" \
+		"Oops: 0000 [#1] PREEMPT SMP KASAN"
+	do
+		printf '1..1\nok 1 a\n' | finished
+		printf '[    1.0] booted\n[    5.0] %s\n[    5.1]  <TASK>\n' "$line" >"$console"
+		run "$report" "$results" "$console" 0
+		echo "$line: status $status"
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"$line"* ]]
+		[ "${lines[-2]}" = "FAILED: the kernel reported a splat (see above)" ]
+		[ "${lines[-1]}" = "1 passed, 0 failed" ]
+	done
+}

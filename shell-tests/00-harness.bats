@@ -1,0 +1,67 @@
+#!/usr/bin/env bats
+# The environment every other test relies on: the guest kernel's bug
+# detectors are on, and the guest is set up the way tests expect.
+
+@test "tests run as root" {
+	[ "$(id -u)" -eq 0 ]
+}
+
+@test "two CPUs are online" {
+	[ "$(cat /sys/devices/system/cpu/online)" = "0-1" ]
+}
+
+@test "lockdep is built in and still active" {
+	[ -e /proc/lockdep ]
+	# Lockdep switches itself off after its first report.
+	grep -Eq '^ *debug_locks: +1$' /proc/lockdep_stats
+}
+
+@test "kmemleak is available" {
+	[ -e /sys/kernel/debug/kmemleak ]
+	# Reading fails once kmemleak has disabled itself.
+	cat /sys/kernel/debug/kmemleak >/dev/null
+}
+
+@test "KASAN is initialized" {
+	dmesg | grep -q 'KernelAddressSanitizer initialized'
+}
+
+@test "a kernel warning panics the guest" {
+	[ "$(cat /proc/sys/kernel/panic_on_warn)" = 1 ]
+}
+
+@test "perf events are available" {
+	[ -e /proc/sys/kernel/perf_event_paranoid ]
+	[ -d /sys/bus/event_source/devices/software ]
+}
+
+@test "the module is loaded when the harness ships one" {
+	if [ ! -f /opt/perfctr/perfctr.ko ]; then
+		skip "no module built yet"
+	fi
+	grep -q '^perfctr ' /proc/modules
+}
+
+@test "/tmp is a tmpfs that honours set-uid bits" {
+	run awk '$2 == "/tmp" { print $3, $4 }' /proc/mounts
+	[[ "$output" == "tmpfs "* ]]
+	[[ ",${output#tmpfs }," != *,nosuid,* ]]
+	cp /bin/busybox "$BATS_TEST_TMPDIR/suid"
+	chmod 4755 "$BATS_TEST_TMPDIR/suid"
+	[ -u "$BATS_TEST_TMPDIR/suid" ]
+}
+
+@test "unprivileged users exist" {
+	grep -qx 'tester:x:1000:1000:tester:/home/tester:/bin/bash' /etc/passwd
+	grep -q '^nobody:x:65534:65534:' /etc/passwd
+	[ "$(stat -c %u /home/tester)" = 1000 ]
+}
+
+@test "everything under /opt/perfctr is world-readable" {
+	[ -z "$(find /opt/perfctr ! -perm -o+r)" ]
+	[ -z "$(find /opt/perfctr -type d ! -perm -o+x)" ]
+}
+
+@test "the helpers dir is on PATH" {
+	[[ ":$PATH:" == *":/opt/perfctr/bin:/usr/bin:/bin:/usr/sbin:/sbin:"* ]]
+}
