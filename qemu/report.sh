@@ -70,13 +70,14 @@ if grep -qE "$splat" "$console"; then
 	'
 fi
 
-if [ ${#problems[@]} -gt 0 ]; then
+# Without a splat to show, the end of the console is the best clue.
+if [ ${#problems[@]} -gt 0 ] && [ $found_splat = no ]; then
 	echo "Console log, last 200 lines ($console):"
 	tail -n 200 "$console" | tr -d '\r'
-	for p in "${problems[@]}"; do
-		echo "FAILED: $p"
-	done
 fi
+for p in ${problems[@]+"${problems[@]}"}; do
+	echo "FAILED: $p"
+done
 if [ $found_splat = yes ]; then
 	echo "FAILED: the kernel reported a splat (see above)"
 fi
