@@ -16,7 +16,9 @@ teardown() {
 		read -r id < /proc/$me/perfctr/id
 		mapfile -t kids < /proc/$me/perfctr/children
 		echo "$id ${kids[0]#* }"
-		cat /proc/self/perfctr/control /proc/self/perfctr/id /proc/self/perfctr/counts /proc/self/perfctr/children'
+		# (true: bash would run a last command without forking)
+		cat /proc/self/perfctr/control /proc/self/perfctr/id /proc/self/perfctr/counts /proc/self/perfctr/children
+		true'
 	echo "$output"
 	[ "$status" -eq 0 ]
 	read -r id parent_children <<<"${lines[0]}"
@@ -175,10 +177,11 @@ teardown() {
 @test "exit stops the counters: a reaped child's counts stay merged once" {
 	run bash -c '
 		me=$$
+		fifo=$(mktemp -u) && mkfifo "$fifo" && exec 9<>"$fifo"
 		echo minor-faults > /proc/$me/perfctr/control || exit 1
 		pctest touch 500
 		mapfile -t a < /proc/$me/perfctr/children
-		sleep 0.2
+		read -rt 0.3 -u 9 _	# a builtin pause: no child of our own
 		mapfile -t b < /proc/$me/perfctr/children
 		echo "${a[0]#* } ${b[0]#* }"'
 	echo "$output"

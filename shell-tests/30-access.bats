@@ -76,9 +76,11 @@ as_user() {
 }
 
 @test "an exec that gains privilege (set-uid, set-gid) clears the control; a plain exec keeps it" {
-	install -m 4755 -o 0 -g 0 "$(command -v pctest)" /tmp/pctest-setuid
-	install -m 2755 -o 0 -g 0 "$(command -v pctest)" /tmp/pctest-setgid
-	install -m 0755 -o 0 -g 0 "$(command -v pctest)" /tmp/pctest-plain
+	for mode in setuid:4755 setgid:2755 plain:0755; do
+		cp "$(command -v pctest)" "/tmp/pctest-${mode%:*}"
+		chown 0:0 "/tmp/pctest-${mode%:*}"
+		chmod "${mode#*:}" "/tmp/pctest-${mode%:*}"
+	done
 	for kind in setuid setgid plain; do
 		run as_user bash -c '
 			echo "minor-faults:u tsc" > /proc/$$/perfctr/control || exit 1

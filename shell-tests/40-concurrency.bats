@@ -23,7 +23,8 @@ worker() {
 	done
 }
 
-# allowed_counts FILE: the names in FILE form a prefix-free match of one control.
+# consistent FILE: the names in a counts or children file are those of one
+# of CONTROLS, in order (or the file is empty).
 consistent() {
 	local names c
 	names=$(awk '{ print $1 }' "$1" 2>/dev/null | paste -sd' ') || return 0
@@ -35,21 +36,27 @@ consistent() {
 	return 1
 }
 
+# live_pctests: the pids of every running pctest.
+live_pctests() {
+	grep -lx pctest /proc/[0-9]*/comm 2>/dev/null | cut -d/ -f3
+}
+
 # writer SECONDS PIDS...: program, clear and read the workers and their
 # descendants (any live pctest) from outside.
 writer() {
 	local end=$((SECONDS + $1)) i=0 pid out f
 	shift
 	while ((SECONDS < end)); do
-		for pid in "$@" $(pgrep -x pctest); do
+		for pid in "$@" $(live_pctests); do
 			out=$(pctest write "/proc/$pid/perfctr/control" "${CONTROLS[i++ % ${#CONTROLS[@]}]}")
 			case $out in
 			ok | ESRCH | ENOENT) ;;
 			*) echo "write to $pid: $out"; return 1 ;;
 			esac
 			for f in counts children; do
-				cat "/proc/$pid/perfctr/$f" > "$BATS_TEST_TMPDIR/$f.$pid" 2>/dev/null || continue
-				consistent "$BATS_TEST_TMPDIR/$f.$pid" || return 1
+				snap="$BATS_TEST_TMPDIR/$f.$pid.$BASHPID"	# one file per writer
+				cat "/proc/$pid/perfctr/$f" > "$snap" 2>/dev/null || continue
+				consistent "$snap" || return 1
 			done
 		done
 		[ $((i % 7)) -eq 0 ] && echo > "/proc/$1/perfctr/control"
