@@ -18,8 +18,9 @@ VM      := TIMEOUT=$(TIMEOUT) VERBOSE=$(VERBOSE) qemu/run-vm.sh
 .PHONY: check shell demo deps host-check kernel module helpers initramfs clean
 
 check: host-check initramfs
+	@rm -f $(BUILD)/summary
 	@status=0; $(VM) check $(BZIMAGE) $(INITRD) $(BUILD) || status=$$?; \
-	qemu/report.sh $(BUILD)/results.tap $(BUILD)/console.log $$status
+	qemu/report.sh $(BUILD)/results.tap $(BUILD)/console.log $$status $(BUILD)/summary
 
 shell: initramfs
 	@$(VM) shell $(BZIMAGE) $(INITRD) $(BUILD)

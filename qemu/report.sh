@@ -1,8 +1,9 @@
 #!/bin/bash
-# Judge a check run: report.sh RESULTS CONSOLE QEMU_STATUS
+# Judge a check run: report.sh RESULTS CONSOLE QEMU_STATUS [SUMMARY]
 #   RESULTS      the guest's TAP stream plus its "# harness: " lines
 #   CONSOLE      the guest's console log
 #   QEMU_STATUS  exit status of run-vm.sh (124: killed by the timeout)
+#   SUMMARY      file that gets a copy of the summary line
 # Prints the failing tests with their diagnostics, kernel splats found in
 # the console log and any sign that the guest did not finish, then, as the
 # last line, "N passed, N failed" with ", N skipped" when some were.
@@ -11,6 +12,7 @@ set -eu
 results=$1
 console=$2
 qemu_status=$3
+summary_file=${4:-}
 
 # What the kernel prints when something is wrong, whether or not the
 # guest survived it.
@@ -87,4 +89,7 @@ if [ "$skipped" -gt 0 ]; then
 	summary="$summary, $skipped skipped"
 fi
 echo "$summary"
+if [ -n "$summary_file" ]; then
+	echo "$summary" >"$summary_file"
+fi
 [ "$failed" -eq 0 ] && [ ${#problems[@]} -eq 0 ] && [ $found_splat = no ]

@@ -93,3 +93,10 @@ finished() {
 		[ "${lines[-1]}" = "1 passed, 0 failed" ]
 	done
 }
+
+@test "the summary line is also written to the summary file" {
+	printf '1..2\nok 1 a\nnot ok 2 b\n' | finished
+	run "$report" "$results" "$console" 0 "$BATS_TEST_TMPDIR/summary"
+	[ "$status" -eq 1 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/summary")" = "1 passed, 1 failed" ]
+}
