@@ -8,7 +8,8 @@
  * same id: a reprogramming on either side since the fork changes an id, and
  * then nothing merges.  Processes merge into their real parent, threads into
  * their thread-group leader, so a process's dead threads reach its parent
- * with it.
+ * with it.  A child whose counters cannot be set up at fork runs without
+ * them and is counted as lost in its parent, which merges upwards too.
  */
 #include <linux/perfctr.h>
 #include <linux/printk.h>
@@ -19,6 +20,19 @@
 #include "inherit.h"
 #include "task.h"
 
+/* The parent lost a child to an error, unless it reprogrammed meanwhile. */
+static void pc_fork_lost(struct perfctr_task *parent, struct pc_control *ctl)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&parent->lock, flags);
+	if (parent->control == ctl)
+		parent->lost++;
+	raw_spin_unlock_irqrestore(&parent->lock, flags);
+	pr_warn_ratelimited("perfctr: %s[%d]: a child could not inherit counters\n",
+			    current->comm, task_pid_nr(current));
+}
+
 /*
  * copy_process(), with current the parent.  The child cannot run yet, so its
  * counters exist before its first instruction.  A failure leaves the child
@@ -26,12 +40,13 @@
  */
 void pc_fork(struct task_struct *child, u64 clone_flags)
 {
-	struct perfctr_task *st;
+	struct perfctr_task *parent = pc_task_state(current), *st;
 	struct pc_control *ctl;
 
-	if (child->flags & PF_KTHREAD)
+	/* kernel threads, and what they spawn (usermode helpers), get nothing */
+	if ((child->flags & PF_KTHREAD) || (current->flags & PF_KTHREAD))
 		return;
-	ctl = pc_task_control(pc_task_state(current));
+	ctl = pc_task_control(parent);
 	if (!ctl)
 		return;
 	st = pc_task_alloc();
@@ -41,9 +56,8 @@ void pc_fork(struct task_struct *child, u64 clone_flags)
 	}
 	if (st)
 		pc_task_free(st);
+	pc_fork_lost(parent, ctl);
 	pc_control_put(ctl);
-	pr_warn_ratelimited("perfctr: %s[%d]: a child could not inherit counters\n",
-			    current->comm, task_pid_nr(current));
 }
 
 /* copy_process() failed after pc_fork(); the child never ran. */
@@ -72,13 +86,15 @@ void pc_secure_exec(struct task_struct *tsk)
  * released is dead and its parent links are stable.  Its final counts were
  * taken at exit; its children were released or reparented before it, so its
  * children counts are final too.  Only the target's lock is needed to add.
+ * Interrupts are off here, except on PREEMPT_RT: hence irqsave.
  */
 void pc_release(struct task_struct *tsk)
 {
 	struct perfctr_task *st = pc_task_state(tsk), *dst;
 	struct task_struct *target;
-	u64 sum[PERFCTR_MAX_COUNTERS];
+	u64 sum[PERFCTR_MAX_COUNTERS], lost;
 	struct pc_control *ctl;
+	unsigned long flags;
 	unsigned int i;
 
 	/* tasklist_lock, held by the caller, keeps ->real_parent stable */
@@ -90,19 +106,21 @@ void pc_release(struct task_struct *tsk)
 	if (!dst || target == tsk)
 		return;
 
-	raw_spin_lock(&st->lock);
+	raw_spin_lock_irqsave(&st->lock, flags);
 	ctl = st->control;
 	for (i = 0; ctl && i < ctl->nr; i++)
 		sum[i] = st->final[i] + st->children[i];
-	raw_spin_unlock(&st->lock);
+	lost = st->lost;
+	raw_spin_unlock_irqrestore(&st->lock, flags);
 	if (!ctl)
 		return;
 	WARN_ON_ONCE(!st->exited);
 
-	raw_spin_lock(&dst->lock);
+	raw_spin_lock_irqsave(&dst->lock, flags);
 	if (dst->control && dst->control->id == ctl->id) {
 		for (i = 0; i < ctl->nr; i++)
 			dst->children[i] += sum[i];
+		dst->lost += lost;
 	}
-	raw_spin_unlock(&dst->lock);
+	raw_spin_unlock_irqrestore(&dst->lock, flags);
 }

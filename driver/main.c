@@ -30,16 +30,25 @@ static const struct perfctr_ops pc_ops = {
 	.sched_in	= pc_sched_in,
 	.show		= pc_show,
 	.write_control	= pc_write_control,
+	.write_max	= PERFCTR_CONTROL_MAX,
 };
 
 static int __init pc_init(void)
 {
-	return perfctr_register(&pc_ops);
+	int err = pc_task_init();
+
+	if (err)
+		return err;
+	err = perfctr_register(&pc_ops);
+	if (err)
+		pc_task_exit();
+	return err;
 }
 
 static void __exit pc_exit_module(void)
 {
 	perfctr_unregister(&pc_ops);
+	pc_task_exit();
 }
 
 module_init(pc_init);

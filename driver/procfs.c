@@ -11,12 +11,10 @@
  *   id        the control's id in decimal, 0 without a control
  *   counts    "<name> <count>" per counter, in control order; empty without
  *   children  the same for the children counts
+ *   lost      the lost children count in decimal
  */
-#include <linux/err.h>
 #include <linux/seq_file.h>
-#include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/uaccess.h>
 
 #include "control.h"
 #include "procfs.h"
@@ -37,7 +35,7 @@ int pc_show(struct seq_file *m, struct task_struct *task,
 	    enum perfctr_file file)
 {
 	struct perfctr_task *st = pc_task_state(task);
-	u64 counts[PERFCTR_MAX_COUNTERS];
+	u64 counts[PERFCTR_MAX_COUNTERS], lost = 0;
 	struct pc_control *ctl = NULL;
 
 	switch (file) {
@@ -55,8 +53,12 @@ int pc_show(struct seq_file *m, struct task_struct *task,
 		pc_counts_print(m, ctl, counts);
 		break;
 	case PERFCTR_FILE_CHILDREN:
-		ctl = st ? pc_task_read_children(st, counts) : NULL;
+		ctl = st ? pc_task_read_children(st, counts, &lost) : NULL;
 		pc_counts_print(m, ctl, counts);
+		break;
+	case PERFCTR_FILE_LOST:
+		ctl = st ? pc_task_read_children(st, counts, &lost) : NULL;
+		seq_printf(m, "%llu\n", lost);
 		break;
 	}
 	pc_control_put(ctl);
@@ -65,27 +67,22 @@ int pc_show(struct seq_file *m, struct task_struct *task,
 
 /*
  * The whole control in one write(2) at offset 0: a control is not a stream,
- * and accepting pieces would apply half a control.
+ * and accepting pieces would apply half a control.  The kernel has copied
+ * the text (at most PERFCTR_CONTROL_MAX bytes, see pc_ops.write_max).
  */
-ssize_t pc_write_control(struct task_struct *task, const char __user *buf,
+ssize_t pc_write_control(struct task_struct *task, const char *text,
 			 size_t count, loff_t *ppos)
 {
 	struct pc_control *ctl;
-	char *text;
 	int err;
 
-	if (*ppos != 0 || count > PERFCTR_CONTROL_MAX)
+	if (*ppos != 0)
 		return -EINVAL;
 	if (!count)
 		return 0;
-	text = memdup_user_nul(buf, count);
-	if (IS_ERR(text))
-		return PTR_ERR(text);
 	if (strlen(text) != count)	/* an embedded NUL */
-		err = -EINVAL;
-	else
-		err = pc_control_parse(text, &ctl);
-	kfree(text);
+		return -EINVAL;
+	err = pc_control_parse(text, &ctl);
 	if (err)
 		return err;
 	err = pc_task_program(task, ctl);

@@ -10,7 +10,7 @@
 
 int pc_show(struct seq_file *m, struct task_struct *task,
 	    enum perfctr_file file);
-ssize_t pc_write_control(struct task_struct *task, const char __user *buf,
+ssize_t pc_write_control(struct task_struct *task, const char *text,
 			 size_t count, loff_t *ppos);
 
 #endif /* _PERFCTR_PROCFS_H */

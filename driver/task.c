@@ -13,13 +13,34 @@
 #include "task.h"
 
 /*
+ * States come from their own cache, unmerged, so that the fault-injection
+ * framework can fail their allocation alone (/sys/kernel/slab/perfctr_task/
+ * failslab): that is how the tests reach the fork path that loses a child.
+ */
+static struct kmem_cache *pc_task_cache;
+
+int pc_task_init(void)
+{
+	pc_task_cache = kmem_cache_create("perfctr_task",
+					  sizeof(struct perfctr_task), 0,
+					  SLAB_NO_MERGE, NULL);
+	return pc_task_cache ? 0 : -ENOMEM;
+}
+
+/* Only once no state is left: each one pins the module. */
+void pc_task_exit(void)
+{
+	kmem_cache_destroy(pc_task_cache);
+}
+
+/*
  * Allocates a state that pins the module and the hooks.  Called from module
  * code that already holds a pin (a file access, or a parent's state), which
  * makes __module_get() safe.
  */
 struct perfctr_task *pc_task_alloc(void)
 {
-	struct perfctr_task *st = kzalloc(sizeof(*st), GFP_KERNEL);
+	struct perfctr_task *st = kmem_cache_zalloc(pc_task_cache, GFP_KERNEL);
 
 	if (!st)
 		return NULL;
@@ -39,7 +60,7 @@ void pc_task_free(struct perfctr_task *st)
 		WARN_ON_ONCE(st->events[i]);
 	pc_control_put(st->control);
 	mutex_destroy(&st->mutex);
-	kfree(st);
+	kmem_cache_free(pc_task_cache, st);
 	perfctr_hooks_put();
 	module_put(THIS_MODULE);
 }
@@ -106,19 +127,21 @@ static int pc_events_create(struct task_struct *task,
 }
 
 /*
- * Counting kernel mode is subject to perf_event_paranoid, exactly as for
- * perf_event_open(2); the check is made against the writer's credentials.
+ * perf events are subject to what perf_event_open(2) would allow the writer
+ * (perf_event_paranoid, the LSM hook); tsc alone needs nothing.
  */
 static int pc_control_may_count(const struct pc_control *ctl)
 {
+	bool perf = false, kernel = false;
 	unsigned int i;
 
 	for (i = 0; i < ctl->nr; i++) {
-		if (ctl->ev[i].kind == PC_KIND_PERF &&
-		    ctl->ev[i].mod != PC_MOD_USER)
-			return perf_allow_kernel();
+		if (ctl->ev[i].kind != PC_KIND_PERF)
+			continue;
+		perf = true;
+		kernel |= ctl->ev[i].mod != PC_MOD_USER;
 	}
-	return 0;
+	return perf ? perfctr_may_count(kernel) : 0;
 }
 
 /**
@@ -171,13 +194,14 @@ static struct perfctr_task *pc_task_get_state(struct task_struct *task)
  *	reference on success
  *
  * All or nothing: the new counters are created before anything changes, and
- * then the control, a new id, zeroed children counts and zeroed counters
- * replace the old ones at once.
+ * then the control, a new id, zeroed children and lost counts and zeroed
+ * counters replace the old ones at once.
  *
  * Context: process context; the caller holds @task's exec_update_lock for
  * reading or writing.
- * Return: 0; -ESRCH if @task is exiting; -EACCES if perf_event_paranoid
- * forbids counting kernel mode; -ENOMEM; or the errno perf gave for an event
+ * Return: 0; -ESRCH if @task is exiting; -EACCES if perf_event_open(2)
+ * would refuse the writer (perf_event_paranoid, an LSM); -ENOMEM; or the
+ * errno perf gave for an event
  * it cannot count (-ENOENT or -EOPNOTSUPP for hardware events without a PMU).
  */
 int pc_task_program(struct task_struct *task, struct pc_control *ctl)
@@ -199,7 +223,7 @@ int pc_task_program(struct task_struct *task, struct pc_control *ctl)
 	} else {
 		st = pc_task_state(task);
 		if (!st)	/* never counted: nothing to clear */
-			return 0;
+			return task->flags & PF_EXITING ? -ESRCH : 0;
 	}
 
 	mutex_lock(&st->mutex);
@@ -218,6 +242,7 @@ int pc_task_program(struct task_struct *task, struct pc_control *ctl)
 	old = st->control;
 	st->control = ctl;
 	memset(st->children, 0, sizeof(st->children));
+	st->lost = 0;
 	pc_tsc_reset(&st->tsc, ctl && ctl->tsc >= 0, task == current);
 	raw_spin_unlock_irqrestore(&st->lock, flags);
 
@@ -299,10 +324,12 @@ struct pc_control *pc_task_read_counts(struct task_struct *task,
  * pc_task_read_children() - one snapshot of a task's children counts
  * @st: the state
  * @counts: PERFCTR_MAX_COUNTERS slots to fill
+ * @lost: the lost children count
  *
  * Return: the control the counts belong to, with a reference, or NULL.
  */
-struct pc_control *pc_task_read_children(struct perfctr_task *st, u64 *counts)
+struct pc_control *pc_task_read_children(struct perfctr_task *st, u64 *counts,
+					 u64 *lost)
 {
 	struct pc_control *ctl;
 	unsigned long flags;
@@ -310,6 +337,7 @@ struct pc_control *pc_task_read_children(struct perfctr_task *st, u64 *counts)
 	raw_spin_lock_irqsave(&st->lock, flags);
 	ctl = pc_control_get(st->control);
 	memcpy(counts, st->children, sizeof(st->children));
+	*lost = st->lost;
 	raw_spin_unlock_irqrestore(&st->lock, flags);
 	return ctl;
 }

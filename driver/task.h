@@ -19,12 +19,14 @@ struct perf_event;
  * struct perfctr_task - the perfctr state of one task (task_struct::perfctr)
  * @mutex: serialises whatever touches @events or @final: programming, the
  *	exit hook, reading the task's own counts.  Sleeps.
- * @lock: protects @control, @children and @tsc.  Taken with interrupts off,
- *	nested inside tasklist_lock (release hook) and the runqueue lock
- *	(context-switch hooks); nothing is taken inside it.
+ * @lock: protects @control, @children, @lost and @tsc.  Taken with
+ *	interrupts off, nested inside tasklist_lock (release hook) and the
+ *	runqueue lock (context-switch hooks); nothing is taken inside it.
  * @control: the current control, or NULL.  Changed under @mutex and @lock,
  *	so holding either is enough to read it.
  * @children: counts merged from released children, indexed like @control.
+ * @lost: descendants that run without counters because their state could
+ *	not be set up at fork; merged like @children.
  * @tsc: the tsc counter's accumulator.
  * @events: the perf events of @control, NULL in the tsc slot; owned by the
  *	state until @exited, when they are released.
@@ -39,9 +41,10 @@ struct perf_event;
  */
 struct perfctr_task {
 	struct mutex mutex;		/* programming, exit, own counts */
-	raw_spinlock_t lock;		/* control, children, tsc */
+	raw_spinlock_t lock;		/* control, children, lost, tsc */
 	struct pc_control *control;
 	u64 children[PERFCTR_MAX_COUNTERS];
+	u64 lost;
 	struct pc_tsc tsc;
 	struct perf_event *events[PERFCTR_MAX_COUNTERS];
 	u64 final[PERFCTR_MAX_COUNTERS];
@@ -53,6 +56,8 @@ static inline struct perfctr_task *pc_task_state(struct task_struct *task)
 	return READ_ONCE(task->perfctr);
 }
 
+int pc_task_init(void);
+void pc_task_exit(void);
 struct perfctr_task *pc_task_alloc(void);
 void pc_task_free(struct perfctr_task *st);
 struct pc_control *pc_task_control(struct perfctr_task *st);
@@ -63,6 +68,6 @@ void pc_task_stop(struct task_struct *task, struct perfctr_task *st);
 struct pc_control *pc_task_read_counts(struct task_struct *task,
 				       struct perfctr_task *st, u64 *counts);
 struct pc_control *pc_task_read_children(struct perfctr_task *st,
-					 u64 *counts);
+					 u64 *counts, u64 *lost);
 
 #endif /* _PERFCTR_TASK_H */
