@@ -9,9 +9,11 @@ teardown() {
 	stop_target
 }
 
-@test "a task that never counted has id 0 and empty files" {
+@test "a task that never counted has id 0, lost 0 and empty files" {
 	run bash -c 'cat /proc/$$/perfctr/id'
 	[ "$status" -eq 0 ]
+	[ "$output" = "0" ]
+	run bash -c 'cat /proc/$$/perfctr/lost'
 	[ "$output" = "0" ]
 	for f in control counts children; do
 		run bash -c "cat /proc/\$\$/perfctr/$f"
@@ -20,11 +22,11 @@ teardown() {
 	done
 }
 
-@test "the directory holds control, id, counts and children in /proc/PID and /proc/PID/task/TID" {
+@test "the directory holds control, id, counts, children and lost in /proc/PID and /proc/PID/task/TID" {
 	run ls "/proc/$$/perfctr"
-	[ "$output" = "$(printf 'children\ncontrol\ncounts\nid')" ]
+	[ "$output" = "$(printf 'children\ncontrol\ncounts\nid\nlost')" ]
 	run ls "/proc/$$/task/$$/perfctr"
-	[ "$output" = "$(printf 'children\ncontrol\ncounts\nid')" ]
+	[ "$output" = "$(printf 'children\ncontrol\ncounts\nid\nlost')" ]
 	[ "$(stat -c %a "/proc/$$/perfctr/control")" = 644 ]
 	[ "$(stat -c %a "/proc/$$/perfctr/counts")" = 444 ]
 }

@@ -51,6 +51,14 @@ teardown() {
 	[ "$(kv children_minor "$output")" = "$(kv rusage_minor "$output")" ]
 }
 
+@test "an orphan merges into the subreaper it was reparented to, exactly" {
+	run bash -c 'echo minor-faults > /proc/$$/perfctr/control && exec pctest orphan 300'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(kv children_minor "$output")" -ge 300 ]
+	[ "$(kv children_minor "$output")" = "$(kv rusage_minor "$output")" ]
+}
+
 @test "vfork: the child's faults are its own and merge exactly" {
 	run bash -c 'echo minor-faults > /proc/$$/perfctr/control && exec pctest vfork 300'
 	echo "$output"
@@ -188,4 +196,59 @@ teardown() {
 	read -r a b <<<"$output"
 	[ "$a" -ge 500 ]
 	[ "$a" = "$b" ]
+}
+
+FAILSLAB=/sys/kernel/debug/failslab
+
+failslab_off() {
+	echo 0 > /sys/kernel/slab/perfctr_task/failslab
+	echo 0 > "$FAILSLAB/probability"
+	echo N > "$FAILSLAB/cache-filter"
+	echo N > "$FAILSLAB/task-filter"
+	echo Y > "$FAILSLAB/ignore-gfp-wait"
+}
+
+@test "a child whose counters cannot be set up runs without them; lost counts it and merges up" {
+	[ -w /sys/kernel/slab/perfctr_task/failslab ] || skip "needs CONFIG_FAILSLAB"
+	# fail only perfctr's state allocations, only in tasks that ask for it
+	echo Y > "$FAILSLAB/cache-filter"
+	echo Y > "$FAILSLAB/task-filter"
+	echo 1 > /sys/kernel/slab/perfctr_task/failslab
+	echo N > "$FAILSLAB/ignore-gfp-wait"	# GFP_KERNEL may sleep
+	echo 0 > "$FAILSLAB/verbose"
+	echo 0 > "$FAILSLAB/space"
+	echo 1 > "$FAILSLAB/interval"
+	echo -1 > "$FAILSLAB/times"
+	echo 100 > "$FAILSLAB/probability"
+	run bash -c '
+		echo minor-faults > /proc/$$/perfctr/control || exit 1
+		bash -c "
+			echo 1 > /proc/\$\$/make-it-fail
+			pctest cat /proc/self/perfctr/id
+			pctest touch 100
+			echo 0 > /proc/\$\$/make-it-fail
+			pctest touch 100
+			mapfile -t k < /proc/\$\$/perfctr/children
+			read -r l < /proc/\$\$/perfctr/lost
+			echo inner \${k[0]#* } \$l
+			true"
+		mapfile -t k < /proc/$$/perfctr/children
+		read -r l < /proc/$$/perfctr/lost
+		echo outer ${k[0]#* } $l
+		echo > /proc/$$/perfctr/control
+		read -r l < /proc/$$/perfctr/lost
+		echo cleared $l'
+	failslab_off
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 0 ]		# the uncounted child ran, with no control
+	read -r _ inner_children inner_lost <<<"${lines[1]}"
+	read -r _ outer_children outer_lost <<<"${lines[2]}"
+	[ "$inner_lost" = 2 ]		# pctest cat and the first pctest touch
+	[ "$inner_children" -ge 100 ]
+	[ "$inner_children" -lt 200 ]	# only the second touch merged
+	[ "$outer_lost" = 2 ]
+	[ "$outer_children" -ge "$inner_children" ]
+	[ "${lines[3]}" = "cleared 0" ]
+	dmesg | grep -q "a child could not inherit counters"
 }

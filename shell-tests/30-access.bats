@@ -43,6 +43,17 @@ as_user() {
 	[ "$output" = minor-faults ]
 }
 
+@test "perf_event_paranoid 3 (Debian): unprivileged users get no perf events, tsc still works" {
+	PARANOID=$(cat /proc/sys/kernel/perf_event_paranoid)
+	echo 3 > /proc/sys/kernel/perf_event_paranoid
+	run as_user bash -c 'pctest write /proc/self/perfctr/control "minor-faults:u"'
+	[ "$output" = EACCES ]
+	run as_user bash -c 'echo tsc > /proc/$$/perfctr/control && exec cat /proc/self/perfctr/control'
+	[ "$output" = tsc ]
+	run bash -c 'echo minor-faults > /proc/$$/perfctr/control && exec cat /proc/self/perfctr/control'
+	[ "$output" = minor-faults ]
+}
+
 @test "an unprivileged user can neither read nor program root's tasks" {
 	start_target "minor-faults cs"
 	before=$(snapshot "$TARGET")

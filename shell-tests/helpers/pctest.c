@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -273,6 +274,55 @@ static int cmd_autoreap(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * We become a child subreaper and fork a middle process, which forks a
+ * grandchild and exits at once.  The orphaned grandchild is reparented to
+ * us, touches @pages pages and exits; reaping it must merge it into our
+ * children counts exactly as getrusage() accounts it.
+ */
+static int cmd_orphan(int argc, char **argv)
+{
+	struct rusage before, after;
+	int pipefd[2];
+	pid_t middle;
+	char c;
+
+	if (argc != 3)
+		return 64;
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) || pipe(pipefd))
+		die("subreaper");
+	read_file("/proc/self/perfctr/children");
+	getrusage(RUSAGE_CHILDREN, &before);
+	middle = fork();
+	if (middle < 0)
+		die("fork");
+	if (middle == 0) {
+		pid_t orphan = fork();
+
+		if (orphan < 0)
+			die("fork");
+		if (orphan == 0) {
+			/* wait until the middle process is gone */
+			close(pipefd[1]);
+			if (read(pipefd[0], &c, 1) < 0)
+				die("read");
+			touch_pages(atol(argv[2]));
+			_exit(0);
+		}
+		_exit(0);
+	}
+	close(pipefd[0]);
+	if (waitpid(middle, NULL, 0) != middle)
+		die("waitpid");
+	close(pipefd[1]);	/* EOF releases the orphan */
+	wait_all();
+	getrusage(RUSAGE_CHILDREN, &after);
+	printf("children_minor=%lld rusage_minor=%ld\n",
+	       counter("/proc/self/perfctr/children", "minor-faults"),
+	       after.ru_minflt - before.ru_minflt);
+	return 0;
+}
+
 /* vfork: the child borrows our mm; its faults are still its own. */
 static int cmd_vfork(int argc, char **argv)
 {
@@ -431,6 +481,7 @@ static const struct {
 	{ "threads", cmd_threads, "N PAGES" },
 	{ "zombie", cmd_zombie, "PAGES" },
 	{ "autoreap", cmd_autoreap, "PAGES" },
+	{ "orphan", cmd_orphan, "PAGES" },
 	{ "vfork", cmd_vfork, "PAGES" },
 	{ "spin", cmd_spin, "MILLISECONDS" },
 	{ "write", cmd_write, "FILE TEXT" },
