@@ -15,9 +15,9 @@ INITRD  := $(BUILD)/initramfs.cpio.gz
 MODULE  := $(CURDIR)/driver/perfctr.ko
 VM      := TIMEOUT=$(TIMEOUT) VERBOSE=$(VERBOSE) qemu/run-vm.sh
 
-.PHONY: check shell demo deps host-check kernel module helpers initramfs clean
+.PHONY: check shell demo deps host-check lint kernel module helpers initramfs clean
 
-check: host-check initramfs
+check: host-check lint initramfs
 	@rm -f $(BUILD)/summary
 	@status=0; $(VM) check $(BZIMAGE) $(INITRD) $(BUILD) || status=$$?; \
 	qemu/report.sh $(BUILD)/results.tap $(BUILD)/console.log $$status $(BUILD)/summary
@@ -43,6 +43,10 @@ deps:
 # Tests of the harness itself that need no guest.
 host-check: deps
 	@bats qemu/tests
+
+# checkpatch --strict and sparse on the patches and the module.
+lint: module
+	@scripts/lint.sh $(KTREE)
 
 kernel: deps
 	@qemu/build-kernel.sh $(PERFCTR_CACHE) $(KTREE)

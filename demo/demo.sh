@@ -63,7 +63,7 @@ mapfile -t kids < "$dir/children"
 echo
 echo "   children minor-faults: ${kids[0]#* }   /proc/$me/stat cminflt grew by: $((cmin1 - cmin0))"
 echo "   children major-faults: ${kids[1]#* }   /proc/$me/stat cmajflt grew by: $((cmaj1 - cmaj0))"
-echo "   The $((cmin1 - cmin0 - ${kids[0]#* })) extra minor faults in cminflt are those exec took while"
+echo "   The difference, $((cmin1 - cmin0 - ${kids[0]#* })) minor fault(s), is what exec took while"
 echo "   copying pctest's arguments through get_user_pages(): the kernel charges"
 echo "   them to the task, but no perf fault event fires for them.  Below exec,"
 echo "   in the fork-only tree, the two agree exactly, as pctest showed."
