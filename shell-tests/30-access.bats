@@ -86,13 +86,21 @@ as_user() {
 	[ "$(cat "$(pcf control "$OTHER")")" = context-switches:u ]
 }
 
-@test "an exec that gains privilege (set-uid, set-gid) clears the control; a plain exec keeps it" {
-	for mode in setuid:4755 setgid:2755 plain:0755; do
-		cp "$(command -v pctest)" "/tmp/pctest-${mode%:*}"
-		chown 0:0 "/tmp/pctest-${mode%:*}"
-		chmod "${mode#*:}" "/tmp/pctest-${mode%:*}"
+# A root-owned copy of pctest for each way an exec can raise privilege (or
+# make the task non-dumpable), and a plain one.
+install_copies() {
+	local kind
+	for kind in setuid:4755 setgid:2755 filecap:0755 unreadable:0711 plain:0755; do
+		cp "$(command -v pctest)" "/tmp/pctest-${kind%:*}"
+		chown 0:0 "/tmp/pctest-${kind%:*}"
+		chmod "${kind#*:}" "/tmp/pctest-${kind%:*}"
 	done
-	for kind in setuid setgid plain; do
+	pctest setcap /tmp/pctest-filecap
+}
+
+@test "an exec that makes the task non-dumpable (set-uid, set-gid, file capabilities, unreadable binary) clears the control; a plain exec keeps it" {
+	install_copies
+	for kind in setuid setgid filecap unreadable plain; do
 		run as_user bash -c '
 			echo "minor-faults:u tsc" > /proc/$$/perfctr/control || exit 1
 			read -r id < /proc/$$/perfctr/id

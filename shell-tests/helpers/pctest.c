@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -22,6 +23,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -371,26 +373,34 @@ static void report_errno(int err)
 	puts(err ? strerrorname_np(err) : "ok");
 }
 
-/* One write(2) of argv[3] to argv[2]; prints "ok" or the errno name. */
-static int cmd_write(int argc, char **argv)
+/* One write(2) of @len bytes to a fresh descriptor; 0 or the errno. */
+static int write_once(const char *path, const char *buf, size_t len)
 {
 	int fd, err = 0;
 
-	if (argc != 4)
-		return 64;
-	fd = open(argv[2], O_WRONLY);
-	if (fd < 0) {
-		report_errno(errno);
-		return 1;
-	}
-	if (write(fd, argv[3], strlen(argv[3])) < 0)
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return errno;
+	if (write(fd, buf, len) < 0)
 		err = errno;
 	close(fd);
+	return err;
+}
+
+/* Each of these prints "ok" or the errno name of its write. */
+
+static int cmd_write(int argc, char **argv)
+{
+	int err;
+
+	if (argc != 4)
+		return 64;
+	err = write_once(argv[2], argv[3], strlen(argv[3]));
 	report_errno(err);
 	return !!err;
 }
 
-/* Two write(2)s on one descriptor; prints the result of each. */
+/* Two write(2)s on one descriptor. */
 static int cmd_write2(int argc, char **argv)
 {
 	int fd, i, err;
@@ -408,50 +418,55 @@ static int cmd_write2(int argc, char **argv)
 	return 0;
 }
 
-/* A write of @len bytes of "cs " repeated, or with an embedded NUL. */
+/* "cs" padded with blanks to @len bytes. */
 static int cmd_write_len(int argc, char **argv)
 {
-	size_t len, i;
+	size_t len;
 	char *buf;
-	int fd, err = 0;
+	int err;
 
 	if (argc != 4)
 		return 64;
 	len = strtoul(argv[3], NULL, 0);
-	buf = calloc(1, len + 1);
+	buf = malloc(len + 1);
 	if (!buf)
-		die("calloc");
-	for (i = 0; i < len; i++)
-		buf[i] = ' ';
-	if (len >= 2) {
-		buf[0] = 'c';
-		buf[1] = 's';
-	}
-	fd = open(argv[2], O_WRONLY);
-	if (fd < 0)
-		die(argv[2]);
-	if (write(fd, buf, len) < 0)
-		err = errno;
-	close(fd);
+		die("malloc");
+	memset(buf, ' ', len);
+	memcpy(buf, "cs", len < 2 ? len : 2);
+	err = write_once(argv[2], buf, len);
 	report_errno(err);
 	return !!err;
 }
 
+/* A valid control with an embedded NUL byte. */
 static int cmd_write_nul(int argc, char **argv)
 {
 	static const char text[] = "cs\0page-faults";
-	int fd, err = 0;
+	int err;
 
 	if (argc != 3)
 		return 64;
-	fd = open(argv[2], O_WRONLY);
-	if (fd < 0)
-		die(argv[2]);
-	if (write(fd, text, sizeof(text) - 1) < 0)
-		err = errno;
-	close(fd);
+	err = write_once(argv[2], text, sizeof(text) - 1);
 	report_errno(err);
 	return !!err;
+}
+
+/*
+ * Gives FILE the file capability CAP_NET_BIND_SERVICE (permitted and
+ * effective), as setcap(8) would: executing it raises privilege.
+ */
+static int cmd_setcap(int argc, char **argv)
+{
+	struct vfs_cap_data cap = {
+		.magic_etc = VFS_CAP_REVISION_2 | VFS_CAP_FLAGS_EFFECTIVE,
+		.data[0].permitted = 1u << CAP_NET_BIND_SERVICE,
+	};
+
+	if (argc != 3)
+		return 64;
+	if (setxattr(argv[2], "security.capability", &cap, sizeof(cap), 0))
+		die(argv[2]);
+	return 0;
 }
 
 /* Prints a file; used as a set-uid copy to show its own perfctr files. */
@@ -488,6 +503,7 @@ static const struct {
 	{ "write2", cmd_write2, "FILE TEXT1 TEXT2" },
 	{ "write-len", cmd_write_len, "FILE LENGTH" },
 	{ "write-nul", cmd_write_nul, "FILE" },
+	{ "setcap", cmd_setcap, "FILE" },
 	{ "cat", cmd_cat, "FILE" },
 	{ "pause", cmd_pause, "" },
 };
