@@ -79,6 +79,37 @@ teardown() {
 	[ "$(kv children_minor "$result")" = "$(kv threads_minor "$result")" ]
 }
 
+@test "a thread has its own files; a thread reprogrammed from outside does not merge into its leader" {
+	for reprogram in no yes; do
+		fifo=$BATS_TEST_TMPDIR/go.$reprogram out=$BATS_TEST_TMPDIR/out.$reprogram
+		mkfifo "$fifo"
+		bash -c 'echo minor-faults > /proc/$$/perfctr/control && exec pctest thread-wait 200' < "$fifo" > "$out" &
+		pid=$!
+		exec 8> "$fifo"
+		while ! grep -q '^tid=' "$out"; do sleep 0.05; done
+		tid=$(kv tid "$(cat "$out")")
+		thread=/proc/$pid/task/$tid/perfctr
+		leader_id=$(cat "/proc/$pid/perfctr/id")
+		[ "$(cat "$thread/id")" = "$leader_id" ]
+		[ "$(value minor-faults "$thread/counts")" -ge 200 ]
+		if [ $reprogram = yes ]; then
+			echo minor-faults > "$thread/control"
+			[ "$(cat "$thread/id")" -gt "$leader_id" ]
+			[ "$(cat "/proc/$pid/perfctr/id")" = "$leader_id" ]
+		fi
+		echo go >&8
+		exec 8>&-
+		wait "$pid"
+		children=$(kv children "$(tail -n 1 "$out")")
+		echo "reprogram=$reprogram: leader children minor-faults $children"
+		if [ $reprogram = yes ]; then
+			[ "$children" = 0 ]
+		else
+			[ "$children" -ge 200 ]
+		fi
+	done
+}
+
 @test "a process's dead threads reach its parent when it is reaped" {
 	run bash -c '
 		me=$$

@@ -211,6 +211,41 @@ static int cmd_threads(int argc, char **argv)
 	return 0;
 }
 
+static void *waiting_thread(void *arg)
+{
+	char c;
+
+	touch_pages(pages_per_thread);
+	printf("tid=%d\n", gettid());
+	fflush(stdout);
+	if (read(STDIN_FILENO, &c, 1) < 0)	/* until told to go */
+		die("read");
+	return arg;
+}
+
+/*
+ * One thread touches @pages pages, prints its tid, and waits for a byte (or
+ * EOF) on stdin before it exits, so that a test can look at it and program
+ * it meanwhile.  Then we print what merged into our children counts.
+ */
+static int cmd_thread_wait(int argc, char **argv)
+{
+	pthread_t tid;
+	int tries;
+
+	if (argc != 3)
+		return 64;
+	pages_per_thread = atol(argv[2]);
+	if (pthread_create(&tid, NULL, waiting_thread, NULL))
+		die("pthread_create");
+	pthread_join(tid, NULL);
+	for (tries = 0; task_count() > 1 && tries < 1000; tries++)
+		usleep(1000);
+	printf("children=%lld\n",
+	       counter("/proc/self/perfctr/children", "minor-faults"));
+	return 0;
+}
+
 static char proc_state(pid_t pid)
 {
 	char path[64];
@@ -494,6 +529,7 @@ static const struct {
 } cmds[] = {
 	{ "tree", cmd_tree, "DEPTH WIDTH PAGES" },
 	{ "threads", cmd_threads, "N PAGES" },
+	{ "thread-wait", cmd_thread_wait, "PAGES" },
 	{ "zombie", cmd_zombie, "PAGES" },
 	{ "autoreap", cmd_autoreap, "PAGES" },
 	{ "orphan", cmd_orphan, "PAGES" },
