@@ -78,6 +78,17 @@ EOF
 	[ "$after" = "minor-faults 0" ]
 }
 
+@test "a write restarts a task's counts and children counts from zero" {
+	start_target "minor-faults tsc" 100
+	[ "$(value minor-faults "$(pcf counts "$TARGET")")" -gt 0 ]
+	[ "$(value minor-faults "$(pcf children "$TARGET")")" -ge 100 ]
+	echo "minor-faults tsc" > "$(pcf control "$TARGET")"
+	# the target sleeps in pause(2): nothing faults, and tsc waits for
+	# its next switch in
+	run cat "$(pcf counts "$TARGET")" "$(pcf children "$TARGET")"
+	[ "$output" = "$(printf 'minor-faults 0\ntsc 0\nminor-faults 0\ntsc 0')" ]
+}
+
 @test "ids are system-wide and strictly increasing" {
 	start_target minor-faults
 	a=$(cat "$(pcf id "$TARGET")")

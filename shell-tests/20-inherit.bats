@@ -122,7 +122,7 @@ teardown() {
 	[ "${output#minor-faults }" -ge 1000 ]
 }
 
-@test "a zombie shows its final counts; reaping adds exactly them" {
+@test "a zombie shows its final counts, refuses writes with ESRCH; reaping adds exactly them" {
 	run bash -c 'echo minor-faults > /proc/$$/perfctr/control && exec pctest zombie 400'
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -130,6 +130,8 @@ teardown() {
 	[ "$first" -ge 400 ]
 	[ "$(kv zombie_second "$output")" = "$first" ]
 	[ "$(kv children "$output")" = "$first" ]
+	[ "$(kv write "$output")" = ESRCH ]
+	[ "$(kv clear "$output")" = ESRCH ]
 }
 
 @test "a child released automatically (SIGCHLD ignored) still merges" {

@@ -69,6 +69,20 @@ static const char *read_file(const char *path)
 	return buf;
 }
 
+/* One write(2) of @len bytes to a fresh descriptor; 0 or the errno. */
+static int write_once(const char *path, const char *buf, size_t len)
+{
+	int fd, err = 0;
+
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return errno;
+	if (write(fd, buf, len) < 0)
+		err = errno;
+	close(fd);
+	return err;
+}
+
 /* The value of counter @name in a counts/children file, or -1. */
 static long long counter(const char *path, const char *name)
 {
@@ -263,6 +277,7 @@ static char proc_state(pid_t pid)
 static int cmd_zombie(int argc, char **argv)
 {
 	long long first, second, children;
+	int write_err, clear_err;
 	char path[64];
 	pid_t pid;
 
@@ -281,11 +296,16 @@ static int cmd_zombie(int argc, char **argv)
 	first = counter(path, "minor-faults");
 	usleep(100000);
 	second = counter(path, "minor-faults");
+	/* a zombie can be neither reprogrammed nor cleared */
+	snprintf(path, sizeof(path), "/proc/%d/perfctr/control", pid);
+	write_err = write_once(path, "cs", 2);
+	clear_err = write_once(path, "\n", 1);
 	if (waitpid(pid, NULL, 0) != pid)
 		die("waitpid");
 	children = counter("/proc/self/perfctr/children", "minor-faults");
-	printf("zombie_first=%lld zombie_second=%lld children=%lld\n",
-	       first, second, children);
+	printf("zombie_first=%lld zombie_second=%lld children=%lld write=%s clear=%s\n",
+	       first, second, children, strerrorname_np(write_err),
+	       strerrorname_np(clear_err));
 	return 0;
 }
 
@@ -406,20 +426,6 @@ static int cmd_spin(int argc, char **argv)
 static void report_errno(int err)
 {
 	puts(err ? strerrorname_np(err) : "ok");
-}
-
-/* One write(2) of @len bytes to a fresh descriptor; 0 or the errno. */
-static int write_once(const char *path, const char *buf, size_t len)
-{
-	int fd, err = 0;
-
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return errno;
-	if (write(fd, buf, len) < 0)
-		err = errno;
-	close(fd);
-	return err;
 }
 
 /* Each of these prints "ok" or the errno name of its write. */
