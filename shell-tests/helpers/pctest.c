@@ -106,6 +106,29 @@ static void wait_all(void)
 }
 
 /*
+ * The exact comparison: our children counts against the growth of
+ * getrusage(RUSAGE_CHILDREN) over the same work.  Reading the children file
+ * once first touches what the final read uses.
+ */
+static void rusage_begin(struct rusage *before)
+{
+	read_file("/proc/self/perfctr/children");
+	getrusage(RUSAGE_CHILDREN, before);
+}
+
+static void rusage_report(const struct rusage *before)
+{
+	struct rusage after;
+
+	getrusage(RUSAGE_CHILDREN, &after);
+	printf("children_minor=%lld rusage_minor=%ld children_major=%lld rusage_major=%ld\n",
+	       counter("/proc/self/perfctr/children", "minor-faults"),
+	       after.ru_minflt - before->ru_minflt,
+	       counter("/proc/self/perfctr/children", "major-faults"),
+	       after.ru_majflt - before->ru_majflt);
+}
+
+/*
  * A fork-only tree: every node touches @pages pages, then forks @width
  * children (while depth remains) and waits for them.
  */
@@ -129,20 +152,13 @@ static void tree(int depth, int width, long pages)
 
 static int cmd_tree(int argc, char **argv)
 {
-	struct rusage before, after;
+	struct rusage before;
 
 	if (argc != 5)
 		return 64;
-	/* pre-touch what the comparison itself uses */
-	read_file("/proc/self/perfctr/children");
-	getrusage(RUSAGE_CHILDREN, &before);
+	rusage_begin(&before);
 	tree(atoi(argv[2]), atoi(argv[3]), atol(argv[4]));
-	getrusage(RUSAGE_CHILDREN, &after);
-	printf("children_minor=%lld rusage_minor=%ld children_major=%lld rusage_major=%ld\n",
-	       counter("/proc/self/perfctr/children", "minor-faults"),
-	       after.ru_minflt - before.ru_minflt,
-	       counter("/proc/self/perfctr/children", "major-faults"),
-	       after.ru_majflt - before.ru_majflt);
+	rusage_report(&before);
 	return 0;
 }
 
@@ -339,7 +355,7 @@ static int cmd_autoreap(int argc, char **argv)
  */
 static int cmd_orphan(int argc, char **argv)
 {
-	struct rusage before, after;
+	struct rusage before;
 	int pipefd[2];
 	pid_t middle;
 	char c;
@@ -348,8 +364,7 @@ static int cmd_orphan(int argc, char **argv)
 		return 64;
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) || pipe(pipefd))
 		die("subreaper");
-	read_file("/proc/self/perfctr/children");
-	getrusage(RUSAGE_CHILDREN, &before);
+	rusage_begin(&before);
 	middle = fork();
 	if (middle < 0)
 		die("fork");
@@ -373,25 +388,21 @@ static int cmd_orphan(int argc, char **argv)
 		die("waitpid");
 	close(pipefd[1]);	/* EOF releases the orphan */
 	wait_all();
-	getrusage(RUSAGE_CHILDREN, &after);
-	printf("children_minor=%lld rusage_minor=%ld\n",
-	       counter("/proc/self/perfctr/children", "minor-faults"),
-	       after.ru_minflt - before.ru_minflt);
+	rusage_report(&before);
 	return 0;
 }
 
 /* vfork: the child borrows our mm; its faults are still its own. */
 static int cmd_vfork(int argc, char **argv)
 {
-	struct rusage before, after;
+	struct rusage before;
 	long pages;
 	pid_t pid;
 
 	if (argc != 3)
 		return 64;
 	pages = atol(argv[2]);
-	read_file("/proc/self/perfctr/children");
-	getrusage(RUSAGE_CHILDREN, &before);
+	rusage_begin(&before);
 	pid = vfork();
 	if (pid < 0)
 		die("vfork");
@@ -400,10 +411,7 @@ static int cmd_vfork(int argc, char **argv)
 		_exit(0);
 	}
 	waitpid(pid, NULL, 0);
-	getrusage(RUSAGE_CHILDREN, &after);
-	printf("children_minor=%lld rusage_minor=%ld\n",
-	       counter("/proc/self/perfctr/children", "minor-faults"),
-	       after.ru_minflt - before.ru_minflt);
+	rusage_report(&before);
 	return 0;
 }
 
