@@ -276,6 +276,20 @@ static int cmd_thread_wait(int argc, char **argv)
 	return 0;
 }
 
+/* A child that touches @pages pages and exits. */
+static pid_t fork_toucher(long pages)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		touch_pages(pages);
+		_exit(0);
+	}
+	return pid;
+}
+
 static char proc_state(pid_t pid)
 {
 	char path[64];
@@ -299,13 +313,7 @@ static int cmd_zombie(int argc, char **argv)
 
 	if (argc != 3)
 		return 64;
-	pid = fork();
-	if (pid < 0)
-		die("fork");
-	if (pid == 0) {
-		touch_pages(atol(argv[2]));
-		_exit(0);
-	}
+	pid = fork_toucher(atol(argv[2]));
 	while (proc_state(pid) != 'Z')
 		usleep(1000);
 	snprintf(path, sizeof(path), "/proc/%d/perfctr/counts", pid);
@@ -333,13 +341,7 @@ static int cmd_autoreap(int argc, char **argv)
 	if (argc != 3)
 		return 64;
 	signal(SIGCHLD, SIG_IGN);
-	pid = fork();
-	if (pid < 0)
-		die("fork");
-	if (pid == 0) {
-		touch_pages(atol(argv[2]));
-		_exit(0);
-	}
+	pid = fork_toucher(atol(argv[2]));
 	while (kill(pid, 0) == 0)
 		usleep(1000);
 	printf("reaped=%d children=%lld\n", errno == ESRCH,
