@@ -193,16 +193,17 @@ static struct perfctr_task *pc_task_get_state(struct task_struct *task)
  * @ctl: the new control, or NULL to clear; the state takes over this
  *	reference on success
  *
- * All or nothing: the new counters are created before anything changes, and
- * then the control, a new id, zeroed children and lost counts and zeroed
- * counters replace the old ones at once.
+ * All or nothing: the new counters are created before anything changes (and
+ * before a task that never counted gets a state), and then the control, a
+ * new id, zeroed children and lost counts and zeroed counters replace the
+ * old ones at once.  The old counters are released after the mutex.
  *
  * Context: process context; the caller holds @task's exec_update_lock for
  * reading or writing.
  * Return: 0; -ESRCH if @task is exiting; -EACCES if perf_event_open(2)
  * would refuse the writer (perf_event_paranoid, an LSM); -ENOMEM; or the
- * errno perf gave for an event
- * it cannot count (-ENOENT or -EOPNOTSUPP for hardware events without a PMU).
+ * errno perf gave for an event it cannot count (-ENOENT or -EOPNOTSUPP for
+ * hardware events without a PMU).
  */
 int pc_task_program(struct task_struct *task, struct pc_control *ctl)
 {
@@ -214,12 +215,18 @@ int pc_task_program(struct task_struct *task, struct pc_control *ctl)
 	int err = 0;
 
 	if (ctl) {
+		/* a task that never counted gets no state from a failed write */
 		err = pc_control_may_count(ctl);
 		if (err)
 			return err;
+		err = pc_events_create(task, ctl, events);
+		if (err)
+			return err;
 		st = pc_task_get_state(task);
-		if (IS_ERR(st))
-			return PTR_ERR(st);
+		if (IS_ERR(st)) {
+			err = PTR_ERR(st);
+			goto release;
+		}
 	} else {
 		st = pc_task_state(task);
 		if (!st)	/* never counted: nothing to clear */
@@ -229,14 +236,10 @@ int pc_task_program(struct task_struct *task, struct pc_control *ctl)
 	mutex_lock(&st->mutex);
 	if (st->exited) {
 		err = -ESRCH;
-		goto out;
+		goto unlock;
 	}
-	if (ctl) {
-		err = pc_events_create(task, ctl, events);
-		if (err)
-			goto out;
+	if (ctl)
 		ctl->id = perfctr_next_id();
-	}
 
 	raw_spin_lock_irqsave(&st->lock, flags);
 	old = st->control;
@@ -248,10 +251,11 @@ int pc_task_program(struct task_struct *task, struct pc_control *ctl)
 
 	for (i = 0; i < PERFCTR_MAX_COUNTERS; i++)
 		swap(events[i], st->events[i]);
-	pc_events_release(events);
 	pc_control_put(old);
-out:
+unlock:
 	mutex_unlock(&st->mutex);
+release:
+	pc_events_release(events);	/* the old ones, or the unused new ones */
 	return err;
 }
 
