@@ -20,7 +20,7 @@ splat='BUG:|WARNING:|Kernel panic|KASAN|possible circular locking|possible recur
 
 [ -f "$results" ] || : >"$results"
 [ -f "$console" ] || : >"$console"
-tap=$(tr -d '\r' <"$results")
+tap=$(tr -d '\r\0' <"$results")	# CRs, and NULs a serial port may pad with
 problems=()
 
 # "1..N" is the plan; "ok N name # skip reason" is a skipped test.
