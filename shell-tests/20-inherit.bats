@@ -8,6 +8,19 @@ teardown() {
 	stop_target
 }
 
+# exact MIN ARGS...: a fresh shell counting minor-faults execs pctest ARGS,
+# whose children minor-faults must be at least MIN and equal its
+# getrusage(RUSAGE_CHILDREN) growth.
+exact() {
+	local min=$1
+	shift
+	run bash -c 'echo minor-faults > /proc/$$/perfctr/control && exec pctest "$@"' _ "$@"
+	echo "pctest $*: $output"
+	[ "$status" -eq 0 ]
+	[ "$(kv children_minor "$output")" -ge "$min" ]
+	[ "$(kv children_minor "$output")" = "$(kv rusage_minor "$output")" ]
+}
+
 @test "a child gets the control and id, with its own counts starting from zero" {
 	run bash -c '
 		me=$$
@@ -45,26 +58,15 @@ teardown() {
 
 @test "grandchildren reach the root: a tree's children count every descendant's pages" {
 	# depth 3, width 3: 3 + 9 + 27 = 39 descendants, 100 pages each
-	run bash -c 'echo minor-faults > /proc/$$/perfctr/control && exec pctest tree 3 3 100'
-	echo "$output"
-	[ "$(kv children_minor "$output")" -ge 3900 ]
-	[ "$(kv children_minor "$output")" = "$(kv rusage_minor "$output")" ]
+	exact 3900 tree 3 3 100
 }
 
 @test "an orphan merges into the subreaper it was reparented to, exactly" {
-	run bash -c 'echo minor-faults > /proc/$$/perfctr/control && exec pctest orphan 300'
-	echo "$output"
-	[ "$status" -eq 0 ]
-	[ "$(kv children_minor "$output")" -ge 300 ]
-	[ "$(kv children_minor "$output")" = "$(kv rusage_minor "$output")" ]
+	exact 300 orphan 300
 }
 
 @test "vfork: the child's faults are its own and merge exactly" {
-	run bash -c 'echo minor-faults > /proc/$$/perfctr/control && exec pctest vfork 300'
-	echo "$output"
-	[ "$status" -eq 0 ]
-	[ "$(kv children_minor "$output")" -ge 300 ]
-	[ "$(kv children_minor "$output")" = "$(kv rusage_minor "$output")" ]
+	exact 300 vfork 300
 }
 
 @test "threads inherit the id and merge into their thread-group leader" {
