@@ -7,6 +7,9 @@ PERFCTR_CACHE ?= /var/cache/perfctr
 TESTS         ?= $(CURDIR)/shell-tests
 TIMEOUT       ?= 1800
 VERBOSE       ?= 0
+# make bench: rounds per boot, and a divisor of every iteration count.
+BENCH_ROUNDS  ?= 9
+BENCH_SCALE   ?= 1
 
 KTREE   := $(BUILD)/linux
 BZIMAGE := $(KTREE)/arch/x86/boot/bzImage
@@ -15,7 +18,8 @@ INITRD  := $(BUILD)/initramfs.cpio.gz
 MODULE  := $(CURDIR)/driver/perfctr.ko
 VM      := TIMEOUT=$(TIMEOUT) VERBOSE=$(VERBOSE) qemu/run-vm.sh
 
-.PHONY: check shell demo deps host-check lint kernel module helpers initramfs clean
+.PHONY: check shell demo bench deps host-check lint kernel module helpers initramfs \
+	bench-kernels bench-module bench-initramfs clean
 
 check: host-check lint initramfs
 	@rm -f $(BUILD)/summary
@@ -49,7 +53,7 @@ lint: module
 	@scripts/lint.sh $(KTREE)
 
 kernel: deps
-	@qemu/build-kernel.sh $(PERFCTR_CACHE) $(KTREE)
+	@qemu/build-kernel.sh $(PERFCTR_CACHE) $(KTREE) test
 
 module: kernel
 ifneq ($(wildcard driver/.),)
@@ -68,13 +72,59 @@ $$(BIN)/%: $(1)/%.c | deps
 	gcc $$(HELPER_CFLAGS) -MMD -MP -MF $(BUILD)/deps/$$*.d -o $$@ $$<
 endef
 $(eval $(call static-programs,shell-tests/helpers))
+$(eval $(call static-programs,bench))
 -include $(wildcard $(BUILD)/deps/*.d)
 
 helpers: $(PROGRAMS)
 
 # Rebuilt every time: it takes seconds, and TESTS may differ between runs.
 initramfs: module helpers
-	@qemu/initramfs.sh $(INITRD) $(abspath $(TESTS)) $(BIN) $(MODULE) $(CURDIR)/demo
+	@qemu/initramfs.sh $(INITRD) $(abspath $(TESTS)) $(BIN) $(MODULE) $(CURDIR)/demo \
+		$(CURDIR)/bench
+
+# The benchmark (Documentation/perfctr-performance.rst): the patched kernel
+# without debug options, with the module, and the unpatched kernel, each
+# booted with instruction counting and then with plain TCG.  The module is
+# built from a copy of driver/ so that it does not replace the test build.
+BENCH         := $(BUILD)/bench
+BENCH_KTREE   := $(BUILD)/linux-bench
+VANILLA_KTREE := $(BUILD)/linux-vanilla
+BENCH_SRC     := $(BUILD)/bench-src
+BENCH_MODULE  := $(BENCH_SRC)/driver/perfctr.ko
+BENCH_VM      := TIMEOUT=$(TIMEOUT) BENCH_ROUNDS=$(BENCH_ROUNDS) \
+		 BENCH_SCALE=$(BENCH_SCALE) qemu/run-vm.sh bench
+
+bench-kernels: deps
+	@qemu/build-kernel.sh $(PERFCTR_CACHE) $(BENCH_KTREE) bench
+	@qemu/build-kernel.sh $(PERFCTR_CACHE) $(VANILLA_KTREE) vanilla
+
+bench-module: bench-kernels
+	@rm -rf $(BENCH_SRC) && mkdir -p $(BENCH_SRC)
+	@cp -r driver $(BENCH_SRC)/driver && ln -s $(CURDIR)/include $(BENCH_SRC)/include
+	$(MAKE) -C $(BENCH_KTREE) M=$(BENCH_SRC)/driver modules
+
+bench-initramfs: bench-module helpers
+	@mkdir -p $(BENCH)
+	@qemu/initramfs.sh $(BENCH)/patched.cpio.gz $(CURDIR)/shell-tests $(BIN) \
+		$(BENCH_MODULE) $(CURDIR)/demo $(CURDIR)/bench
+	@qemu/initramfs.sh $(BENCH)/vanilla.cpio.gz $(CURDIR)/shell-tests $(BIN) \
+		/nonexistent $(CURDIR)/demo $(CURDIR)/bench
+
+bench: bench-initramfs
+	@set -e; for mode in icount tcg; do \
+		icount=0; [ $$mode = icount ] && icount=1; \
+		for k in patched vanilla; do \
+			tree=$(BENCH_KTREE); [ $$k = vanilla ] && tree=$(VANILLA_KTREE); \
+			ICOUNT=$$icount BENCH_NAME=$$mode-$$k $(BENCH_VM) \
+				$$tree/arch/x86/boot/bzImage $(BENCH)/$$k.cpio.gz $(BENCH); \
+		done; \
+	done
+	@{ bench/report.sh "Instruction counting (-icount shift=0,sleep=off, one vCPU)" \
+		$(BENCH)/icount-patched.out $(BENCH)/icount-vanilla.out; echo; \
+	   bench/report.sh "Plain TCG (one vCPU)" \
+		$(BENCH)/tcg-patched.out $(BENCH)/tcg-vanilla.out; } >$(BENCH)/table.rst
+	@cat $(BENCH)/table.rst
+	@echo "bench: table written to $(BENCH)/table.rst"
 
 clean:
 	@if [ -d $(KTREE)/ ] && [ -d driver ]; then \

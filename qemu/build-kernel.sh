@@ -1,39 +1,64 @@
 #!/bin/bash
-# Build the guest kernel, or reuse a cached build, and point the symlink $2
-# at it. Builds live in the cache dir $1 as kernel-<key>, where the key
-# hashes every input of the build. The whole built tree is kept, not just
+# Build a guest kernel, or reuse a cached build, and point the symlink $2
+# at it: build-kernel.sh CACHE LINK [VARIANT]
+#   test     (default) the patches of kernel/series, qemu/kernel.config and
+#            qemu/test.config: the debug kernel `make check` boots
+#   bench    the patches and qemu/kernel.config alone: no debug options
+#   vanilla  qemu/kernel.config without CONFIG_PERFCTR and no patches: the
+#            unpatched kernel the benchmarks compare against
+# Builds live in the cache dir as kernel-<variant>-<key>, where the key
+# hashes every input of the build.  The whole built tree is kept, not just
 # bzImage: out-of-tree module builds need its Module.symvers, scripts and
 # generated headers.
 set -eu
 cache=$1
 link=$2
+variant=${3:-test}
 cd "$(dirname "$0")/.."
 tarball=/usr/src/linux-source-6.12.tar.xz
-keep=2
+keep=2	# entries per variant
 
 # Patch file names from kernel/series, without comments and blank lines.
 patches() {
-	[ -f kernel/series ] || return 0
+	[ "$variant" != vanilla ] && [ -f kernel/series ] || return 0
 	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' kernel/series
 }
 
+# The config fragments, in merge order, written to the directory $1.
+fragments() {
+	case $variant in
+	test)
+		cp qemu/kernel.config "$1/10-kernel.config"
+		cp qemu/test.config "$1/20-test.config" ;;
+	bench)
+		cp qemu/kernel.config "$1/10-kernel.config" ;;
+	vanilla)
+		grep -v '^CONFIG_PERFCTR=' qemu/kernel.config >"$1/10-kernel.config" ;;
+	*)
+		echo "build-kernel: unknown variant '$variant'" >&2
+		exit 2 ;;
+	esac
+}
+
+frags=$(mktemp -d)
+trap 'rm -rf "$frags"' EXIT
+fragments "$frags"
+
 key=$(
 	{
+		echo "variant $variant"
 		dpkg-query -W -f='linux-source-6.12 ${Version}\n' linux-source-6.12
 		# A module must be built by the compiler that built its kernel.
 		gcc --version | head -n 1
-		for f in qemu/kernel.config qemu/configure-kernel.sh qemu/build-kernel.sh; do
-			echo "== $f"; cat "$f"
+		for f in "$frags"/* qemu/configure-kernel.sh qemu/build-kernel.sh; do
+			echo "== ${f##*/}"; cat "$f"
 		done
-		if [ -f kernel/series ]; then
-			echo "== kernel/series"; cat kernel/series
-		fi
 		patches | while read -r p; do
 			echo "== kernel/$p"; cat "kernel/$p"
 		done
 	} | sha256sum | cut -c1-16
 )
-entry=$cache/kernel-$key
+entry=$cache/kernel-$variant-$key
 
 mkdir -p "$cache" "$(dirname "$link")"
 # One build at a time: a second run with the same key waits, then reuses.
@@ -45,8 +70,8 @@ if [ -d "$entry" ]; then
 else
 	# We hold the lock, so any temp dir is left over from an interrupted build.
 	rm -rf "$cache"/tmp.*
-	tmp=$cache/tmp.kernel-$key
-	log=$(dirname "$link")/kernel-build.log
+	tmp=$cache/tmp.kernel-$variant-$key
+	log=$(dirname "$link")/kernel-build-$variant.log
 	echo "kernel: building $entry (about 5 minutes on 2 cores; log in $log)"
 	mkdir "$tmp"
 	tar -xJf "$tarball" -C "$tmp" --strip-components=1
@@ -54,7 +79,7 @@ else
 		echo "kernel: applying kernel/$p"
 		patch -d "$tmp" -p1 --batch --forward -s -i "$PWD/kernel/$p"
 	done < <(patches)
-	qemu/configure-kernel.sh "$tmp" qemu/kernel.config
+	qemu/configure-kernel.sh "$tmp" "$frags"/*
 	# The caller's make variables (TESTS=, V=...) must not leak into a
 	# build that the key does not describe.
 	if ! env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS \
@@ -68,7 +93,9 @@ else
 	echo "kernel: built $entry"
 fi
 
-# Keep the most recently used entries only.
+# Keep the most recently used entries of this variant only.
 touch "$entry"
-ls -1dt "$cache"/kernel-* | tail -n +$((keep + 1)) | xargs -r rm -rf
+ls -1dt "$cache/kernel-$variant"-* | tail -n +$((keep + 1)) | xargs -r rm -rf
+# Entries named before variants existed.
+find "$cache" -maxdepth 1 -name 'kernel-*' ! -name 'kernel-*-*' -exec rm -rf {} +
 ln -sfn "$entry" "$link"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Build the guest's initramfs from the host's own binaries:
-#   initramfs.sh OUT.cpio.gz TESTS_DIR BIN_DIR MODULE.ko DEMO_DIR
-# The module and the demo dir are optional: missing ones are left out.
+#   initramfs.sh OUT.cpio.gz TESTS_DIR BIN_DIR MODULE.ko DEMO_DIR BENCH_DIR
+# The module, the demo dir and the bench dir are optional: missing ones are
+# left out.
 # Needs root (device node, file ownership in the archive).
 set -eu
 out=$1
@@ -9,6 +10,7 @@ tests=$2
 bin=$3
 module=$4
 demo=$5
+bench=${6:-}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$out.d
 
@@ -86,6 +88,9 @@ if [ -f "$module" ]; then
 fi
 if [ -d "$demo" ]; then
 	cp -r "$demo" opt/perfctr/demo
+fi
+if [ -n "$bench" ] && [ -d "$bench" ]; then
+	cp -r "$bench" opt/perfctr/bench
 fi
 chmod -R u+rwX,go+rX,go-w opt
 

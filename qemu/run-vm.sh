@@ -4,7 +4,11 @@
 #          VERBOSE=1), results (second serial port) to OUTDIR/results.tap.
 #   demo:  console on this terminal, results to OUTDIR/demo-results.
 #   shell: console on this terminal; exiting the guest shell powers off.
-# check and demo are killed after TIMEOUT seconds (exit status 124).
+#   bench: one vCPU; results to OUTDIR/$BENCH_NAME.out, console to
+#          OUTDIR/$BENCH_NAME.console; ICOUNT=1 adds instruction counting
+#          (-icount shift=0,sleep=off: guest time follows the instructions
+#          executed, 1 ns each); BENCH_ROUNDS and BENCH_SCALE go to the guest.
+# check, demo and bench are killed after TIMEOUT seconds (exit status 124).
 set -eu
 mode=$1
 kernel=$2
@@ -18,7 +22,11 @@ limit=${TIMEOUT:-1800}
 # vCPU once executed a stale int3 left by the kernel's text patching of a
 # static key in __schedule() ("Oops: int3"), and single-threaded TCG is no
 # slower here with KASAN on.
-qemu=(qemu-system-x86_64 -accel tcg,thread=single -cpu max -smp 2 -m 1G
+smp=2
+if [ "$mode" = bench ]; then
+	smp=1
+fi
+qemu=(qemu-system-x86_64 -accel tcg,thread=single -cpu max -smp $smp -m 1G
 	-nographic -no-reboot -nic none
 	-kernel "$kernel" -initrd "$initrd")
 append="console=ttyS0 panic=-1 oops=panic panic_on_warn=1 harness=$mode"
@@ -42,6 +50,21 @@ check)
 		kill "$tail_pid"
 	fi
 	echo "run-vm: guest ran for $(($(date +%s) - start)) s; console log: $console"
+	exit $status
+	;;
+bench)
+	name=${BENCH_NAME:-bench}
+	icount=()
+	if [ "${ICOUNT:-0}" = 1 ]; then
+		icount=(-icount shift=0,sleep=off)
+	fi
+	start=$(date +%s)
+	status=0
+	timeout --foreground -k 10 "$limit" "${qemu[@]}" "${icount[@]}" \
+		-append "$append bench_rounds=${BENCH_ROUNDS:-9} bench_scale=${BENCH_SCALE:-1}" \
+		-monitor none -serial "file:$out/$name.console" \
+		-serial "file:$out/$name.out" </dev/null || status=$?
+	echo "run-vm: $name: guest ran for $(($(date +%s) - start)) s"
 	exit $status
 	;;
 demo)

@@ -1,0 +1,163 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Turn the guest's benchmark output into tables:
+#   report.sh TITLE PATCHED.out [VANILLA.out]
+# PATCHED.out is a boot of the patched kernel with the module loaded,
+# VANILLA.out one of the unpatched kernel; both hold "WORKLOAD CONFIG NS"
+# lines from bench/run.sh.  Prints reStructuredText tables of the medians
+# (nanoseconds of guest time per operation) and of the ratios the
+# targets of Documentation/perfctr-performance.rst are stated in.
+# Exits 1 if a file misses or reports a failed measurement.
+set -eu
+title=$1
+patched=$2
+vanilla=${3:-}
+
+for f in "$patched" ${vanilla:+"$vanilla"}; do
+	if [ ! -s "$f" ]; then
+		echo "report: $f: no benchmark output" >&2
+		exit 1
+	fi
+	if grep -q '^# bench: FAILED' "$f" || ! grep -q '^# bench: failures 0' "$f"; then
+		grep '^# bench: FAILED' "$f" >&2 || true
+		echo "report: $f: the benchmark did not finish cleanly" >&2
+		exit 1
+	fi
+done
+
+# "KERNEL WORKLOAD CONFIG VALUE", sorted so that each group's values are
+# adjacent and ascending; then one "KERNEL WORKLOAD CONFIG MEDIAN N" each.
+medians() {
+	{
+		grep -v '^#' "$patched" | tr -d '\r' | awk 'NF == 3 { print "patched", $0 }'
+		if [ -n "$vanilla" ]; then
+			grep -v '^#' "$vanilla" | tr -d '\r' | awk 'NF == 3 { print "vanilla", $0 }'
+		fi
+	} | sort -k1,1 -k2,2 -k3,3 -k4,4g | awk '
+		function flush() {
+			if (n == 0)
+				return
+			m = n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+			print key, m, n
+			n = 0
+		}
+		{ k = $1 " " $2 " " $3; if (k != key) { flush(); key = k } v[++n] = $4 }
+		END { flush() }'
+}
+
+medians | awk -v title="$title" '
+	{ med[$1, $2, $3] = $4; rounds[$1, $2, $3] = $5 }
+
+	function has(w, c) { return (("patched", w, c) in med) }
+	function get(w, c) { return med["patched", w, c] }
+	function ns(x) { return sprintf("%.0f", x) }
+	function ratio(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "-" }
+	function pct(a, b) { return b > 0 ? sprintf("%+.1f%%", 100 * (a - b) / b) : "-" }
+
+	function rule(n,   i, s) {
+		s = sprintf("%-22s", "======================")
+		for (i = 1; i < n; i++)
+			s = s " " sprintf("%14s", "==============")
+		print s
+	}
+	function row(n, cells,   i, s) {
+		s = sprintf("%-22s", cells[1])
+		for (i = 2; i <= n; i++)
+			s = s " " sprintf("%14s", cells[i])
+		print s
+	}
+	function header(n, cells) { rule(n); row(n, cells); rule(n) }
+	function section(name) { print ""; print name; print substr("--------------------------------------------------------------------------------", 1, length(name)); print "" }
+
+	END {
+		print title
+		print substr("================================================================================", 1, length(title))
+		print ""
+		print "Medians of nanoseconds of guest time per operation.  none: no"
+		print "counters; blank: a blank control written to /proc/self/perfctr/control"
+		print "(the procfs access of perfctr, no counters).  \"+\" is the cost added"
+		print "over none; \"+ ratio\" compares perfctr'\''s and perf'\''s added costs;"
+		print "\"counting ratio\" leaves perfctr'\''s procfs access out (perfctr - blank)."
+
+		split("fork exec thread switch fault chain1 chain8 chain64", W, " ")
+		split("fork+exit+wait|fork+exec+wait|thread create+join|context switch|page fault|chain, depth 1|chain, depth 8|chain, depth 64", L, "|")
+
+		section("Four software counters: minor-faults major-faults context-switches task-clock")
+		split("workload|none|blank|perfctr|perf|perfctr +|perf +|+ ratio|counting ratio", H, "|")
+		header(9, H)
+		for (i = 1; i <= 8; i++) {
+			w = W[i]
+			if (!has(w, "none") || !has(w, "perfctr-4") || !has(w, "perf-4"))
+				continue
+			b = get(w, "none"); a = get(w, "perfctr-4"); p = get(w, "perf-4")
+			k = has(w, "blank") ? get(w, "blank") : b
+			C[1] = L[i]; C[2] = ns(b); C[3] = has(w, "blank") ? ns(k) : "-"
+			C[4] = ns(a); C[5] = ns(p)
+			C[6] = ns(a - b); C[7] = ns(p - b); C[8] = ratio(a - b, p - b)
+			C[9] = ratio(a - k, p - b)
+			row(9, C)
+		}
+		rule(9)
+
+		section("tsc alone (perf: task-clock alone, its nearest event)")
+		split("workload|none|blank|perfctr tsc|perf|tsc / none|tsc / blank|perf / none", H, "|")
+		header(8, H)
+		for (i = 1; i <= 5; i++) {
+			w = W[i]
+			if (!has(w, "none") || !has(w, "perfctr-tsc") || !has(w, "perf-tsc"))
+				continue
+			b = get(w, "none"); a = get(w, "perfctr-tsc"); p = get(w, "perf-tsc")
+			k = has(w, "blank") ? get(w, "blank") : 0
+			C[1] = L[i]; C[2] = ns(b); C[3] = k ? ns(k) : "-"; C[4] = ns(a)
+			C[5] = ns(p); C[6] = pct(a, b); C[7] = k ? pct(a, k) : "-"
+			C[8] = pct(p, b)
+			row(8, C)
+		}
+		rule(8)
+
+		section("Reading all of a task'\''s counters")
+		split("counters|counts read(2)|perf read(2)s|perf group|vs group", H, "|")
+		header(5, H)
+		split("1 4 16", N, " ")
+		for (i = 1; i <= 3; i++) {
+			c = N[i]
+			if (!has("read", "perfctr-" c))
+				continue
+			a = get("read", "perfctr-" c)
+			p = has("read", "perf-" c) ? get("read", "perf-" c) : 0
+			g = has("readgroup", "perf-" c) ? get("readgroup", "perf-" c) : 0
+			C[1] = c; C[2] = ns(a); C[3] = p ? ns(p) : "-"; C[4] = g ? ns(g) : "-"
+			C[5] = ratio(a, g)
+			row(5, C)
+		}
+		rule(5)
+
+		section("Scale: fork+exit+wait with 1, 4 and 16 software counters")
+		split("counters|perfctr +|perf +|+ ratio", H, "|")
+		header(4, H)
+		for (i = 1; i <= 3; i++) {
+			c = N[i]
+			if (!has("fork", "perfctr-" c) || !has("fork", "perf-" c))
+				continue
+			b = get("fork", "none")
+			a = get("fork", "perfctr-" c); p = get("fork", "perf-" c)
+			C[1] = c; C[2] = ns(a - b); C[3] = ns(p - b); C[4] = ratio(a - b, p - b)
+			row(4, C)
+		}
+		rule(4)
+
+		section("Unused: module loaded, nobody counting, against the unpatched kernel")
+		split("workload|unpatched|patched|patched over", H, "|")
+		header(4, H)
+		split("fork thread switch", U, " ")
+		split("fork+exit+wait|thread create+join|context switch", UL, "|")
+		for (i = 1; i <= 3; i++) {
+			w = U[i]
+			if (!(("vanilla", w, "none") in med) || !has(w, "none"))
+				continue
+			v = med["vanilla", w, "none"]; b = get(w, "none")
+			C[1] = UL[i]; C[2] = ns(v); C[3] = ns(b); C[4] = pct(b, v)
+			row(4, C)
+		}
+		rule(4)
+	}'

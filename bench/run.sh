@@ -1,0 +1,73 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The benchmark rounds, run in the guest: run.sh ROUNDS SCALE
+#
+# Every round runs every row once, with its configurations one after the
+# other (none, perfctr, perf, ...), so that the configurations of a row are
+# interleaved round by round in the same boot.  Each measurement is one
+# pcbench process that prints "WORKLOAD CONFIG NS-PER-OP"; the host takes
+# the medians (bench/report.sh).  SCALE divides the iteration counts (the
+# smoke run inside `make check` uses a large one).
+#
+# Without /proc/self/perfctr (the unpatched kernel) only the rows of the
+# "unused" comparison run, with no counters.
+set -u
+rounds=${1:-9}
+scale=${2:-1}
+
+# WORKLOAD ITERATIONS CONFIGS...
+rows=(
+	"fork     400 none blank perfctr-4 perf-4 perfctr-tsc perf-tsc perfctr-1 perf-1 perfctr-16 perf-16"
+	"exec     100 none blank perfctr-4 perf-4 perfctr-tsc perf-tsc"
+	"thread   400 none blank perfctr-4 perf-4 perfctr-tsc perf-tsc"
+	"switch  4000 none blank perfctr-4 perf-4 perfctr-tsc perf-tsc"
+	"fault  16384 none blank perfctr-4 perf-4 perfctr-tsc perf-tsc"
+	"read   20000 perfctr-4 perf-4 perfctr-1 perf-1 perfctr-16 perf-16"
+	"readgroup 20000 perf-4 perf-1 perf-16"
+	"chain1   200 none perfctr-4 perf-4"
+	"chain8    40 none perfctr-4 perf-4"
+	"chain64    8 none perfctr-4 perf-4"
+)
+unused_rows=(
+	"fork     400 none"
+	"thread   400 none"
+	"switch  4000 none"
+)
+
+if [ ! -d /proc/self/perfctr ]; then
+	rows=("${unused_rows[@]}")
+fi
+
+# Address-space randomisation moves every process's stack and mappings,
+# which changes how many page-table pages a fork copies: without it, a
+# measurement repeats exactly under -icount.
+aslr=$(cat /proc/sys/kernel/randomize_va_space)
+trap 'echo "$aslr" > /proc/sys/kernel/randomize_va_space' EXIT
+echo 0 > /proc/sys/kernel/randomize_va_space
+echo "# bench: kernel $(uname -r), rounds $rounds, scale $scale"
+failures=0
+# Each state of a perfctr run holds the hooks' static key, whose decrement
+# is deferred by a second: a "none" run right after a perfctr run would
+# still pay for the enabled hooks.  Wait it out (with -icount sleep=off a
+# sleep costs no host time).
+counted=no
+for ((round = 1; round <= rounds; round++)); do
+	for row in "${rows[@]}"; do
+		read -r workload iterations configs <<<"$row"
+		iterations=$(((iterations + scale - 1) / scale))
+		for config in $configs; do
+			if [[ $config == none || $config == blank ]] && [ $counted = yes ]; then
+				sleep 1.2
+				counted=no
+			fi
+			[[ $config == perfctr-* ]] && counted=yes
+			if ! pcbench "$workload" "$config" "$iterations"; then
+				echo "# bench: FAILED: pcbench $workload $config $iterations"
+				failures=$((failures + 1))
+			fi
+		done
+	done
+	echo "# bench: round $round done"
+done
+echo "# bench: failures $failures"
+[ $failures -eq 0 ]

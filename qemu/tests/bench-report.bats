@@ -1,0 +1,66 @@
+#!/usr/bin/env bats
+# bench/report.sh turns the guest's benchmark figures into tables; feed it
+# hand-made figures.
+
+setup() {
+	report=$BATS_TEST_DIRNAME/../../bench/report.sh
+	patched=$BATS_TEST_TMPDIR/patched.out
+	vanilla=$BATS_TEST_TMPDIR/vanilla.out
+	cat >"$patched" <<-'END'
+	# bench: kernel x, rounds 3, scale 1
+	fork none 100.0
+	fork perfctr-4 110.0
+	fork perf-4 140.0
+	fork none 102.0
+	fork perfctr-4 111.0
+	fork perf-4 142.0
+	fork none 101.0
+	fork perfctr-4 150.0
+	fork perf-4 141.0
+	fork blank 105.0
+	fork perfctr-tsc 103.02
+	fork perf-tsc 120.0
+	read perfctr-4 50.0
+	read perf-4 300.0
+	readgroup perf-4 100.0
+	# bench: failures 0
+	END
+	printf '# bench: x\nfork none 99.0\nfork none 101.0\n# bench: failures 0\n' >"$vanilla"
+}
+
+# row TITLE: the table line that starts with TITLE, blanks squeezed.
+row() {
+	grep "^$1 " <<<"$output" | head -n 1 | tr -s ' '
+}
+
+@test "medians per configuration, added costs and their ratios, with and without the procfs access" {
+	run "$report" Title "$patched" "$vanilla"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(row fork+exit+wait)" = "fork+exit+wait 101 105 111 141 10 40 0.25 0.15" ]
+}
+
+# in_section HEADING TITLE: the row TITLE of the table under HEADING.
+in_section() {
+	sed -n "/^$1/,\$p" <<<"$output" | grep "^$2 " | head -n 1 | tr -s ' '
+}
+
+@test "tsc over no counters in percent, reads against one group read, unused against unpatched" {
+	run "$report" Title "$patched" "$vanilla"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(in_section 'tsc alone' fork+exit+wait)" = "fork+exit+wait 101 105 103 120 +2.0% -1.9% +18.8%" ]
+	[ "$(in_section Reading 4)" = "4 50 300 100 0.50" ]
+	[ "$(in_section Unused fork+exit+wait)" = "fork+exit+wait 100 101 +1.0%" ]
+}
+
+@test "a failed measurement or an unfinished run fails the report" {
+	echo "# bench: FAILED: pcbench fork perf-4 400" >>"$patched"
+	run "$report" Title "$patched"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"FAILED: pcbench fork perf-4"* ]]
+	printf 'fork none 1.0\n' >"$vanilla"
+	run "$report" Title "$vanilla"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"did not finish cleanly"* ]]
+}

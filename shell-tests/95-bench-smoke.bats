@@ -1,0 +1,31 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+# A one-round, small-scale run of the benchmark (`make bench` runs the real
+# thing on the benchmark kernels), so that it cannot rot: every workload
+# and configuration runs and prints a well-formed figure.
+
+@test "the benchmark's rounds run: every row and configuration prints a figure" {
+	run bash /opt/perfctr/bench/run.sh 1 50
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"# bench: failures 0"* ]]
+	figures=$(grep -v '^#' <<<"$output")
+	# WORKLOAD CONFIG NANOSECONDS, each a positive number
+	bad=$(awk 'NF != 3 || $3 !~ /^[0-9]+\.[0-9]$/ || $3 <= 0' <<<"$figures")
+	[ -z "$bad" ]
+	for w in fork exec thread switch fault read readgroup chain1 chain8 chain64; do
+		grep -q "^$w " <<<"$figures"
+	done
+	for c in none perfctr-4 perf-4 perfctr-tsc perf-tsc perfctr-1 perf-1 perfctr-16 perf-16; do
+		grep -q "^fork $c " <<<"$figures"
+	done
+}
+
+@test "pcbench refuses what it cannot measure" {
+	run pcbench read none 10
+	[ "$status" -eq 2 ]
+	run pcbench fork bogus 10
+	[ "$status" -eq 2 ]
+	run pcbench readgroup perfctr-4 10
+	[ "$status" -eq 2 ]
+}
