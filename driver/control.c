@@ -3,10 +3,11 @@
  * perfctr: parsing and printing controls
  *
  * A control is written as event names separated by spaces and/or single
- * commas, each optionally followed by ":u" or ":k".  Names are perf's
- * (including its aliases) plus "tsc" and raw "r<hex>" events.  The canonical
- * form prints each counter under its first-listed name, separated by single
- * spaces.
+ * commas, each optionally followed by ":u", ":k" or ":uk".  Names are
+ * perf's (including its aliases) plus "tsc", raw "r<hex>" events and the
+ * figures only the task's accounting has (voluntary-switches,
+ * involuntary-switches).  The canonical form prints each counter under its
+ * first-listed name, separated by single spaces.
  */
 #include <linux/ctype.h>
 #include <linux/errno.h>
@@ -18,25 +19,37 @@
 
 #include "control.h"
 
+/*
+ * The names a control may use.  @acct names the figure of the task's own
+ * accounting that counts the event without a perf event, or is -1; an
+ * event written with a ":u" or ":k" modifier is always perf's, because the
+ * accounting cannot tell user from kernel mode.  @type is PERF_TYPE_MAX
+ * for a figure perf has no event for.
+ */
 struct pc_name {
 	const char *name;
 	const char *alias;
 	u32 type;
 	u64 config;
+	int acct;
 };
 
-#define SW(n, a, c)	{ n, a, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_##c }
-#define HW(n, a, c)	{ n, a, PERF_TYPE_HARDWARE, PERF_COUNT_HW_##c }
+#define SW(n, a, c)	{ n, a, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_##c, -1 }
+#define HW(n, a, c)	{ n, a, PERF_TYPE_HARDWARE, PERF_COUNT_HW_##c, -1 }
+#define SWA(n, a, c, f)	{ n, a, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_##c, PC_ACCT_##f }
+#define ACCT(n, f)	{ n, NULL, PERF_TYPE_MAX, 0, PC_ACCT_##f }
 
 static const struct pc_name pc_names[] = {
-	SW("task-clock",		NULL,			TASK_CLOCK),
-	SW("page-faults",		"faults",		PAGE_FAULTS),
-	SW("minor-faults",		NULL,			PAGE_FAULTS_MIN),
-	SW("major-faults",		NULL,			PAGE_FAULTS_MAJ),
-	SW("context-switches",		"cs",			CONTEXT_SWITCHES),
-	SW("cpu-migrations",		"migrations",		CPU_MIGRATIONS),
-	SW("alignment-faults",		NULL,			ALIGNMENT_FAULTS),
-	SW("emulation-faults",		NULL,			EMULATION_FAULTS),
+	SWA("task-clock",		NULL,		TASK_CLOCK,	  RUNTIME),
+	SW("page-faults",		"faults",	PAGE_FAULTS),
+	SWA("minor-faults",		NULL,		PAGE_FAULTS_MIN,  MIN_FLT),
+	SWA("major-faults",		NULL,		PAGE_FAULTS_MAJ,  MAJ_FLT),
+	SWA("context-switches",		"cs",		CONTEXT_SWITCHES, SWITCHES),
+	SWA("cpu-migrations",		"migrations",	CPU_MIGRATIONS,	  MIGRATIONS),
+	SW("alignment-faults",		NULL,		ALIGNMENT_FAULTS),
+	SW("emulation-faults",		NULL,		EMULATION_FAULTS),
+	ACCT("voluntary-switches",	VOLUNTARY),
+	ACCT("involuntary-switches",	INVOLUNTARY),
 	HW("cycles",			"cpu-cycles",		CPU_CYCLES),
 	HW("instructions",		NULL,			INSTRUCTIONS),
 	HW("cache-references",		NULL,			CACHE_REFERENCES),
@@ -85,7 +98,8 @@ static int pc_parse_name(const char *tok, size_t len, struct pc_event *ev)
 
 		if (pc_token_is(tok, len, n->name) ||
 		    pc_token_is(tok, len, n->alias)) {
-			ev->kind = PC_KIND_PERF;
+			ev->kind = n->acct >= 0 ? PC_KIND_ACCOUNT : PC_KIND_PERF;
+			ev->acct = n->acct >= 0 ? n->acct : 0;
 			ev->type = n->type;
 			ev->config = n->config;
 			ev->name = n->name;
@@ -98,7 +112,11 @@ static int pc_parse_name(const char *tok, size_t len, struct pc_event *ev)
 	return pc_parse_raw(tok, len, &ev->config);
 }
 
-/* One event: a name, then optionally ":u" or ":k". */
+/*
+ * One event: a name, then optionally ":u", ":k" or ":uk", which only perf
+ * events take: a modifier turns an accounting counter into its perf event
+ * (":uk" counts both modes, like perf's event without a modifier).
+ */
 static int pc_parse_event(const char *tok, size_t len, struct pc_event *ev)
 {
 	const char *colon = memchr(tok, ':', len);
@@ -109,14 +127,22 @@ static int pc_parse_event(const char *tok, size_t len, struct pc_event *ev)
 	err = pc_parse_name(tok, name_len, ev);
 	if (err || !colon)
 		return err;
-	if (len - name_len != 2 || ev->kind == PC_KIND_TSC)
+	if (ev->kind == PC_KIND_TSC || ev->type == PERF_TYPE_MAX)
 		return -EINVAL;
-	switch (colon[1]) {
-	case 'u':
-		ev->mod = PC_MOD_USER;
+	ev->kind = PC_KIND_PERF;
+	switch (len - name_len) {
+	case 2:
+		if (colon[1] == 'u')
+			ev->mod = PC_MOD_USER;
+		else if (colon[1] == 'k')
+			ev->mod = PC_MOD_KERNEL;
+		else
+			return -EINVAL;
 		return 0;
-	case 'k':
-		ev->mod = PC_MOD_KERNEL;
+	case 3:
+		if (colon[1] != 'u' || colon[2] != 'k')
+			return -EINVAL;
+		ev->mod = PC_MOD_BOTH;
 		return 0;
 	default:
 		return -EINVAL;
@@ -129,6 +155,8 @@ static bool pc_event_equal(const struct pc_event *a, const struct pc_event *b)
 		return false;
 	if (a->kind == PC_KIND_TSC)
 		return true;
+	if (a->kind == PC_KIND_ACCOUNT)
+		return a->acct == b->acct;
 	return a->type == b->type && a->config == b->config && a->mod == b->mod;
 }
 
@@ -215,6 +243,7 @@ void pc_event_print(struct seq_file *m, const struct pc_event *ev)
 {
 	static const char * const suffix[] = {
 		[PC_MOD_NONE] = "", [PC_MOD_USER] = ":u", [PC_MOD_KERNEL] = ":k",
+		[PC_MOD_BOTH] = ":uk",
 	};
 
 	if (ev->name)

@@ -9,23 +9,28 @@
 #include <linux/types.h>
 #include <uapi/linux/perfctr.h>
 
+#include "account.h"
+
 struct seq_file;
 
 enum pc_kind {
-	PC_KIND_TSC,	/* time-stamp counter ticks while the task runs */
-	PC_KIND_PERF,	/* a perf_events counter */
+	PC_KIND_TSC,		/* time-stamp counter ticks while the task runs */
+	PC_KIND_PERF,		/* a perf_events counter */
+	PC_KIND_ACCOUNT,	/* a figure of the task's own accounting */
 };
 
 enum pc_modifier {
 	PC_MOD_NONE,
 	PC_MOD_USER,	/* ":u", user mode only */
 	PC_MOD_KERNEL,	/* ":k", kernel mode only */
+	PC_MOD_BOTH,	/* ":uk", both: the perf event of an accounting name */
 };
 
 /**
  * struct pc_event - one counter of a control
  * @kind: where the count comes from
  * @mod: privilege-level modifier (perf events only)
+ * @acct: the accounting figure (PC_KIND_ACCOUNT only)
  * @type: perf_event_attr::type
  * @config: perf_event_attr::config
  * @name: canonical name; NULL for a raw event, printed as r<hex config>
@@ -33,6 +38,7 @@ enum pc_modifier {
 struct pc_event {
 	enum pc_kind kind;
 	enum pc_modifier mod;
+	enum pc_account acct;
 	u32 type;
 	u64 config;
 	const char *name;

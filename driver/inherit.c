@@ -66,7 +66,7 @@ void pc_fork_abort(struct task_struct *child)
 	struct perfctr_task *st = pc_task_state(child);
 
 	WRITE_ONCE(child->perfctr, NULL);
-	pc_task_stop(child, st);
+	pc_task_discard(st);
 	pc_task_free(st);
 }
 

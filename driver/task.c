@@ -144,6 +144,53 @@ static int pc_control_may_count(const struct pc_control *ctl)
 	return perf ? perfctr_may_count(kernel) : 0;
 }
 
+/*
+ * The accounting figures of @task for @ctl's accounting counters, the base
+ * their counts start from.
+ */
+static void pc_account_base(struct task_struct *task,
+			    const struct pc_control *ctl, u64 *base)
+{
+	unsigned int i;
+
+	for (i = 0; i < ctl->nr; i++) {
+		if (ctl->ev[i].kind == PC_KIND_ACCOUNT)
+			base[i] = pc_account_read(task, ctl->ev[i].acct);
+	}
+}
+
+/*
+ * The current counts of a task that has not exited.  Caller holds the
+ * state's mutex, which keeps @events and @base.
+ */
+static void pc_counts_read(struct task_struct *task, struct perfctr_task *st,
+			   const struct pc_control *ctl, u64 *counts)
+{
+	const struct pc_event *ev;
+	unsigned long flags;
+	u64 enabled, running;
+	unsigned int i;
+
+	for (i = 0; i < ctl->nr; i++) {
+		ev = &ctl->ev[i];
+		switch (ev->kind) {
+		case PC_KIND_PERF:
+			counts[i] = perf_event_read_value(st->events[i],
+							  &enabled, &running);
+			break;
+		case PC_KIND_ACCOUNT:
+			counts[i] = pc_account_read(task, ev->acct) -
+				    st->base[i];
+			break;
+		case PC_KIND_TSC:
+			raw_spin_lock_irqsave(&st->lock, flags);
+			counts[i] = pc_tsc_read(&st->tsc);
+			raw_spin_unlock_irqrestore(&st->lock, flags);
+			break;
+		}
+	}
+}
+
 /**
  * pc_task_start() - start counting in a state nobody else can see yet
  * @task: the new task
@@ -151,7 +198,10 @@ static int pc_control_may_count(const struct pc_control *ctl)
  * @ctl: the control; the state takes over this reference on success
  *
  * Used at fork, before the child can run, so it counts from its first
- * instruction.  tsc starts at the child's first switch in.
+ * instruction.  tsc starts at the child's first switch in.  The accounting
+ * counters need nothing: the child's figures start at zero, and so does
+ * the new state's @base.  (They are not read here: copy_process() only
+ * clears the fault and switch figures after this hook.)
  *
  * Return: 0 or the errno of the failed perf event.
  */
@@ -238,8 +288,10 @@ int pc_task_program(struct task_struct *task, struct pc_control *ctl)
 		err = -ESRCH;
 		goto unlock;
 	}
-	if (ctl)
+	if (ctl) {
 		ctl->id = perfctr_next_id();
+		pc_account_base(task, ctl, st->base);
+	}
 
 	raw_spin_lock_irqsave(&st->lock, flags);
 	old = st->control;
@@ -260,6 +312,21 @@ release:
 }
 
 /**
+ * pc_task_discard() - release the counters of a state that never counted
+ * @st: the state of a child whose fork failed
+ *
+ * Nothing is read: the child never ran, and its accounting figures may
+ * still be its parent's.
+ */
+void pc_task_discard(struct perfctr_task *st)
+{
+	mutex_lock(&st->mutex);
+	pc_events_release(st->events);
+	st->exited = true;
+	mutex_unlock(&st->mutex);
+}
+
+/**
  * pc_task_stop() - take the final counts of an exiting task
  * @task: current, in do_exit()
  * @st: its state
@@ -270,20 +337,13 @@ void pc_task_stop(struct task_struct *task, struct perfctr_task *st)
 {
 	struct pc_control *ctl;
 	unsigned long flags;
-	unsigned int i;
-	u64 enabled, running;
 
 	mutex_lock(&st->mutex);
 	ctl = st->control;
-	for (i = 0; ctl && i < ctl->nr; i++) {
-		if (st->events[i])
-			st->final[i] = perf_event_read_value(st->events[i],
-							     &enabled, &running);
-	}
+	if (ctl)
+		pc_counts_read(task, st, ctl, st->final);
 	pc_events_release(st->events);
 	raw_spin_lock_irqsave(&st->lock, flags);
-	if (ctl && ctl->tsc >= 0)
-		st->final[ctl->tsc] = pc_tsc_read(&st->tsc);
 	pc_tsc_reset(&st->tsc, false, false);
 	raw_spin_unlock_irqrestore(&st->lock, flags);
 	st->exited = true;
@@ -302,24 +362,13 @@ struct pc_control *pc_task_read_counts(struct task_struct *task,
 				       struct perfctr_task *st, u64 *counts)
 {
 	struct pc_control *ctl;
-	unsigned long flags;
-	unsigned int i;
-	u64 enabled, running;
 
 	mutex_lock(&st->mutex);
 	ctl = pc_control_get(st->control);
-	for (i = 0; ctl && i < ctl->nr; i++) {
-		if (st->exited)
-			counts[i] = st->final[i];
-		else if (st->events[i])
-			counts[i] = perf_event_read_value(st->events[i],
-							  &enabled, &running);
-	}
-	if (ctl && ctl->tsc >= 0 && !st->exited) {
-		raw_spin_lock_irqsave(&st->lock, flags);
-		counts[ctl->tsc] = pc_tsc_read(&st->tsc);
-		raw_spin_unlock_irqrestore(&st->lock, flags);
-	}
+	if (ctl && st->exited)
+		memcpy(counts, st->final, ctl->nr * sizeof(*counts));
+	else if (ctl)
+		pc_counts_read(task, st, ctl, counts);
 	mutex_unlock(&st->mutex);
 	return ctl;
 }

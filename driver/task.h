@@ -17,8 +17,8 @@ struct perf_event;
 
 /**
  * struct perfctr_task - the perfctr state of one task (task_struct::perfctr)
- * @mutex: serialises whatever touches @events or @final: programming, the
- *	exit hook, reading the task's own counts.  Sleeps.
+ * @mutex: serialises whatever touches @events, @base or @final:
+ *	programming, the exit hook, reading the task's own counts.  Sleeps.
  * @lock: protects @control, @children, @lost and @tsc.  Taken with
  *	interrupts off, nested inside tasklist_lock (release hook) and the
  *	runqueue lock (context-switch hooks); nothing is taken inside it.
@@ -28,8 +28,10 @@ struct perf_event;
  * @lost: descendants that run without counters because their state could
  *	not be set up at fork; merged like @children.
  * @tsc: the tsc counter's accumulator.
- * @events: the perf events of @control, NULL in the tsc slot; owned by the
- *	state until @exited, when they are released.
+ * @events: the perf events of @control, NULL in the other slots; owned by
+ *	the state until @exited, when they are released.
+ * @base: for the accounting counters of @control, the task's figure when
+ *	counting started (0 in a new child: its figures start at zero).
  * @final: the task's own counts when it stopped counting at exit.
  * @exited: the exit hook has run: @final is valid and @control is frozen.
  *
@@ -47,6 +49,7 @@ struct perfctr_task {
 	u64 lost;
 	struct pc_tsc tsc;
 	struct perf_event *events[PERFCTR_MAX_COUNTERS];
+	u64 base[PERFCTR_MAX_COUNTERS];
 	u64 final[PERFCTR_MAX_COUNTERS];
 	bool exited;
 };
@@ -64,6 +67,7 @@ struct pc_control *pc_task_control(struct perfctr_task *st);
 int pc_task_start(struct task_struct *task, struct perfctr_task *st,
 		  struct pc_control *ctl);
 int pc_task_program(struct task_struct *task, struct pc_control *ctl);
+void pc_task_discard(struct perfctr_task *st);
 void pc_task_stop(struct task_struct *task, struct perfctr_task *st);
 struct pc_control *pc_task_read_counts(struct task_struct *task,
 				       struct perfctr_task *st, u64 *counts);

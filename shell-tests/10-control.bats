@@ -147,7 +147,7 @@ reject() {
 
 @test "unknown names, bad modifiers, bad syntax and duplicates: EINVAL, nothing changes" {
 	start_target "minor-faults context-switches tsc"
-	reject EINVAL bogus minor_faults MINOR-FAULTS "cs:x" "cs:uk" "cs:" \
+	reject EINVAL bogus minor_faults MINOR-FAULTS "cs:x" "cs:ku" "cs:" "cs:uku" \
 		"cs:u:k" "tsc:u" "tsc:k" ",cs" "cs," "cs,,faults" "cs , , faults" \
 		"cs context-switches" "faults page-faults" "tsc tsc" \
 		"cs:u cs:u" "r" "rxyz" "r0x10" "r12345678901234567" ","

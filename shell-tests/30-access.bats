@@ -32,15 +32,17 @@ as_user() {
 @test "counting kernel mode follows perf_event_paranoid: EACCES above 1, allowed at 1" {
 	PARANOID=$(cat /proc/sys/kernel/perf_event_paranoid)
 	echo 2 > /proc/sys/kernel/perf_event_paranoid
-	run as_user bash -c 'pctest write /proc/self/perfctr/control minor-faults'
+	run as_user bash -c 'pctest write /proc/self/perfctr/control page-faults'
 	[ "$output" = EACCES ]
 	run as_user bash -c 'pctest write /proc/self/perfctr/control "minor-faults:k"'
+	[ "$output" = EACCES ]
+	run as_user bash -c 'pctest write /proc/self/perfctr/control "minor-faults:uk"'
 	[ "$output" = EACCES ]
 	run as_user bash -c 'echo minor-faults:u > /proc/$$/perfctr/control && exec cat /proc/self/perfctr/control'
 	[ "$output" = minor-faults:u ]
 	echo 1 > /proc/sys/kernel/perf_event_paranoid
-	run as_user bash -c 'echo minor-faults > /proc/$$/perfctr/control && exec cat /proc/self/perfctr/control'
-	[ "$output" = minor-faults ]
+	run as_user bash -c 'echo page-faults minor-faults:uk > /proc/$$/perfctr/control && exec cat /proc/self/perfctr/control'
+	[ "$output" = "page-faults minor-faults:uk" ]
 }
 
 @test "perf_event_paranoid 3 (Debian): unprivileged users get no perf events, tsc still works" {
@@ -48,10 +50,29 @@ as_user() {
 	echo 3 > /proc/sys/kernel/perf_event_paranoid
 	run as_user bash -c 'pctest write /proc/self/perfctr/control "minor-faults:u"'
 	[ "$output" = EACCES ]
+	run as_user bash -c 'pctest write /proc/self/perfctr/control "tsc page-faults"'
+	[ "$output" = EACCES ]
 	run as_user bash -c 'echo tsc > /proc/$$/perfctr/control && exec cat /proc/self/perfctr/control'
 	[ "$output" = tsc ]
-	run bash -c 'echo minor-faults > /proc/$$/perfctr/control && exec cat /proc/self/perfctr/control'
-	[ "$output" = minor-faults ]
+	run bash -c 'echo minor-faults:uk > /proc/$$/perfctr/control && exec cat /proc/self/perfctr/control'
+	[ "$output" = minor-faults:uk ]
+}
+
+@test "counters from the task's own accounting need no perf permission, even at paranoid 3" {
+	PARANOID=$(cat /proc/sys/kernel/perf_event_paranoid)
+	echo 3 > /proc/sys/kernel/perf_event_paranoid
+	acct="task-clock minor-faults major-faults context-switches cpu-migrations voluntary-switches involuntary-switches"
+	run as_user bash -c 'echo "$1 tsc" > /proc/$$/perfctr/control || exit 1
+		pctest touch 100
+		cat /proc/$$/perfctr/control
+		mapfile -t kids < /proc/$$/perfctr/children
+		echo "${kids[1]}"' _ "$acct"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$acct tsc" ]
+	read -r name count <<<"${lines[1]}"
+	[ "$name" = minor-faults ]
+	[ "$count" -ge 100 ]
 }
 
 @test "an unprivileged user can neither read nor program root's tasks" {

@@ -116,15 +116,23 @@ static void rusage_begin(struct rusage *before)
 	getrusage(RUSAGE_CHILDREN, before);
 }
 
+/*
+ * PCTEST_MODIFIER (":uk", say) selects the fault counters with that
+ * modifier, perf's events, instead of the accounting ones.
+ */
 static void rusage_report(const struct rusage *before)
 {
+	const char *mod = getenv("PCTEST_MODIFIER") ?: "";
+	char minor[64], major[64];
 	struct rusage after;
 
 	getrusage(RUSAGE_CHILDREN, &after);
+	snprintf(minor, sizeof(minor), "minor-faults%s", mod);
+	snprintf(major, sizeof(major), "major-faults%s", mod);
 	printf("children_minor=%lld rusage_minor=%ld children_major=%lld rusage_major=%ld\n",
-	       counter("/proc/self/perfctr/children", "minor-faults"),
+	       counter("/proc/self/perfctr/children", minor),
 	       after.ru_minflt - before->ru_minflt,
-	       counter("/proc/self/perfctr/children", "major-faults"),
+	       counter("/proc/self/perfctr/children", major),
 	       after.ru_majflt - before->ru_majflt);
 }
 
@@ -160,6 +168,76 @@ static int cmd_tree(int argc, char **argv)
 	tree(atoi(argv[2]), atoi(argv[3]), atol(argv[4]));
 	rusage_report(&before);
 	return 0;
+}
+
+/*
+ * @n children that exec "pctest touch PAGES": exec copies argv and sets up
+ * the new stack through GUP faults, which perf's fault events miss and the
+ * task's own accounting (and rusage) counts.
+ */
+static int cmd_exec_tree(int argc, char **argv)
+{
+	struct rusage before;
+	int i, n;
+
+	if (argc != 4)
+		return 64;
+	n = atoi(argv[2]);
+	rusage_begin(&before);
+	for (i = 0; i < n; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			die("fork");
+		if (pid == 0) {
+			execl("/proc/self/exe", "pctest", "touch", argv[3],
+			      (char *)NULL);
+			_exit(127);
+		}
+	}
+	wait_all();
+	rusage_report(&before);
+	return 0;
+}
+
+static volatile sig_atomic_t work_requested;
+
+static void on_work_signal(int sig)
+{
+	(void)sig;
+	work_requested = 1;
+}
+
+/*
+ * Sleep until SIGUSR1, then touch PAGES pages and sleep 1 ms five times
+ * (five voluntary switches), then say "done" on stdout; again and again.
+ * In between, the task is blocked and none of its figures move.
+ */
+static int cmd_work_on_signal(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_work_signal };
+	sigset_t block, wait_mask;
+	int i;
+
+	if (argc != 3)
+		return 64;
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &block, &wait_mask);
+	sigdelset(&wait_mask, SIGUSR1);
+	sigaction(SIGUSR1, &sa, NULL);
+	printf("ready\n");
+	fflush(stdout);
+	for (;;) {
+		while (!work_requested)
+			sigsuspend(&wait_mask);
+		work_requested = 0;
+		touch_pages(atol(argv[2]));
+		for (i = 0; i < 5; i++)
+			usleep(1000);
+		printf("done\n");
+		fflush(stdout);
+	}
 }
 
 static long pages_per_thread;
@@ -544,6 +622,8 @@ static const struct {
 	const char *usage;
 } cmds[] = {
 	{ "tree", cmd_tree, "DEPTH WIDTH PAGES" },
+	{ "exec-tree", cmd_exec_tree, "N PAGES" },
+	{ "work-on-signal", cmd_work_on_signal, "PAGES" },
 	{ "threads", cmd_threads, "N PAGES" },
 	{ "thread-wait", cmd_thread_wait, "PAGES" },
 	{ "zombie", cmd_zombie, "PAGES" },
