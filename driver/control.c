@@ -149,6 +149,26 @@ static int pc_parse_event(const char *tok, size_t len, struct pc_event *ev)
 	}
 }
 
+/* The event's canonical name and modifier, as the files print them. */
+static void pc_event_label(struct pc_event *ev)
+{
+	static const char * const suffix[] = {
+		[PC_MOD_NONE] = "", [PC_MOD_USER] = ":u", [PC_MOD_KERNEL] = ":k",
+		[PC_MOD_BOTH] = ":uk",
+	};
+	int len;
+
+	if (ev->name)
+		len = snprintf(ev->label, sizeof(ev->label), "%s%s", ev->name,
+			       suffix[ev->mod]);
+	else
+		len = snprintf(ev->label, sizeof(ev->label), "r%llx%s",
+			       ev->config, suffix[ev->mod]);
+	/* PC_LABEL_MAX holds the longest name in pc_names[] */
+	WARN_ON_ONCE(len >= sizeof(ev->label));
+	ev->label_len = min_t(int, len, sizeof(ev->label) - 1);
+}
+
 static bool pc_event_equal(const struct pc_event *a, const struct pc_event *b)
 {
 	if (a->kind != b->kind)
@@ -221,6 +241,7 @@ int pc_control_parse(const char *text, struct pc_control **ctlp)
 			break;
 		if (ev.kind == PC_KIND_TSC)
 			ctl->tsc = ctl->nr;
+		pc_event_label(&ev);
 		ctl->ev[ctl->nr++] = ev;
 	}
 	if (!err && n > PERFCTR_MAX_COUNTERS)
@@ -241,15 +262,7 @@ void pc_control_put(struct pc_control *ctl)
 
 void pc_event_print(struct seq_file *m, const struct pc_event *ev)
 {
-	static const char * const suffix[] = {
-		[PC_MOD_NONE] = "", [PC_MOD_USER] = ":u", [PC_MOD_KERNEL] = ":k",
-		[PC_MOD_BOTH] = ":uk",
-	};
-
-	if (ev->name)
-		seq_printf(m, "%s%s", ev->name, suffix[ev->mod]);
-	else
-		seq_printf(m, "r%llx%s", ev->config, suffix[ev->mod]);
+	seq_write(m, ev->label, ev->label_len);
 }
 
 /* The canonical form: one line, counters separated by single spaces. */

@@ -19,6 +19,9 @@ enum pc_kind {
 	PC_KIND_ACCOUNT,	/* a figure of the task's own accounting */
 };
 
+/* Longest label: "stalled-cycles-frontend:uk", or r<16 hex digits>:uk. */
+#define PC_LABEL_MAX	32
+
 enum pc_modifier {
 	PC_MOD_NONE,
 	PC_MOD_USER,	/* ":u", user mode only */
@@ -34,6 +37,9 @@ enum pc_modifier {
  * @type: perf_event_attr::type
  * @config: perf_event_attr::config
  * @name: canonical name; NULL for a raw event, printed as r<hex config>
+ * @label: the canonical name with its modifier, as the files print it,
+ *	formatted once so that reading a counts file only copies it
+ * @label_len: its length
  */
 struct pc_event {
 	enum pc_kind kind;
@@ -42,6 +48,8 @@ struct pc_event {
 	u32 type;
 	u64 config;
 	const char *name;
+	char label[PC_LABEL_MAX];
+	u8 label_len;
 };
 
 /**

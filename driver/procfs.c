@@ -20,15 +20,46 @@
 #include "procfs.h"
 #include "task.h"
 
+/*
+ * "<label> <count>\n" per counter, written straight into the seq_file's
+ * buffer: counts files are what scripts poll in loops, and this is most of
+ * what a read of one costs.  If the buffer is too small, seq_commit(-1)
+ * makes seq_file retry with a larger one.
+ */
 static void pc_counts_print(struct seq_file *m, const struct pc_control *ctl,
 			    const u64 *counts)
 {
+	size_t room, need = 0;
 	unsigned int i;
+	char *buf, *p;
 
-	for (i = 0; ctl && i < ctl->nr; i++) {
-		pc_event_print(m, &ctl->ev[i]);
-		seq_printf(m, " %llu\n", counts[i]);
+	if (!ctl)
+		return;
+	for (i = 0; i < ctl->nr; i++)
+		need += ctl->ev[i].label_len + sizeof(" 18446744073709551615\n");
+	room = seq_get_buf(m, &buf);
+	if (room < need) {
+		seq_commit(m, -1);
+		return;
 	}
+	p = buf;
+	for (i = 0; i < ctl->nr; i++) {
+		const struct pc_event *ev = &ctl->ev[i];
+		char digits[20], *d = digits + sizeof(digits);
+		u64 v = counts[i];
+
+		memcpy(p, ev->label, ev->label_len);
+		p += ev->label_len;
+		*p++ = ' ';
+		do {
+			*--d = '0' + v % 10;
+			v /= 10;
+		} while (v);
+		memcpy(p, d, digits + sizeof(digits) - d);
+		p += digits + sizeof(digits) - d;
+		*p++ = '\n';
+	}
+	seq_commit(m, p - buf);
 }
 
 int pc_show(struct seq_file *m, struct task_struct *task,
