@@ -9,12 +9,12 @@
  * involuntary-switches).  The canonical form prints each counter under its
  * first-listed name, separated by single spaces.
  */
-#include <linux/ctype.h>
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/perf_event.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/string.h>
 
 #include "control.h"
@@ -180,10 +180,91 @@ static bool pc_event_equal(const struct pc_event *a, const struct pc_event *b)
 	return a->type == b->type && a->config == b->config && a->mod == b->mod;
 }
 
+/* Any order that puts equal events next to each other. */
+static int pc_event_cmp(const void *a, const void *b)
+{
+	const struct pc_event *x = a, *y = b;
+
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	if (x->kind == PC_KIND_TSC)
+		return 0;
+	if (x->kind == PC_KIND_ACCOUNT)
+		return x->acct == y->acct ? 0 : x->acct < y->acct ? -1 : 1;
+	if (x->type != y->type)
+		return x->type < y->type ? -1 : 1;
+	if (x->config != y->config)
+		return x->config < y->config ? -1 : 1;
+	if (x->mod != y->mod)
+		return x->mod < y->mod ? -1 : 1;
+	return 0;
+}
+
+/* Whether any counter is named twice; may reorder @evs. */
+static bool pc_events_repeat(struct pc_event *evs, unsigned int n)
+{
+	unsigned int i, j;
+
+	if (n <= PERFCTR_MAX_COUNTERS) {
+		for (i = 0; i < n; i++)
+			for (j = 0; j < i; j++)
+				if (pc_event_equal(&evs[i], &evs[j]))
+					return true;
+		return false;
+	}
+	sort(evs, n, sizeof(*evs), pc_event_cmp, NULL);
+	for (i = 1; i < n; i++)
+		if (pc_event_equal(&evs[i], &evs[i - 1]))
+			return true;
+	return false;
+}
+
+/*
+ * Split @text into events.  Names are separated by blanks (space, tab,
+ * newline) and/or single commas; any other byte outside a name, such as
+ * \v, \f, \r or a non-ASCII byte, makes the name around it unknown.
+ * Returns the number of events in @evs or a negative errno.
+ */
+static int pc_split(const char *text, struct pc_event *evs, unsigned int max)
+{
+	static const char separators[] = ", \t\n";
+	bool need_name = false;	/* after a comma */
+	const char *p = text;
+	unsigned int n = 0;
+	size_t len;
+	int err;
+
+	for (;;) {
+		p += strspn(p, " \t\n");
+		if (!*p)
+			return need_name ? -EINVAL : n;
+		if (*p == ',') {
+			if (!n || need_name)
+				return -EINVAL;
+			need_name = true;
+			p++;
+			continue;
+		}
+		len = strcspn(p, separators);
+		if (WARN_ON_ONCE(n == max))
+			return -EINVAL;
+		err = pc_parse_event(p, len, &evs[n++]);
+		if (err)
+			return err;
+		p += len;
+		need_name = false;
+	}
+}
+
 /**
  * pc_control_parse() - parse the text written to a control file
  * @text: NUL-terminated text
  * @ctlp: the new control (one reference), or NULL for a blank text
+ *
+ * The whole text is checked whatever its length, in this order: syntax,
+ * names and modifiers; a counter named twice anywhere; then the number of
+ * counters.  So a text with a repeated counter is -EINVAL even past the
+ * sixteenth counter, and -E2BIG means every name was valid and distinct.
  *
  * Return: 0; -EINVAL for bad syntax, an unknown name, a bad modifier or a
  * counter named twice; -E2BIG for more than PERFCTR_MAX_COUNTERS counters;
@@ -191,67 +272,44 @@ static bool pc_event_equal(const struct pc_event *a, const struct pc_event *b)
  */
 int pc_control_parse(const char *text, struct pc_control **ctlp)
 {
-	static const char separators[] = ", \t\n\v\f\r";
-	struct pc_control *ctl;
-	bool need_name = false;	/* after a comma */
-	unsigned int n = 0;
-	const char *p = text;
-	int err = 0;
+	/* every name takes a byte and a separator, but the last */
+	unsigned int max = strlen(text) / 2 + 1, i;
+	struct pc_control *ctl = NULL;
+	struct pc_event *evs;
+	int n, err = 0;
 
 	*ctlp = NULL;
-	ctl = kzalloc(sizeof(*ctl), GFP_KERNEL);
-	if (!ctl)
+	evs = kvmalloc_array(max, sizeof(*evs), GFP_KERNEL);
+	if (!evs)
 		return -ENOMEM;
+	n = pc_split(text, evs, max);
+	if (n < 0)
+		err = n;
+	else if (pc_events_repeat(evs, n))
+		err = -EINVAL;
+	else if (n > PERFCTR_MAX_COUNTERS)
+		err = -E2BIG;
+	if (err || !n)
+		goto out;
+
+	ctl = kzalloc(sizeof(*ctl), GFP_KERNEL);
+	if (!ctl) {
+		err = -ENOMEM;
+		goto out;
+	}
 	refcount_set(&ctl->ref, 1);
 	ctl->tsc = -1;
-
-	for (;;) {
-		struct pc_event ev;
-		size_t len;
-		unsigned int i;
-
-		p = skip_spaces(p);
-		if (!*p) {
-			if (need_name)
-				err = -EINVAL;
-			break;
-		}
-		if (*p == ',') {
-			if (!n || need_name) {
-				err = -EINVAL;
-				break;
-			}
-			need_name = true;
-			p++;
-			continue;
-		}
-		len = strcspn(p, separators);
-		err = pc_parse_event(p, len, &ev);
-		if (err)
-			break;
-		p += len;
-		need_name = false;
-		if (n++ >= PERFCTR_MAX_COUNTERS)
-			continue;	/* keep validating; E2BIG below */
-		for (i = 0; i < ctl->nr; i++) {
-			if (pc_event_equal(&ctl->ev[i], &ev))
-				err = -EINVAL;
-		}
-		if (err)
-			break;
-		if (ev.kind == PC_KIND_TSC)
-			ctl->tsc = ctl->nr;
-		pc_event_label(&ev);
-		ctl->ev[ctl->nr++] = ev;
+	for (i = 0; i < n; i++) {
+		ctl->ev[i] = evs[i];
+		pc_event_label(&ctl->ev[i]);
+		if (evs[i].kind == PC_KIND_TSC)
+			ctl->tsc = i;
 	}
-	if (!err && n > PERFCTR_MAX_COUNTERS)
-		err = -E2BIG;
-	if (err || !n) {
-		kfree(ctl);
-		return err;
-	}
+	ctl->nr = n;
 	*ctlp = ctl;
-	return 0;
+out:
+	kvfree(evs);
+	return err;
 }
 
 void pc_control_put(struct pc_control *ctl)

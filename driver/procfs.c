@@ -97,9 +97,11 @@ int pc_show(struct seq_file *m, struct task_struct *task,
 }
 
 /*
- * The whole control in one write(2) at offset 0: a control is not a stream,
+ * The whole control in one write at offset 0: a control is not a stream,
  * and accepting pieces would apply half a control.  The kernel has copied
- * the text (at most PERFCTR_CONTROL_MAX bytes, see pc_ops.write_max).
+ * the whole text of the write system call, writev()'s segments together
+ * (at most PERFCTR_CONTROL_MAX bytes, see pc_ops.write_max), and runs this
+ * with the file opener's credentials.
  */
 ssize_t pc_write_control(struct task_struct *task, const char *text,
 			 size_t count, loff_t *ppos)

@@ -153,6 +153,23 @@ reject() {
 		"cs:u cs:u" "r" "rxyz" "r0x10" "r12345678901234567" ","
 }
 
+@test "only space, tab and newline separate names: any other byte is EINVAL, nothing changes" {
+	start_target "minor-faults context-switches tsc"
+	# 0xA0 is a blank to the kernel's isspace(); a lone one must not clear
+	reject EINVAL $'\xa0' $'\xa0cs' $'cs\xa0tsc' $'\xc2\xa0cs' $'cs\vtsc' \
+		$'cs\ftsc' $'cs\rtsc' $'cs\r\n' $'\vcs' $'cs\x01' $'\x85'
+}
+
+@test "a repeated counter is EINVAL wherever it is, past the sixteenth too; E2BIG only for distinct ones" {
+	start_target "minor-faults context-switches"
+	sw="task-clock page-faults minor-faults major-faults cs migrations alignment-faults emulation-faults"
+	sixteen="tsc $sw $(printf '%s:u ' task-clock page-faults minor-faults major-faults cs migrations alignment-faults)"
+	raw=$(printf 'r%x ' $(seq 1 500))
+	reject EINVAL "$sixteen tsc" "$sixteen emulation-faults:u task-clock" \
+		"$sixteen emulation-faults:u r1 r2 r3 r1" "$raw r1f4" "r1f4 $raw"
+	reject E2BIG "$sixteen emulation-faults:u r1 r2 r3" "$raw"
+}
+
 @test "more than 16 counters: E2BIG; exactly 16 is accepted" {
 	start_target "minor-faults context-switches"
 	sw="task-clock page-faults minor-faults major-faults cs migrations alignment-faults emulation-faults"
@@ -162,6 +179,36 @@ reject() {
 	run pctest write "$(pcf control "$TARGET")" "$sixteen"
 	[ "$output" = ok ]
 	[ "$(wc -l < "$(pcf counts "$TARGET")")" -eq 16 ]
+}
+
+@test "writev() hands over a control whole; a segment that cannot be read fails it whole" {
+	start_target "minor-faults context-switches"
+	run pctest writev "$(pcf control "$TARGET")" cs " tsc" ", task-clock"
+	[ "$output" = ok ]
+	[ "$(cat "$(pcf control "$TARGET")")" = "context-switches tsc task-clock" ]
+	before=$(snapshot "$TARGET")
+	run pctest writev-fault "$(pcf control "$TARGET")" "minor-faults"
+	[ "$output" = EFAULT ]
+	[ "$(snapshot "$TARGET")" = "$before" ]
+	# a bad segment among good ones: the whole text is judged
+	run pctest writev "$(pcf control "$TARGET")" cs " bogus"
+	[ "$output" = EINVAL ]
+	[ "$(snapshot "$TARGET")" = "$before" ]
+}
+
+@test "pwrite() and pwritev() fail with ESPIPE at any offset; lseek() to 0 allows another write" {
+	start_target "minor-faults context-switches"
+	before=$(snapshot "$TARGET")
+	for off in 0 1; do
+		run pctest pwrite "$(pcf control "$TARGET")" "$off" tsc
+		[ "${lines[0]}" = ESPIPE ]
+		[ "${lines[1]}" = ESPIPE ]
+	done
+	[ "$(snapshot "$TARGET")" = "$before" ]
+	run pctest write-rewind "$(pcf control "$TARGET")" tsc "cs minor-faults"
+	[ "${lines[0]}" = ok ]
+	[ "${lines[1]}" = ok ]
+	[ "$(cat "$(pcf control "$TARGET")")" = "context-switches minor-faults" ]
 }
 
 @test "a write longer than 4096 bytes: EINVAL; 4096 bytes is accepted" {

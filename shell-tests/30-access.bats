@@ -162,3 +162,30 @@ install_copies() {
 	[ -z "$(cat "$(pcf counts "$SPIN")")" ]
 	kill -0 "$SPIN"
 }
+
+@test "a passed descriptor keeps its opener's rights: a user's is no stronger in root's hands" {
+	PARANOID=$(cat /proc/sys/kernel/perf_event_paranoid)
+	echo 2 > /proc/sys/kernel/perf_event_paranoid
+	# the user may not count kernel mode; root writing through the user's
+	# descriptor may not either
+	run pctest pass user-opens "$USER_ID" page-faults
+	echo "$output"
+	[ "${lines[0]}" = EACCES ]
+	[ "${#lines[@]}" -eq 1 ]
+	run pctest pass user-opens "$USER_ID" minor-faults:u
+	echo "$output"
+	[ "${lines[0]}" = ok ]
+	[ "${lines[1]}" = minor-faults:u ]
+}
+
+@test "a passed descriptor keeps its opener's rights: root's lets a user count what root may" {
+	PARANOID=$(cat /proc/sys/kernel/perf_event_paranoid)
+	echo 2 > /proc/sys/kernel/perf_event_paranoid
+	run pctest pass root-opens "$USER_ID" "page-faults cs:k"
+	echo "$output"
+	[ "${lines[0]}" = ok ]
+	[ "${lines[1]}" = "page-faults context-switches:k" ]
+	# the user's own descriptor on itself may not
+	run as_user bash -c 'pctest write /proc/self/perfctr/control page-faults'
+	[ "$output" = EACCES ]
+}

@@ -21,7 +21,10 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <grp.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <time.h>
@@ -580,6 +583,201 @@ static int cmd_write_nul(int argc, char **argv)
 	return !!err;
 }
 
+/* One writev(2) with one segment per TEXT argument. */
+static int cmd_writev(int argc, char **argv)
+{
+	struct iovec iov[8];
+	int fd, i, n = argc - 3, err;
+
+	if (n < 1 || n > 8)
+		return 64;
+	for (i = 0; i < n; i++) {
+		iov[i].iov_base = argv[3 + i];
+		iov[i].iov_len = strlen(argv[3 + i]);
+	}
+	fd = open(argv[2], O_WRONLY);
+	if (fd < 0)
+		die(argv[2]);
+	err = writev(fd, iov, n) < 0 ? errno : 0;
+	report_errno(err);
+	close(fd);
+	return !!err;
+}
+
+/* writev(2) of TEXT, then a segment the kernel cannot read. */
+static int cmd_writev_fault(int argc, char **argv)
+{
+	struct iovec iov[2];
+	int fd, err;
+	void *hole;
+
+	if (argc != 4)
+		return 64;
+	hole = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (hole == MAP_FAILED)
+		die("mmap");
+	iov[0].iov_base = argv[3];
+	iov[0].iov_len = strlen(argv[3]);
+	iov[1].iov_base = hole;
+	iov[1].iov_len = 8;
+	fd = open(argv[2], O_WRONLY);
+	if (fd < 0)
+		die(argv[2]);
+	err = writev(fd, iov, 2) < 0 ? errno : 0;
+	report_errno(err);
+	close(fd);
+	return !!err;
+}
+
+/* pwrite(2) and pwritev(2) of TEXT at OFFSET. */
+static int cmd_pwrite(int argc, char **argv)
+{
+	struct iovec iov;
+	off_t off;
+	int fd;
+
+	if (argc != 5)
+		return 64;
+	off = atoll(argv[3]);
+	iov.iov_base = argv[4];
+	iov.iov_len = strlen(argv[4]);
+	fd = open(argv[2], O_WRONLY);
+	if (fd < 0)
+		die(argv[2]);
+	report_errno(pwrite(fd, argv[4], iov.iov_len, off) < 0 ? errno : 0);
+	report_errno(pwritev(fd, &iov, 1, off) < 0 ? errno : 0);
+	close(fd);
+	return 0;
+}
+
+/* write(2) TEXT1, lseek(2) back to 0, write(2) TEXT2: one descriptor. */
+static int cmd_write_rewind(int argc, char **argv)
+{
+	int fd;
+
+	if (argc != 5)
+		return 64;
+	fd = open(argv[2], O_WRONLY);
+	if (fd < 0)
+		die(argv[2]);
+	report_errno(write(fd, argv[3], strlen(argv[3])) < 0 ? errno : 0);
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		die("lseek");
+	report_errno(write(fd, argv[4], strlen(argv[4])) < 0 ? errno : 0);
+	close(fd);
+	return 0;
+}
+
+/* Drop to @uid, staying dumpable so that the uid alone decides access. */
+static void become(uid_t uid)
+{
+	if (setgroups(0, NULL) || setresgid(uid, uid, uid) ||
+	    setresuid(uid, uid, uid) || prctl(PR_SET_DUMPABLE, 1))
+		die("dropping privileges");
+}
+
+static void send_fd(int sock, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, byte = 0;
+	struct iovec iov = { &byte, 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	if (sendmsg(sock, &msg, 0) != 1)
+		die("sendmsg");
+}
+
+static int recv_fd(int sock)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))], byte;
+	struct iovec iov = { &byte, 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cmsg;
+	int fd;
+
+	if (recvmsg(sock, &msg, 0) != 1)
+		die("recvmsg");
+	cmsg = CMSG_FIRSTHDR(&msg);
+	if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS)
+		die("no descriptor received");
+	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
+	return fd;
+}
+
+/*
+ * Descriptor passing, run as root.  "user-opens": a child that became UID
+ * opens its own control and hands the descriptor to root, which writes
+ * TEXT through it.  "root-opens": root opens the control of a child that
+ * became UID and hands the descriptor to it, and the child writes TEXT.
+ * Prints the write's result and then the child's control.
+ */
+static int cmd_pass(int argc, char **argv)
+{
+	bool user_opens;
+	char path[64];
+	int sv[2], fd, status;
+	pid_t pid;
+
+	if (argc != 5)
+		return 64;
+	user_opens = !strcmp(argv[2], "user-opens");
+	if (!user_opens && strcmp(argv[2], "root-opens"))
+		return 64;
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		die("socketpair");
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		become(atoi(argv[3]));
+		if (user_opens) {
+			fd = open("/proc/self/perfctr/control", O_WRONLY);
+			if (fd < 0)
+				die("open");
+			send_fd(sv[1], fd);
+			/* wait for root's write, then show the result */
+			if (read(sv[1], path, 1) != 1)
+				die("read");
+		} else {
+			fd = recv_fd(sv[1]);
+			report_errno(write(fd, argv[4], strlen(argv[4])) < 0 ?
+				     errno : 0);
+			fflush(stdout);
+		}
+		printf("%s", read_file("/proc/self/perfctr/control"));
+		fflush(stdout);
+		_exit(0);
+	}
+	if (user_opens) {
+		fd = recv_fd(sv[0]);
+		report_errno(write(fd, argv[4], strlen(argv[4])) < 0 ?
+			     errno : 0);
+		fflush(stdout);
+		if (write(sv[0], "", 1) != 1)
+			die("write");
+	} else {
+		snprintf(path, sizeof(path), "/proc/%d/perfctr/control", pid);
+		fd = open(path, O_WRONLY);
+		if (fd < 0)
+			die(path);
+		send_fd(sv[0], fd);
+	}
+	close(fd);
+	if (waitpid(pid, &status, 0) != pid)
+		die("waitpid");
+	return 0;
+}
+
 /*
  * Gives FILE the file capability CAP_NET_BIND_SERVICE (permitted and
  * effective), as setcap(8) would: executing it raises privilege.
@@ -635,6 +833,11 @@ static const struct {
 	{ "write2", cmd_write2, "FILE TEXT1 TEXT2" },
 	{ "write-len", cmd_write_len, "FILE LENGTH" },
 	{ "write-nul", cmd_write_nul, "FILE" },
+	{ "writev", cmd_writev, "FILE TEXT..." },
+	{ "writev-fault", cmd_writev_fault, "FILE TEXT" },
+	{ "pwrite", cmd_pwrite, "FILE OFFSET TEXT" },
+	{ "write-rewind", cmd_write_rewind, "FILE TEXT1 TEXT2" },
+	{ "pass", cmd_pass, "user-opens|root-opens UID TEXT" },
 	{ "setcap", cmd_setcap, "FILE" },
 	{ "cat", cmd_cat, "FILE" },
 	{ "pause", cmd_pause, "" },
