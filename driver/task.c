@@ -167,7 +167,6 @@ static void pc_counts_read(struct task_struct *task, struct perfctr_task *st,
 			   const struct pc_control *ctl, u64 *counts)
 {
 	const struct pc_event *ev;
-	unsigned long flags;
 	u64 enabled, running;
 	unsigned int i;
 
@@ -183,9 +182,7 @@ static void pc_counts_read(struct task_struct *task, struct perfctr_task *st,
 				    st->base[i];
 			break;
 		case PC_KIND_TSC:
-			raw_spin_lock_irqsave(&st->lock, flags);
 			counts[i] = pc_tsc_read(&st->tsc);
-			raw_spin_unlock_irqrestore(&st->lock, flags);
 			break;
 		}
 	}
@@ -213,7 +210,7 @@ int pc_task_start(struct task_struct *task, struct perfctr_task *st,
 	if (err)
 		return err;
 	st->control = ctl;
-	pc_tsc_reset(&st->tsc, ctl->tsc >= 0, false);
+	pc_tsc_init(&st->tsc, ctl->tsc >= 0);
 	return 0;
 }
 
@@ -298,8 +295,8 @@ int pc_task_program(struct task_struct *task, struct pc_control *ctl)
 	st->control = ctl;
 	memset(st->children, 0, sizeof(st->children));
 	st->lost = 0;
-	pc_tsc_reset(&st->tsc, ctl && ctl->tsc >= 0, task == current);
 	raw_spin_unlock_irqrestore(&st->lock, flags);
+	pc_tsc_program(task, &st->tsc, ctl && ctl->tsc >= 0);
 
 	for (i = 0; i < PERFCTR_MAX_COUNTERS; i++)
 		swap(events[i], st->events[i]);
@@ -336,16 +333,13 @@ void pc_task_discard(struct perfctr_task *st)
 void pc_task_stop(struct task_struct *task, struct perfctr_task *st)
 {
 	struct pc_control *ctl;
-	unsigned long flags;
 
 	mutex_lock(&st->mutex);
 	ctl = st->control;
 	if (ctl)
 		pc_counts_read(task, st, ctl, st->final);
 	pc_events_release(st->events);
-	raw_spin_lock_irqsave(&st->lock, flags);
-	pc_tsc_reset(&st->tsc, false, false);
-	raw_spin_unlock_irqrestore(&st->lock, flags);
+	pc_tsc_program(task, &st->tsc, false);
 	st->exited = true;
 	mutex_unlock(&st->mutex);
 }

@@ -17,17 +17,19 @@ struct perf_event;
 
 /**
  * struct perfctr_task - the perfctr state of one task (task_struct::perfctr)
- * @mutex: serialises whatever touches @events, @base or @final:
- *	programming, the exit hook, reading the task's own counts.  Sleeps.
- * @lock: protects @control, @children, @lost and @tsc.  Taken with
- *	interrupts off, nested inside tasklist_lock (release hook) and the
- *	runqueue lock (context-switch hooks); nothing is taken inside it.
+ * @mutex: serialises whatever touches @events, @base or @final, and the
+ *	programmers of @tsc: programming, the exit hook, reading the task's
+ *	own counts.  Sleeps.
+ * @lock: protects @control, @children and @lost.  Taken with interrupts
+ *	off, nested inside tasklist_lock (release hook); nothing is taken
+ *	inside it.
  * @control: the current control, or NULL.  Changed under @mutex and @lock,
  *	so holding either is enough to read it.
  * @children: counts merged from released children, indexed like @control.
  * @lost: descendants that run without counters because their state could
  *	not be set up at fork; merged like @children.
- * @tsc: the tsc counter's accumulator.
+ * @tsc: the tsc counter, written by the task's own context (see
+ *	struct pc_tsc); the context-switch hook takes no lock.
  * @events: the perf events of @control, NULL in the other slots; owned by
  *	the state until @exited, when they are released.
  * @base: for the accounting counters of @control, the task's figure when
@@ -43,7 +45,7 @@ struct perf_event;
  */
 struct perfctr_task {
 	struct mutex mutex;		/* programming, exit, own counts */
-	raw_spinlock_t lock;		/* control, children, lost, tsc */
+	raw_spinlock_t lock;		/* control, children, lost */
 	struct pc_control *control;
 	u64 children[PERFCTR_MAX_COUNTERS];
 	u64 lost;

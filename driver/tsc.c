@@ -1,59 +1,122 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * perfctr: the tsc counter, driven by the context-switch hooks
+ * perfctr: the tsc counter, driven by the context-switch hook
  *
- * get_cycles() is the time-stamp counter on x86.  The hooks run with the
- * runqueue lock held and interrupts off, so they only take the state's raw
- * spinlock, and only for a task whose control counts tsc.
+ * get_cycles() is the time-stamp counter on x86.  The hook runs once per
+ * switch with the runqueue lock held and interrupts off; it reads the
+ * counter once for both tasks and takes no lock.  See struct pc_tsc for
+ * who writes what.
  */
+#include <linux/irqflags.h>
 #include <linux/sched.h>
-#include <linux/spinlock.h>
 #include <linux/timex.h>
 
 #include "task.h"
 #include "tsc.h"
 
-/* Caller holds the state's lock with interrupts off. */
-void pc_tsc_reset(struct pc_tsc *tsc, bool on, bool running)
+/* A state nobody else can see yet: a child's, at fork. */
+void pc_tsc_init(struct pc_tsc *tsc, bool on)
 {
+	seqcount_init(&tsc->seq);
 	tsc->sum = 0;
-	WRITE_ONCE(tsc->on, on);
-	tsc->running = on && running;
-	tsc->start = tsc->running ? get_cycles() : 0;
+	tsc->start = 0;
+	tsc->running = false;
+	tsc->on = on;
+	tsc->applied = 0;
+	tsc->requested = 0;
+	tsc->want = on;
 }
 
-/* Caller holds the state's lock with interrupts off. */
-u64 pc_tsc_read(const struct pc_tsc *tsc)
+/* Restart the count as the last request says.  Owner, interrupts off. */
+static void pc_tsc_restart(struct pc_tsc *tsc, unsigned int requested)
 {
-	if (!tsc->running)
-		return tsc->sum;
-	return tsc->sum + (get_cycles() - tsc->start);
+	tsc->on = READ_ONCE(tsc->want);
+	tsc->sum = 0;
+	tsc->running = false;
+	tsc->applied = requested;
 }
 
-void pc_sched_out(struct task_struct *tsk)
+/*
+ * The owner's side of a context switch: apply a pending request, then
+ * account a switch away from the CPU (@in false) or onto it (@in true) at
+ * @now.  Interrupts off.
+ */
+static void pc_tsc_switch(struct pc_tsc *tsc, bool in, u64 now)
 {
-	struct perfctr_task *st = pc_task_state(tsk);
+	/* pairs with smp_store_release() in pc_tsc_program() */
+	unsigned int requested = smp_load_acquire(&tsc->requested);
 
-	if (!READ_ONCE(st->tsc.on))
+	if (!tsc->on && !tsc->running && requested == tsc->applied)
 		return;
-	raw_spin_lock(&st->lock);
-	if (st->tsc.running) {
-		st->tsc.sum += get_cycles() - st->tsc.start;
-		st->tsc.running = false;
+	raw_write_seqcount_begin(&tsc->seq);
+	if (requested != tsc->applied)
+		pc_tsc_restart(tsc, requested);
+	if (in && tsc->on) {
+		tsc->start = now;
+		tsc->running = true;
+	} else if (!in && tsc->running) {
+		tsc->sum += now - tsc->start;
+		tsc->running = false;
 	}
-	raw_spin_unlock(&st->lock);
+	raw_write_seqcount_end(&tsc->seq);
 }
 
-void pc_sched_in(struct task_struct *tsk)
+/**
+ * pc_tsc_program() - restart a task's tsc count, on or off
+ * @task: the task that owns @tsc
+ * @tsc: its tsc counter
+ * @on: whether it counts tsc from now on
+ *
+ * Context: the owning state's mutex held.  For current, the count restarts
+ * at once; for another task, at its next switch onto a CPU.
+ */
+void pc_tsc_program(struct task_struct *task, struct pc_tsc *tsc, bool on)
 {
-	struct perfctr_task *st = pc_task_state(tsk);
+	unsigned long flags;
 
-	if (!READ_ONCE(st->tsc.on))
+	WRITE_ONCE(tsc->want, on);
+	/* pairs with smp_load_acquire() in pc_tsc_switch() */
+	smp_store_release(&tsc->requested, tsc->requested + 1);
+	if (task != current)
 		return;
-	raw_spin_lock(&st->lock);
-	if (st->tsc.on) {
-		st->tsc.start = get_cycles();
-		st->tsc.running = true;
+	/* current cannot switch with interrupts off: it is the only writer */
+	local_irq_save(flags);
+	raw_write_seqcount_begin(&tsc->seq);
+	pc_tsc_restart(tsc, tsc->requested);
+	if (tsc->on) {
+		tsc->start = get_cycles();
+		tsc->running = true;
 	}
-	raw_spin_unlock(&st->lock);
+	raw_write_seqcount_end(&tsc->seq);
+	local_irq_restore(flags);
+}
+
+/* Any context. */
+u64 pc_tsc_read(struct pc_tsc *tsc)
+{
+	unsigned int seq;
+	u64 count;
+
+	do {
+		seq = raw_read_seqcount_begin(&tsc->seq);
+		if (READ_ONCE(tsc->requested) != tsc->applied)
+			count = 0;	/* restarts at the next switch */
+		else if (tsc->running)
+			count = tsc->sum + (get_cycles() - tsc->start);
+		else
+			count = tsc->sum;
+	} while (read_seqcount_retry(&tsc->seq, seq));
+	return count;
+}
+
+void pc_sched_switch(struct task_struct *prev, struct task_struct *next)
+{
+	struct perfctr_task *out = pc_task_state(prev);
+	struct perfctr_task *in = pc_task_state(next);
+	u64 now = get_cycles();
+
+	if (out)
+		pc_tsc_switch(&out->tsc, false, now);
+	if (in)
+		pc_tsc_switch(&in->tsc, true, now);
 }

@@ -5,31 +5,47 @@
 #ifndef _PERFCTR_TSC_H
 #define _PERFCTR_TSC_H
 
+#include <linux/seqlock.h>
 #include <linux/types.h>
 
 struct task_struct;
 
 /**
  * struct pc_tsc - time-stamp-counter ticks accumulated while a task runs
- * @sum: ticks of the task's finished time slices
+ * @seq: makes @sum, @start, @running and @applied one snapshot for readers
+ * @sum: ticks of the finished time slices since counting started
  * @start: the counter when the current time slice began, if @running
- * @on: the control counts tsc
- * @running: the task is on a CPU and @start is valid
+ * @running: counting, with the task on a CPU
+ * @on: the task counts tsc, as last applied
+ * @applied: the last @requested that was applied
+ * @requested: bumped by pc_tsc_program() for another task, after @want
+ * @want: whether that task is to count tsc
  *
- * Protected by the owning perfctr_task::lock.  Only the context-switch hooks
- * move it forward: a task programmed by another task starts counting tsc at
- * its next switch in, a task programming itself at once.
+ * One writer: the task's own context.  Its switch hook (interrupts off)
+ * moves the count forward and applies a new @requested at the task's next
+ * switch: it restarts the count from zero with @want as @on.  The task
+ * itself, with interrupts off, applies its own programming at once and
+ * takes its final count at exit.  No lock is taken at a context switch.
+ *
+ * Programmers hold the owning perfctr_task::mutex, which serialises
+ * @requested and @want; they only write those two.  Readers anywhere use
+ * @seq: a count whose @requested is not applied yet reads 0, so a task
+ * programmed by another task counts tsc from its next switch onto a CPU.
  */
 struct pc_tsc {
+	seqcount_t seq;
 	u64 sum;
 	u64 start;
-	bool on;
 	bool running;
+	bool on;
+	unsigned int applied;
+	unsigned int requested;
+	bool want;
 };
 
-void pc_tsc_reset(struct pc_tsc *tsc, bool on, bool running);
-u64 pc_tsc_read(const struct pc_tsc *tsc);
-void pc_sched_out(struct task_struct *tsk);
-void pc_sched_in(struct task_struct *tsk);
+void pc_tsc_init(struct pc_tsc *tsc, bool on);
+void pc_tsc_program(struct task_struct *task, struct pc_tsc *tsc, bool on);
+u64 pc_tsc_read(struct pc_tsc *tsc);
+void pc_sched_switch(struct task_struct *prev, struct task_struct *next);
 
 #endif /* _PERFCTR_TSC_H */

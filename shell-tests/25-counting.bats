@@ -5,6 +5,10 @@
 
 load helpers
 
+teardown() {
+	stop_worker
+}
+
 # children_after CONTROL COMMAND...: a fresh shell with CONTROL runs COMMAND
 # and prints its children counts.
 children_after() {
@@ -48,4 +52,35 @@ children_after() {
 	echo "$out"
 	[ "$(awk '$1 == "context-switches" { print $2 }' <<<"$out")" -ge 1 ]
 	awk '$1 == "cpu-migrations" { f = 1 } END { exit !f }' <<<"$out"
+}
+
+@test "tsc and task-clock measure the same time on a CPU" {
+	mhz=$(awk -F': ' '/^cpu MHz/ { print int($2); exit }' /proc/cpuinfo)
+	[ -n "$mhz" ] && [ "$mhz" -gt 0 ]
+	out=$(children_after "tsc task-clock" pctest spin 300)
+	echo "$out (cpu MHz $mhz)"
+	tsc=$(awk '$1 == "tsc" { print $2 }' <<<"$out")
+	clock=$(awk '$1 == "task-clock" { print $2 }' <<<"$out")
+	ns=$((tsc * 1000 / mhz))
+	# the same slices, one sampled with rdtsc at switches, one by the
+	# scheduler: within 10% of each other
+	[ $((ns * 10)) -ge $((clock * 9)) ]
+	[ $((ns * 10)) -le $((clock * 11)) ]
+}
+
+@test "a task programmed by another task counts tsc from its next switch onto a CPU" {
+	start_worker 1
+	echo tsc > "$(pcf control "$WORKER")"
+	sleep 0.2
+	# blocked all along: no switch onto a CPU yet, no count
+	[ "$(value tsc "$(pcf counts "$WORKER")")" -eq 0 ]
+	kill -USR1 "$WORKER"
+	read -r -u 4 line
+	[ "$line" = done ]
+	first=$(value tsc "$(pcf counts "$WORKER")")
+	echo "after one round of work: $first"
+	[ "$first" -gt 0 ]
+	kill -USR1 "$WORKER"
+	read -r -u 4 line
+	[ "$(value tsc "$(pcf counts "$WORKER")")" -gt "$first" ]
 }

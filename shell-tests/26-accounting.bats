@@ -38,23 +38,6 @@ settled() {
 	return 1
 }
 
-start_worker() {
-	mkfifo "$BATS_TEST_TMPDIR/out"
-	pctest work-on-signal "$1" > "$BATS_TEST_TMPDIR/out" &
-	WORKER=$!
-	exec 4< "$BATS_TEST_TMPDIR/out"
-	read -r -u 4 line
-	[ "$line" = ready ]
-}
-
-stop_worker() {
-	if [[ -n ${WORKER:-} ]]; then
-		kill "$WORKER" 2>/dev/null || true
-		wait "$WORKER" 2>/dev/null || true
-		WORKER=
-	fi
-}
-
 @test "switch and fault counters equal the task's /proc figures exactly" {
 	start_worker 40
 	read -r vol0 invol0 min0 < <(settled "$WORKER")

@@ -61,3 +61,23 @@ snapshot() {
 		cat "$(pcf "$f" "$1")"
 	done
 }
+
+# start_worker PAGES: a background "pctest work-on-signal PAGES", blocked
+# until SIGUSR1, after which it works and says "done" on descriptor 4.
+# Sets WORKER to its pid.
+start_worker() {
+	mkfifo "$BATS_TEST_TMPDIR/out"
+	pctest work-on-signal "$1" > "$BATS_TEST_TMPDIR/out" &
+	WORKER=$!
+	exec 4< "$BATS_TEST_TMPDIR/out"
+	read -r -u 4 line
+	[ "$line" = ready ]
+}
+
+stop_worker() {
+	if [[ -n ${WORKER:-} ]]; then
+		kill "$WORKER" 2>/dev/null || true
+		wait "$WORKER" 2>/dev/null || true
+		WORKER=
+	fi
+}
