@@ -19,9 +19,9 @@ MODULE  := $(CURDIR)/driver/perfctr.ko
 VM      := TIMEOUT=$(TIMEOUT) VERBOSE=$(VERBOSE) qemu/run-vm.sh
 
 .PHONY: check shell demo bench deps host-check lint kernel module helpers initramfs \
-	bench-kernels bench-module bench-initramfs clean
+	bench-kernels bench-module bench-initramfs parse-test fuzz fuzz-smoke clean
 
-check: host-check lint initramfs
+check: host-check parse-test fuzz-smoke lint initramfs
 	@rm -f $(BUILD)/summary
 	@status=0; $(VM) check $(BZIMAGE) $(INITRD) $(BUILD) || status=$$?; \
 	qemu/report.sh $(BUILD)/results.tap $(BUILD)/console.log $$status $(BUILD)/summary
@@ -48,6 +48,37 @@ deps:
 host-check: deps
 	@bats qemu/tests
 
+# The control parser (driver/control.c) built for user space with the
+# stand-ins of fuzz/shim/: table-driven tests, and a libFuzzer run of
+# FUZZ_SECONDS (make fuzz) or 10 seconds (fuzz-smoke, part of make check).
+FUZZ_SECONDS  ?= 120
+FUZZ_SRCS     := driver/control.c $(wildcard fuzz/*.h fuzz/shim/linux/*.h) \
+		 driver/control.h driver/account.h include/uapi/linux/perfctr.h
+FUZZ_INCLUDES := -I$(CURDIR)/fuzz/shim -I$(CURDIR)/include -I$(CURDIR)/driver \
+		 -I$(CURDIR)/fuzz
+FUZZ_CFLAGS   := -O1 -g -Wall -Wno-sign-compare -fno-sanitize-recover=undefined \
+		 $(FUZZ_INCLUDES)
+
+$(BUILD)/parse-test: fuzz/parse-test.c $(FUZZ_SRCS) | deps
+	@mkdir -p $(@D)
+	gcc -fsanitize=address,undefined $(FUZZ_CFLAGS) -o $@ $< driver/control.c
+
+$(BUILD)/fuzz-control: fuzz/fuzz-control.c $(FUZZ_SRCS) | deps
+	@mkdir -p $(@D)
+	clang -fsanitize=fuzzer,address,undefined $(FUZZ_CFLAGS) -o $@ $< driver/control.c
+
+parse-test: $(BUILD)/parse-test
+	@$(BUILD)/parse-test >$(BUILD)/parse-test.tap || { cat $(BUILD)/parse-test.tap; \
+		echo "parse-test: FAILED"; exit 1; }
+	@echo "parse-test: $$(grep -c '^ok' $(BUILD)/parse-test.tap) parser cases passed"
+
+# The corpus grows in $(BUILD)/fuzz-corpus from the seeds in fuzz/corpus.
+fuzz: $(BUILD)/fuzz-control
+	@scripts/fuzz.sh $(BUILD)/fuzz-control $(BUILD)/fuzz-corpus $(FUZZ_SECONDS)
+
+fuzz-smoke: $(BUILD)/fuzz-control
+	@scripts/fuzz.sh $(BUILD)/fuzz-control $(BUILD)/fuzz-corpus 10
+
 # checkpatch --strict and sparse on the patches and the module.
 lint: module
 	@scripts/lint.sh $(KTREE)
@@ -73,6 +104,12 @@ $$(BIN)/%: $(1)/%.c | deps
 endef
 $(eval $(call static-programs,shell-tests/helpers))
 $(eval $(call static-programs,bench))
+
+# The guest's random writer, with the parser built in as its oracle.
+PROGRAMS += $(BIN)/pcwrite-random
+$(BIN)/pcwrite-random: fuzz/pcwrite-random.c $(FUZZ_SRCS) | deps
+	@mkdir -p $(@D)
+	gcc -static -O2 -Wall -Wno-sign-compare $(FUZZ_INCLUDES) -o $@ $< driver/control.c
 -include $(wildcard $(BUILD)/deps/*.d)
 
 helpers: $(PROGRAMS)

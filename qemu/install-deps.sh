@@ -8,6 +8,7 @@ packages=(
 	flex bison bc libelf-dev libssl-dev     # kernel build
 	linux-source-6.12                       # kernel source tarball
 	sparse                                  # static checks of kernel code
+	clang libclang-rt-14-dev                # the parser's fuzzer (libFuzzer)
 	qemu-system-x86                         # the guest
 	busybox-static bats cpio procps         # the guest's userspace
 )

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _SHIM_LINUX_SLAB_H
+#define _SHIM_LINUX_SLAB_H
+#include <stdlib.h>
+
+#define GFP_KERNEL	0
+
+static inline void *kzalloc(size_t size, int gfp)
+{
+	(void)gfp;
+	return calloc(1, size);
+}
+
+static inline void kfree(const void *p)
+{
+	free((void *)p);
+}
+
+static inline void *kvmalloc_array(size_t n, size_t size, int gfp)
+{
+	(void)gfp;
+	if (size && n > (size_t)-1 / size)
+		return NULL;
+	return malloc(n && size ? n * size : 1);
+}
+
+#define kvfree kfree
+#endif
