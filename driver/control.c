@@ -292,7 +292,8 @@ int pc_control_parse(const char *text, struct pc_control **ctlp)
 	if (err || !n)
 		goto out;
 
-	ctl = kzalloc(sizeof(*ctl), GFP_KERNEL);
+	/* charged to the writer's memory cgroup, like the task states */
+	ctl = kzalloc(sizeof(*ctl), GFP_KERNEL_ACCOUNT);
 	if (!ctl) {
 		err = -ENOMEM;
 		goto out;

@@ -16,6 +16,9 @@
  * States come from their own cache, unmerged, so that the fault-injection
  * framework can fail their allocation alone (/sys/kernel/slab/perfctr_task/
  * failslab): that is how the tests reach the fork path that loses a child.
+ * They are charged to the memory cgroup of the task that allocates them
+ * (the forking parent, or the writer that gives a task its first control),
+ * so that a user's counted tasks cannot pin kernel memory outside it.
  */
 static struct kmem_cache *pc_task_cache;
 
@@ -23,7 +26,7 @@ int pc_task_init(void)
 {
 	pc_task_cache = kmem_cache_create("perfctr_task",
 					  sizeof(struct perfctr_task), 0,
-					  SLAB_NO_MERGE, NULL);
+					  SLAB_NO_MERGE | SLAB_ACCOUNT, NULL);
 	return pc_task_cache ? 0 : -ENOMEM;
 }
 

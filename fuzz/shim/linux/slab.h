@@ -3,7 +3,8 @@
 #define _SHIM_LINUX_SLAB_H
 #include <stdlib.h>
 
-#define GFP_KERNEL	0
+#define GFP_KERNEL		0
+#define GFP_KERNEL_ACCOUNT	0
 
 static inline void *kzalloc(size_t size, int gfp)
 {
