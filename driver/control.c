@@ -169,18 +169,11 @@ static void pc_event_label(struct pc_event *ev)
 	ev->label_len = min_t(int, len, sizeof(ev->label) - 1);
 }
 
-static bool pc_event_equal(const struct pc_event *a, const struct pc_event *b)
-{
-	if (a->kind != b->kind)
-		return false;
-	if (a->kind == PC_KIND_TSC)
-		return true;
-	if (a->kind == PC_KIND_ACCOUNT)
-		return a->acct == b->acct;
-	return a->type == b->type && a->config == b->config && a->mod == b->mod;
-}
-
-/* Any order that puts equal events next to each other. */
+/*
+ * 0 if @a and @b name the same counter (the same event and modifier, the
+ * same accounting figure, or both tsc); otherwise an order that sorts
+ * equal events next to each other.
+ */
 static int pc_event_cmp(const void *a, const void *b)
 {
 	const struct pc_event *x = a, *y = b;
@@ -208,13 +201,13 @@ static bool pc_events_repeat(struct pc_event *evs, unsigned int n)
 	if (n <= PERFCTR_MAX_COUNTERS) {
 		for (i = 0; i < n; i++)
 			for (j = 0; j < i; j++)
-				if (pc_event_equal(&evs[i], &evs[j]))
+				if (!pc_event_cmp(&evs[i], &evs[j]))
 					return true;
 		return false;
 	}
 	sort(evs, n, sizeof(*evs), pc_event_cmp, NULL);
 	for (i = 1; i < n; i++)
-		if (pc_event_equal(&evs[i], &evs[i - 1]))
+		if (!pc_event_cmp(&evs[i], &evs[i - 1]))
 			return true;
 	return false;
 }
