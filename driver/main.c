@@ -9,6 +9,7 @@
 #include <linux/perfctr.h>
 
 #include "inherit.h"
+#include "page.h"
 #include "procfs.h"
 #include "task.h"
 #include "tsc.h"
@@ -30,6 +31,7 @@ static const struct perfctr_ops pc_ops = {
 	.show		= pc_show,
 	.write_control	= pc_write_control,
 	.write_max	= PERFCTR_CONTROL_MAX,
+	.mmap_page	= pc_mmap_page,
 };
 
 static int __init pc_init(void)

@@ -62,6 +62,7 @@ void pc_task_free(struct perfctr_task *st)
 	for (i = 0; i < PERFCTR_MAX_COUNTERS; i++)
 		WARN_ON_ONCE(st->events[i]);
 	pc_control_put(st->control);
+	pc_page_free(st->page);
 	mutex_destroy(&st->mutex);
 	kmem_cache_free(pc_task_cache, st);
 	perfctr_hooks_put();
@@ -218,7 +219,7 @@ int pc_task_start(struct task_struct *task, struct perfctr_task *st,
 }
 
 /* Give @task a state if it has none.  Returns it, or an ERR_PTR. */
-static struct perfctr_task *pc_task_get_state(struct task_struct *task)
+struct perfctr_task *pc_task_get_state(struct task_struct *task)
 {
 	struct perfctr_task *st = pc_task_state(task);
 	int err;
@@ -246,7 +247,9 @@ static struct perfctr_task *pc_task_get_state(struct task_struct *task)
  * All or nothing: the new counters are created before anything changes (and
  * before a task that never counted gets a state), and then the control, a
  * new id, zeroed children and lost counts and zeroed counters replace the
- * old ones at once.  The old counters are released after the mutex.
+ * old ones at once.  The old counters are released after the mutex.  A
+ * thread's counter page is rewritten at once if the thread programs itself;
+ * for another task it is marked stale first (see struct pc_page).
  *
  * Context: process context; the caller holds @task's exec_update_lock for
  * reading or writing.
@@ -288,6 +291,8 @@ int pc_task_program(struct task_struct *task, struct pc_control *ctl)
 		err = -ESRCH;
 		goto unlock;
 	}
+	if (st->page && task != current)
+		pc_page_request(st->page);
 	if (ctl) {
 		ctl->id = perfctr_next_id();
 		pc_account_base(task, ctl, st->base);
@@ -303,6 +308,8 @@ int pc_task_program(struct task_struct *task, struct pc_control *ctl)
 
 	for (i = 0; i < PERFCTR_MAX_COUNTERS; i++)
 		swap(events[i], st->events[i]);
+	if (st->page && task == current)
+		pc_page_publish(task, st);
 	pc_control_put(old);
 unlock:
 	mutex_unlock(&st->mutex);
@@ -344,6 +351,8 @@ void pc_task_stop(struct task_struct *task, struct perfctr_task *st)
 	pc_events_release(st->events);
 	pc_tsc_program(task, &st->tsc, false);
 	st->exited = true;
+	if (st->page)
+		pc_page_publish(task, st);
 	mutex_unlock(&st->mutex);
 }
 
@@ -361,6 +370,9 @@ struct pc_control *pc_task_read_counts(struct task_struct *task,
 	struct pc_control *ctl;
 
 	mutex_lock(&st->mutex);
+	/* the thread's own read(2) is how its page catches up with a change */
+	if (task == current && st->page && pc_page_stale(st->page))
+		pc_page_publish(task, st);
 	ctl = pc_control_get(st->control);
 	if (ctl && st->exited)
 		memcpy(counts, st->final, ctl->nr * sizeof(*counts));

@@ -11,6 +11,7 @@
 #include <linux/types.h>
 
 #include "control.h"
+#include "page.h"
 #include "tsc.h"
 
 struct perf_event;
@@ -36,6 +37,8 @@ struct perf_event;
  *	counting started (0 in a new child: its figures start at zero).
  * @final: the task's own counts when it stopped counting at exit.
  * @exited: the exit hook has run: @final is valid and @control is frozen.
+ * @page: the thread's counter page, or NULL until it first maps one.  Set
+ *	once, by the thread itself under @mutex; see struct pc_page.
  *
  * Lifetime: attached once, when the task forks from a parent with a control
  * or when its control is first written, and freed with the task_struct
@@ -54,6 +57,7 @@ struct perfctr_task {
 	u64 base[PERFCTR_MAX_COUNTERS];
 	u64 final[PERFCTR_MAX_COUNTERS];
 	bool exited;
+	struct pc_page *page;
 };
 
 static inline struct perfctr_task *pc_task_state(struct task_struct *task)
@@ -66,6 +70,7 @@ void pc_task_exit(void);
 struct perfctr_task *pc_task_alloc(void);
 void pc_task_free(struct perfctr_task *st);
 struct pc_control *pc_task_control(struct perfctr_task *st);
+struct perfctr_task *pc_task_get_state(struct task_struct *task);
 int pc_task_start(struct task_struct *task, struct perfctr_task *st,
 		  struct pc_control *ctl);
 int pc_task_program(struct task_struct *task, struct pc_control *ctl);

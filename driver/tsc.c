@@ -11,6 +11,7 @@
 #include <linux/sched.h>
 #include <linux/timex.h>
 
+#include "page.h"
 #include "task.h"
 #include "tsc.h"
 
@@ -91,6 +92,26 @@ void pc_tsc_program(struct task_struct *task, struct pc_tsc *tsc, bool on)
 	local_irq_restore(flags);
 }
 
+/*
+ * Apply a restart another task asked for now rather than at the next
+ * switch: the owner (current), interrupts off.
+ */
+void pc_tsc_sync(struct pc_tsc *tsc)
+{
+	/* pairs with smp_store_release() in pc_tsc_program() */
+	unsigned int requested = smp_load_acquire(&tsc->requested);
+
+	if (requested == tsc->applied)
+		return;
+	raw_write_seqcount_begin(&tsc->seq);
+	pc_tsc_restart(tsc, requested);
+	if (tsc->on) {
+		tsc->start = get_cycles();
+		tsc->running = true;
+	}
+	raw_write_seqcount_end(&tsc->seq);
+}
+
 /* Any context. */
 u64 pc_tsc_read(struct pc_tsc *tsc)
 {
@@ -117,6 +138,8 @@ void pc_sched_switch(struct task_struct *prev, struct task_struct *next)
 
 	if (out)
 		pc_tsc_switch(&out->tsc, false, now);
-	if (in)
+	if (in) {
 		pc_tsc_switch(&in->tsc, true, now);
+		pc_page_switch_in(next, in);
+	}
 }

@@ -45,6 +45,7 @@ struct pc_tsc {
 
 void pc_tsc_init(struct pc_tsc *tsc, bool on);
 void pc_tsc_program(struct task_struct *task, struct pc_tsc *tsc, bool on);
+void pc_tsc_sync(struct pc_tsc *tsc);
 u64 pc_tsc_read(struct pc_tsc *tsc);
 void pc_sched_switch(struct task_struct *prev, struct task_struct *next);
 

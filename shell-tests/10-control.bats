@@ -22,13 +22,14 @@ teardown() {
 	done
 }
 
-@test "the directory holds control, id, counts, children and lost in /proc/PID and /proc/PID/task/TID" {
+@test "the directory holds control, id, counts, children, lost and page in /proc/PID and /proc/PID/task/TID" {
 	run ls "/proc/$$/perfctr"
-	[ "$output" = "$(printf 'children\ncontrol\ncounts\nid\nlost')" ]
+	[ "$output" = "$(printf 'children\ncontrol\ncounts\nid\nlost\npage')" ]
 	run ls "/proc/$$/task/$$/perfctr"
-	[ "$output" = "$(printf 'children\ncontrol\ncounts\nid\nlost')" ]
+	[ "$output" = "$(printf 'children\ncontrol\ncounts\nid\nlost\npage')" ]
 	[ "$(stat -c %a "/proc/$$/perfctr/control")" = 644 ]
 	[ "$(stat -c %a "/proc/$$/perfctr/counts")" = 444 ]
+	[ "$(stat -c %a "/proc/$$/perfctr/page")" = 444 ]
 }
 
 @test "control reads back in canonical form" {

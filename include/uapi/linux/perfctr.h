@@ -4,15 +4,125 @@
  *
  * The interface is a directory of text files, /proc/<pid>/perfctr/ and
  * /proc/<pid>/task/<tid>/perfctr/; see Documentation/perfctr.rst for the
- * formats.  This header holds the limits those formats obey.
+ * formats.  This header holds the limits those formats obey and the layout
+ * of the page a thread maps to read its own counters without a system call
+ * (Documentation/perfctr-page.rst).
  */
 #ifndef _UAPI_LINUX_PERFCTR_H
 #define _UAPI_LINUX_PERFCTR_H
+
+#include <linux/const.h>
+#include <linux/types.h>
 
 /* Most counters in one control; a control naming more fails with E2BIG. */
 #define PERFCTR_MAX_COUNTERS	16
 
 /* Longest write(2) to the control file; a longer one fails with EINVAL. */
 #define PERFCTR_CONTROL_MAX	4096
+
+/*
+ * The counter page: /proc/<pid>/task/<tid>/perfctr/page (or
+ * /proc/thread-self/perfctr/page), mapped by that thread itself, read-only,
+ * one page at offset 0.  Forked children do not inherit the mapping.
+ *
+ * Only the mapping thread may read the page as its own: the values are
+ * computed with that thread's time stamp counter at switch-in.  A reader:
+ *
+ *	for (;;) {
+ *		seq = READ_ONCE(pg->seq);
+ *		barrier();			(compiler barrier; x86 orders loads)
+ *		if (seq & 1)
+ *			continue;		(a writer is busy: again)
+ *		if (pg->requested != pg->applied)
+ *			-> read(2) counts instead: the page is behind a change
+ *		id = pg->id;
+ *		nr = pg->nr;
+ *		for (i = 0; i < nr; i++) {
+ *			c = &pg->counter[i];
+ *			if (!(c->flags & PERFCTR_COUNTER_EXACT))
+ *				-> read(2) counts instead, for this counter
+ *			value[i] = c->sum;
+ *			if (c->flags & PERFCTR_COUNTER_TSC)
+ *				value[i] += rdtsc_ordered() - c->start;
+ *		}
+ *		barrier();
+ *		if (READ_ONCE(pg->seq) == seq)
+ *			break;			(else the kernel wrote: again)
+ *	}
+ *
+ * where rdtsc_ordered() is "lfence; rdtsc", so that the time stamp is not
+ * taken before the loads of seq and start.
+ *
+ * Writers bump seq to odd, update, and bump it to even, with a write
+ * barrier after the first bump and before the second.  All of them run in
+ * the owning thread's own context, so a reader (that thread) can only see a
+ * change as a new seq after it was switched out:
+ *
+ *  - at every switch onto a CPU, the scheduler's hook rewrites the sums and
+ *    start stamps of the counters that change only while the thread is
+ *    switched out (tsc, context switches, cpu migrations);
+ *  - when the thread programs its own control, maps the page, reads its own
+ *    counts file, or exits, the whole page is rewritten.
+ *
+ * Another task that programs or clears this thread's control cannot write
+ * the page: it raises @requested (one 64-bit store) before it changes
+ * anything.  From then until the owner rewrites the page and sets @applied
+ * to match, the page is stale and readers must use read(2), which rewrites
+ * it.  So a reader sees a control change, whoever makes it, as a new @id
+ * and counter set, never as a torn mix.
+ */
+#define PERFCTR_PAGE_VERSION	1
+
+/* perfctr_page_counter::flags */
+#define PERFCTR_COUNTER_EXACT	_BITULL(0)	/* the page gives the value */
+#define PERFCTR_COUNTER_TSC	_BITULL(1)	/* add rdtsc - start */
+
+/* perfctr_page::flags */
+#define PERFCTR_PAGE_EXITED	_BITULL(0)	/* final counts, frozen */
+
+/**
+ * struct perfctr_page_counter - one counter on the page
+ * @flags: PERFCTR_COUNTER_*; without PERFCTR_COUNTER_EXACT the page cannot
+ *	give this counter (perf events, page faults, task-clock) and the
+ *	other fields are 0
+ * @sum: the count when the thread was last switched onto a CPU (or when
+ *	the page was last rewritten)
+ * @start: with PERFCTR_COUNTER_TSC, the time stamp counter at that moment
+ * @reserved: 0
+ */
+struct perfctr_page_counter {
+	__u64 flags;
+	__u64 sum;
+	__u64 start;
+	__u64 reserved;
+};
+
+/**
+ * struct perfctr_page - what a thread maps to read its own counters
+ * @version: PERFCTR_PAGE_VERSION; a reader that does not know it must use
+ *	read(2)
+ * @seq: odd while a writer updates the page, changed by every update
+ * @id: the control's id, as in the id file; 0 without a control
+ * @nr: the number of counters, as in the control file; 0 without one
+ * @requested: raised by another task before it changes the control
+ * @applied: the @requested value the page reflects
+ * @flags: PERFCTR_PAGE_*
+ * @reserved: 0
+ * @counter: @nr counters, in control order
+ *
+ * All fields are 64 bits, naturally aligned, with no holes; the rest of
+ * the page reads as zero.
+ */
+struct perfctr_page {
+	__u64 version;
+	__u64 seq;
+	__u64 id;
+	__u64 nr;
+	__u64 requested;
+	__u64 applied;
+	__u64 flags;
+	__u64 reserved;
+	struct perfctr_page_counter counter[PERFCTR_MAX_COUNTERS];
+};
 
 #endif /* _UAPI_LINUX_PERFCTR_H */

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * perfctr: the counter page, how a thread reads its own counters without a
+ * system call
+ *
+ * The page holds, per counter, what the thread needs to compute the value
+ * a read(2) of its counts file would return at that instant: a sum, and for
+ * tsc the time stamp it started from.  Only counters whose value cannot
+ * change while the thread runs, other than by the time stamp counter, can
+ * be kept exact this way: tsc, and the context-switch and migration figures,
+ * which the scheduler changes only while the thread is off the CPU.  The
+ * other counters are marked so that the reader falls back to read(2).
+ * Layout and reader protocol: include/uapi/linux/perfctr.h.  Who writes
+ * what: struct pc_page.
+ */
+#include <linux/gfp.h>
+#include <linux/lockdep.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "page.h"
+#include "task.h"
+
+static struct pc_page *pc_page_alloc(void)
+{
+	struct pc_page *pg = kzalloc(sizeof(*pg), GFP_KERNEL_ACCOUNT);
+
+	if (!pg)
+		return NULL;
+	pg->page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!pg->page) {
+		kfree(pg);
+		return NULL;
+	}
+	pg->user = page_address(pg->page);
+	pg->user->version = PERFCTR_PAGE_VERSION;
+	return pg;
+}
+
+/* Any context: the state's reference goes, mappings keep theirs. */
+void pc_page_free(struct pc_page *pg)
+{
+	if (!pg)
+		return;
+	put_page(pg->page);
+	kfree(pg);
+}
+
+/* Bump seq to odd before an update and back to even after it. */
+static void pc_page_begin(struct perfctr_page *up)
+{
+	WRITE_ONCE(up->seq, up->seq + 1);
+	smp_wmb();	/* seq odd before the fields change */
+}
+
+static void pc_page_end(struct perfctr_page *up)
+{
+	smp_wmb();	/* the fields before seq is even again */
+	WRITE_ONCE(up->seq, up->seq + 1);
+}
+
+/* Figures the scheduler only changes while the task is off the CPU. */
+static bool pc_account_fixed_while_running(enum pc_account acct)
+{
+	return acct == PC_ACCT_SWITCHES || acct == PC_ACCT_VOLUNTARY ||
+	       acct == PC_ACCT_INVOLUNTARY || acct == PC_ACCT_MIGRATIONS;
+}
+
+/* The values of the live counters.  Owner, interrupts off, seq odd. */
+static void pc_page_update(struct task_struct *task, struct perfctr_task *st,
+			   struct pc_page *pg)
+{
+	struct perfctr_page *up = pg->user;
+	unsigned int i;
+
+	for (i = 0; i < pg->nr; i++) {
+		struct perfctr_page_counter *c = &up->counter[i];
+
+		switch (pg->source[i]) {
+		case PC_PAGE_FIXED:
+			break;
+		case PC_PAGE_TSC:
+			c->sum = st->tsc.sum;
+			c->start = st->tsc.start;
+			c->flags = PERFCTR_COUNTER_EXACT;
+			if (st->tsc.running)
+				c->flags |= PERFCTR_COUNTER_TSC;
+			break;
+		case PC_PAGE_ACCOUNT:
+			c->sum = pc_account_read(task, pg->acct[i]) -
+				 pg->base[i];
+			c->flags = PERFCTR_COUNTER_EXACT;
+			break;
+		}
+	}
+}
+
+/**
+ * pc_page_publish() - rewrite a thread's page from its state
+ * @task: the thread, current
+ * @st: its state, with a page, its mutex held
+ *
+ * Applies a tsc restart another task asked for (it would otherwise wait for
+ * the next switch), then publishes the control, the counters and how the
+ * switch hook keeps them current, and marks the page fresh.
+ */
+void pc_page_publish(struct task_struct *task, struct perfctr_task *st)
+{
+	const struct pc_control *ctl = st->control;
+	struct pc_page *pg = st->page;
+	struct perfctr_page *up = pg->user;
+	unsigned int i, nr = ctl ? ctl->nr : 0;
+	unsigned long flags;
+
+	lockdep_assert_held(&st->mutex);
+	if (WARN_ON_ONCE(task != current))
+		return;
+	local_irq_save(flags);
+	pc_tsc_sync(&st->tsc);
+	pc_page_begin(up);
+	up->id = ctl ? ctl->id : 0;
+	up->nr = nr;
+	up->flags = st->exited ? PERFCTR_PAGE_EXITED : 0;
+	memset(up->counter, 0, sizeof(up->counter));
+	pg->nr = nr;
+	for (i = 0; i < nr; i++) {
+		const struct pc_event *ev = &ctl->ev[i];
+
+		pg->source[i] = PC_PAGE_FIXED;
+		if (st->exited) {
+			up->counter[i].sum = st->final[i];
+			up->counter[i].flags = PERFCTR_COUNTER_EXACT;
+		} else if (ev->kind == PC_KIND_TSC) {
+			pg->source[i] = PC_PAGE_TSC;
+		} else if (ev->kind == PC_KIND_ACCOUNT &&
+			   pc_account_fixed_while_running(ev->acct)) {
+			pg->source[i] = PC_PAGE_ACCOUNT;
+			pg->acct[i] = ev->acct;
+			pg->base[i] = st->base[i];
+		}
+	}
+	pc_page_update(task, st, pg);
+	up->applied = pg->requested;
+	pc_page_end(up);
+	local_irq_restore(flags);
+}
+
+/**
+ * pc_page_request() - mark a thread's page stale before changing its control
+ * @pg: the page of a thread other than current
+ *
+ * Context: the state's mutex held, before anything of the control changes.
+ */
+void pc_page_request(struct pc_page *pg)
+{
+	pg->requested++;
+	WRITE_ONCE(pg->user->requested, pg->requested);
+	smp_wmb();	/* stale before the control and the tsc change */
+}
+
+/* Context: the state's mutex held. */
+bool pc_page_stale(const struct pc_page *pg)
+{
+	return READ_ONCE(pg->user->applied) != pg->requested;
+}
+
+/**
+ * pc_page_switch_in() - bring the page up to date as its thread gets a CPU
+ * @task: the thread being switched in
+ * @st: its state, whose tsc has just been switched in
+ *
+ * A stale page is left alone: another task is changing the control, and
+ * the reader uses read(2) until the thread publishes the page again.  The
+ * stale mark is visible here if the tsc restart it precedes was applied,
+ * by the acquire in pc_tsc_switch().
+ *
+ * Context: the context-switch hook, interrupts off.
+ */
+void pc_page_switch_in(struct task_struct *task, struct perfctr_task *st)
+{
+	struct pc_page *pg = READ_ONCE(st->page);
+	struct perfctr_page *up;
+
+	if (!pg || !pg->nr)
+		return;
+	up = pg->user;
+	if (READ_ONCE(up->requested) != up->applied)
+		return;
+	pc_page_begin(up);
+	pc_page_update(task, st, pg);
+	pc_page_end(up);
+}
+
+/**
+ * pc_mmap_page() - map the calling thread's page (perfctr_ops::mmap_page)
+ * @task: current
+ * @vma: one page at offset 0, read-only, not copied at fork
+ *
+ * A thread without a state gets one, so that a control written later
+ * reaches the page.  The page is allocated on the first mapping only: a
+ * thread that never maps one costs nothing.
+ *
+ * Return: 0, -ENOMEM, -ESRCH if the thread is exiting, or what
+ * vm_insert_page() returns.
+ */
+int pc_mmap_page(struct task_struct *task, struct vm_area_struct *vma)
+{
+	struct perfctr_task *st = pc_task_get_state(task);
+	struct pc_page *pg;
+	int err;
+
+	if (IS_ERR(st))
+		return PTR_ERR(st);
+	mutex_lock(&st->mutex);
+	pg = st->page;
+	if (!pg) {
+		pg = pc_page_alloc();
+		if (!pg) {
+			err = -ENOMEM;
+			goto unlock;
+		}
+		WRITE_ONCE(st->page, pg);
+		pc_page_publish(task, st);
+	}
+	err = vm_insert_page(vma, vma->vm_start, pg->page);
+unlock:
+	mutex_unlock(&st->mutex);
+	return err;
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * perfctr: the counter page a thread maps to read its own counters
+ */
+#ifndef _PERFCTR_PAGE_H
+#define _PERFCTR_PAGE_H
+
+#include <linux/types.h>
+#include <uapi/linux/perfctr.h>
+
+struct page;
+struct perfctr_task;
+struct task_struct;
+struct vm_area_struct;
+
+/* How the context-switch hook keeps a counter of the page current. */
+enum pc_page_source {
+	PC_PAGE_FIXED,		/* nothing to do: absent, or final */
+	PC_PAGE_TSC,		/* the tsc sum and start of the task's pc_tsc */
+	PC_PAGE_ACCOUNT,	/* an accounting figure minus its base */
+};
+
+/**
+ * struct pc_page - the kernel's side of a thread's counter page
+ * @page: the page; the state holds one reference, each mapping another
+ * @user: its contents, as the thread reads them
+ * @requested: how many changes other tasks have begun; @user->requested
+ *	follows it.  Under the owning perfctr_task::mutex.
+ * @nr: counters the switch hook updates (the published control's)
+ * @source: for each of them, where its value comes from
+ * @acct: for PC_PAGE_ACCOUNT, the figure
+ * @base: for PC_PAGE_ACCOUNT, the figure when counting started
+ *
+ * Lifetime: allocated when the thread first maps its page, freed with its
+ * perfctr_task; a mapping keeps the page itself until it is unmapped.
+ *
+ * Writers of @user, @nr, @source, @acct and @base all run in the owning
+ * thread's context, interrupts off: its switch hook (switching in), or the
+ * thread itself holding the state's mutex (mapping, programming its own
+ * control, reading its own counts, exit).  They cannot overlap, so the
+ * page's seq needs no lock.  Another task only raises @requested, under
+ * the mutex, before it changes the control; the page is stale until the
+ * owner publishes it again (see include/uapi/linux/perfctr.h).
+ */
+struct pc_page {
+	struct page *page;
+	struct perfctr_page *user;
+	u64 requested;
+	unsigned int nr;
+	u8 source[PERFCTR_MAX_COUNTERS];
+	u8 acct[PERFCTR_MAX_COUNTERS];
+	u64 base[PERFCTR_MAX_COUNTERS];
+};
+
+int pc_mmap_page(struct task_struct *task, struct vm_area_struct *vma);
+void pc_page_free(struct pc_page *pg);
+void pc_page_publish(struct task_struct *task, struct perfctr_task *st);
+void pc_page_request(struct pc_page *pg);
+bool pc_page_stale(const struct pc_page *pg);
+void pc_page_switch_in(struct task_struct *task, struct perfctr_task *st);
+
+#endif /* _PERFCTR_PAGE_H */

@@ -1,0 +1,479 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pcpage: the counter page, read by hand with the protocol documented in
+ * include/uapi/linux/perfctr.h, for the tests of shell-tests/50-page.bats.
+ *
+ *   pcpage errors           every way to map the page wrongly, with errno
+ *   pcpage between CONTROL N
+ *                           N page reads, each between two read(2)s
+ *   pcpage fork             a child has no mapping of its parent's page
+ *   pcpage remote           another thread programs and clears: stale, then
+ *                           fresh after a read(2)
+ *   pcpage preempt N        N page reads while a busy process shares the CPU
+ *   pcpage exit             another thread's exit: final counts, frozen
+ *
+ * Each prints "ok ..." lines and key=value figures, and exits non-zero with
+ * a message on the first failed check.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <uapi/linux/perfctr.h>
+
+#define PAGE 4096
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "pcpage: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+	exit(1);
+}
+
+static pid_t tid(void)
+{
+	return syscall(SYS_gettid);
+}
+
+static void path(char *buf, size_t len, pid_t t, const char *file)
+{
+	snprintf(buf, len, "/proc/%d/task/%d/perfctr/%s", getpid(), t, file);
+}
+
+static void set_control(pid_t t, const char *text)
+{
+	char p[128];
+	int fd;
+
+	path(p, sizeof(p), t, "control");
+	fd = open(p, O_WRONLY);
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		die("write %s to %s: %s", text, p, strerror(errno));
+	close(fd);
+}
+
+static const volatile struct perfctr_page *map_own(void)
+{
+	char p[128];
+	void *addr;
+	int fd;
+
+	path(p, sizeof(p), tid(), "page");
+	fd = open(p, O_RDONLY);
+	if (fd < 0)
+		die("open %s: %s", p, strerror(errno));
+	addr = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	if (addr == MAP_FAILED)
+		die("mmap %s: %s", p, strerror(errno));
+	close(fd);
+	return addr;
+}
+
+/* The counts of thread t by read(2); returns the number of counters. */
+static unsigned int read_counts(pid_t t, uint64_t *v)
+{
+	char p[128], buf[4096], *s, *line;
+	unsigned int n = 0;
+	ssize_t len;
+	int fd;
+
+	path(p, sizeof(p), t, "counts");
+	fd = open(p, O_RDONLY);
+	if (fd < 0)
+		die("open %s: %s", p, strerror(errno));
+	len = read(fd, buf, sizeof(buf) - 1);
+	if (len < 0)
+		die("read %s: %s", p, strerror(errno));
+	close(fd);
+	buf[len] = 0;
+	for (line = strtok_r(buf, "\n", &s); line; line = strtok_r(NULL, "\n", &s)) {
+		char *sp = strchr(line, ' ');
+
+		if (!sp || n == PERFCTR_MAX_COUNTERS)
+			die("bad counts line '%s'", line);
+		v[n++] = strtoull(sp + 1, NULL, 10);
+	}
+	return n;
+}
+
+static uint64_t read_id(pid_t t)
+{
+	char p[128], buf[64];
+	ssize_t len;
+	int fd;
+
+	path(p, sizeof(p), t, "id");
+	fd = open(p, O_RDONLY);
+	len = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (len < 0)
+		die("read %s: %s", p, strerror(errno));
+	close(fd);
+	buf[len] = 0;
+	return strtoull(buf, NULL, 10);
+}
+
+static inline uint64_t rdtsc_ordered(void)
+{
+	uint32_t lo, hi;
+
+	asm volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
+	return (uint64_t)hi << 32 | lo;
+}
+
+struct snap {
+	uint64_t id, nr, flags, exact;	/* exact: bit per page-exact counter */
+	uint64_t v[PERFCTR_MAX_COUNTERS];
+	int stale;
+	unsigned int retries;
+};
+
+/* One read of the page by the documented protocol. */
+static void page_read(const volatile struct perfctr_page *pg, struct snap *s)
+{
+	uint64_t seq, i;
+
+	s->retries = 0;
+	for (;;) {
+		seq = pg->seq;
+		asm volatile("" ::: "memory");
+		if (seq & 1) {
+			s->retries++;
+			continue;
+		}
+		if (pg->version != PERFCTR_PAGE_VERSION)
+			die("page version %" PRIu64, (uint64_t)pg->version);
+		s->stale = pg->requested != pg->applied;
+		s->id = pg->id;
+		s->nr = pg->nr;
+		s->flags = pg->flags;
+		s->exact = 0;
+		for (i = 0; i < s->nr && i < PERFCTR_MAX_COUNTERS; i++) {
+			const volatile struct perfctr_page_counter *c = &pg->counter[i];
+			uint64_t f = c->flags;
+
+			s->v[i] = c->sum;
+			if (f & PERFCTR_COUNTER_EXACT)
+				s->exact |= 1ULL << i;
+			if (f & PERFCTR_COUNTER_TSC)
+				s->v[i] += rdtsc_ordered() - c->start;
+		}
+		asm volatile("" ::: "memory");
+		if (pg->seq == seq)
+			return;
+		s->retries++;
+	}
+}
+
+static void expect_errno(const char *what, void *addr, int err)
+{
+	if (addr != MAP_FAILED)
+		die("%s: mapped, expected %s", what, strerror(err));
+	if (errno != err)
+		die("%s: %s, expected %s", what, strerror(errno), strerror(err));
+	printf("ok %s: %s\n", what, strerror(err));
+}
+
+static int other_fd = -1;
+static int go[2], done[2];
+
+static void *open_own_page(void *arg)
+{
+	char p[128], c;
+
+	path(p, sizeof(p), tid(), "page");
+	other_fd = open(p, O_RDONLY);
+	if (write(done[1], "x", 1) != 1 || read(go[0], &c, 1) != 1)
+		die("pipe");
+	return arg;
+}
+
+static int cmd_errors(void)
+{
+	const volatile struct perfctr_page *pg;
+	pthread_t thread;
+	char p[128], buf[8], c;
+	void *addr;
+	int fd, fd2;
+
+	path(p, sizeof(p), tid(), "page");
+	fd = open(p, O_RDONLY);
+	if (fd < 0)
+		die("open %s: %s", p, strerror(errno));
+	expect_errno("MAP_SHARED PROT_WRITE",
+		     mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), EACCES);
+	expect_errno("MAP_PRIVATE PROT_WRITE",
+		     mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0), EACCES);
+	expect_errno("two pages", mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, fd, 0), EINVAL);
+	expect_errno("offset one page", mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, PAGE), EINVAL);
+	if (read(fd, buf, sizeof(buf)) != -1 || errno != EINVAL)
+		die("read(2) of page: expected EINVAL");
+	printf("ok read(2): %s\n", strerror(EINVAL));
+	/* root may open the file for writing, and still not map it so */
+	fd2 = open(p, O_RDWR);
+	if (fd2 >= 0) {
+		expect_errno("O_RDWR MAP_SHARED PROT_WRITE",
+			     mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd2, 0), EACCES);
+		close(fd2);
+	}
+
+	addr = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (addr == MAP_FAILED)
+		die("MAP_PRIVATE PROT_READ: %s", strerror(errno));
+	if (mprotect(addr, PAGE, PROT_READ | PROT_WRITE) != -1 || errno != EACCES)
+		die("mprotect PROT_WRITE: expected EACCES, got %s", strerror(errno));
+	printf("ok mprotect PROT_WRITE: %s\n", strerror(EACCES));
+	pg = addr;
+	if (pg->version != PERFCTR_PAGE_VERSION || pg->id != read_id(tid()))
+		die("the private mapping is not the page");
+	printf("ok MAP_PRIVATE PROT_READ maps the page\n");
+	munmap(addr, PAGE);
+
+	/* another thread's page, opened by that thread, mapped here */
+	if (pipe(go) || pipe(done) || pthread_create(&thread, NULL, open_own_page, NULL) ||
+	    read(done[0], &c, 1) != 1 || other_fd < 0)
+		die("thread: %s", strerror(errno));
+	expect_errno("another thread's page",
+		     mmap(NULL, PAGE, PROT_READ, MAP_SHARED, other_fd, 0), EPERM);
+	if (write(go[1], "x", 1) != 1 || pthread_join(thread, NULL))
+		die("join");
+	/* the parent's page, from a child */
+	if (fork() == 0) {
+		expect_errno("the parent's page",
+			     mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0), EPERM);
+		_exit(0);
+	}
+	wait(NULL);
+	return 0;
+}
+
+static int cmd_between(const char *control, long n)
+{
+	const volatile struct perfctr_page *pg;
+	uint64_t before[PERFCTR_MAX_COUNTERS], after[PERFCTR_MAX_COUNTERS];
+	uint64_t last[PERFCTR_MAX_COUNTERS] = {};
+	unsigned long exact_reads = 0, retries = 0;
+	struct snap s = {};
+	unsigned int nr = 0, i;
+	long k;
+
+	set_control(tid(), control);
+	pg = map_own();
+	for (k = 0; k < n; k++) {
+		nr = read_counts(tid(), before);
+		page_read(pg, &s);
+		read_counts(tid(), after);
+		retries += s.retries;
+		if (s.stale)
+			die("page stale without a remote change");
+		if (s.nr != nr || s.id != read_id(tid()))
+			die("page nr %" PRIu64 " id %" PRIu64 ", files %u", s.nr, s.id, nr);
+		for (i = 0; i < nr; i++) {
+			if (!(s.exact & 1ULL << i))
+				continue;
+			if (s.v[i] < before[i] || s.v[i] > after[i])
+				die("counter %u: page %" PRIu64 " not in [%" PRIu64 ", %" PRIu64 "]",
+				    i, s.v[i], before[i], after[i]);
+			if (s.v[i] < last[i])
+				die("counter %u went back: %" PRIu64 " < %" PRIu64, i, s.v[i], last[i]);
+			last[i] = s.v[i];
+			exact_reads++;
+		}
+		if (k % 7 == 0)
+			sched_yield();
+	}
+	printf("exact=0x%" PRIx64 " nr=%u reads=%ld exact_reads=%lu retries=%lu\n",
+	       s.exact, nr, n, exact_reads, retries);
+	return 0;
+}
+
+static int cmd_fork(void)
+{
+	const volatile struct perfctr_page *pg;
+	unsigned char vec;
+	int status;
+
+	set_control(tid(), "tsc context-switches");
+	pg = map_own();
+	if (mincore((void *)pg, PAGE, &vec))
+		die("mincore in the parent: %s", strerror(errno));
+	if (fork() == 0) {
+		if (mincore((void *)pg, PAGE, &vec) == 0 || errno != ENOMEM)
+			die("the child has the parent's page mapped");
+		/* it maps its own page: same control, its own counts */
+		pg = map_own();
+		if (pg->nr != 2 || pg->id != read_id(tid()))
+			die("the child's own page");
+		printf("ok the child has no mapping of its parent's page\n");
+		_exit(0);
+	}
+	if (wait(&status) < 0 || status)
+		return 1;
+	if (pg->version != PERFCTR_PAGE_VERSION || pg->nr != 2)
+		die("the parent's page changed");
+	printf("ok the parent's page is unaffected\n");
+	return 0;
+}
+
+static volatile const struct perfctr_page *thread_pg;
+static volatile int step;
+
+static void wait_step(int n)
+{
+	while (step < n)
+		sched_yield();
+}
+
+static volatile pid_t thread_tid;
+
+static void *remote_target(void *arg)
+{
+	struct snap s;
+	uint64_t v[PERFCTR_MAX_COUNTERS];
+
+	thread_tid = tid();
+	thread_pg = map_own();
+	step = 1;
+	wait_step(2);			/* programmed by the main thread */
+	page_read(thread_pg, &s);
+	if (!s.stale)
+		die("page not stale after a remote control change");
+	printf("ok stale after a remote change: old id %" PRIu64 "\n", s.id);
+	read_counts(tid(), v);		/* the owner's read(2) republishes */
+	page_read(thread_pg, &s);
+	if (s.stale || s.id != read_id(tid()) || s.nr != 3 || s.exact != 0x5)
+		die("after read(2): stale %d id %" PRIu64 " nr %" PRIu64 " exact %" PRIx64,
+		    s.stale, s.id, s.nr, s.exact);
+	printf("ok fresh after the owner's read(2): id %" PRIu64 " exact=0x%" PRIx64 "\n",
+	       s.id, s.exact);
+	step = 3;
+	wait_step(4);			/* cleared by the main thread */
+	page_read(thread_pg, &s);
+	if (!s.stale)
+		die("page not stale after a remote clear");
+	read_counts(tid(), v);
+	page_read(thread_pg, &s);
+	if (s.stale || s.id != 0 || s.nr != 0)
+		die("after clear: id %" PRIu64 " nr %" PRIu64, s.id, s.nr);
+	printf("ok a remote clear reads as id 0, no counters\n");
+	step = 5;
+	return arg;
+}
+
+static int cmd_remote(void)
+{
+	pthread_t thread;
+	pid_t target;
+
+	if (pthread_create(&thread, NULL, remote_target, NULL))
+		die("pthread_create");
+	wait_step(1);
+	target = thread_tid;
+	set_control(target, "tsc minor-faults cpu-migrations");
+	step = 2;
+	wait_step(3);
+	set_control(target, "\n");
+	step = 4;
+	wait_step(5);
+	return pthread_join(thread, NULL);
+}
+
+static int cmd_preempt(long n)
+{
+	const volatile struct perfctr_page *pg;
+	uint64_t last_tsc = 0, last_cs = 0, first_cs = 0;
+	unsigned long retries = 0;
+	cpu_set_t cpus;
+	struct snap s;
+	pid_t busy;
+	long k;
+
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus);
+	if (sched_setaffinity(0, sizeof(cpus), &cpus))
+		die("sched_setaffinity: %s", strerror(errno));
+	busy = fork();
+	if (busy == 0) {
+		for (;;)
+			asm volatile("" ::: "memory");
+	}
+	set_control(tid(), "tsc context-switches");
+	pg = map_own();
+	for (k = 0; k < n; k++) {
+		page_read(pg, &s);
+		retries += s.retries;
+		if (s.stale || s.exact != 0x3)
+			die("page not exact");
+		if (s.v[0] < last_tsc || s.v[1] < last_cs)
+			die("went back");
+		if (k == 0)
+			first_cs = s.v[1];
+		last_tsc = s.v[0];
+		last_cs = s.v[1];
+	}
+	kill(busy, SIGKILL);
+	waitpid(busy, NULL, 0);
+	printf("reads=%ld switches=%" PRIu64 " retries=%lu\n", n, last_cs - first_cs, retries);
+	if (last_cs == first_cs)
+		die("no context switch seen by the page");
+	return 0;
+}
+
+static void *short_thread(void *arg)
+{
+	*(const volatile struct perfctr_page **)arg = map_own();
+	return NULL;
+}
+
+static int cmd_exit(void)
+{
+	const volatile struct perfctr_page *pg = NULL;
+	pthread_t thread;
+	struct snap s;
+
+	set_control(tid(), "tsc context-switches task-clock");
+	if (pthread_create(&thread, NULL, short_thread, &pg) || pthread_join(thread, NULL))
+		die("thread");
+	/* read by another thread, which is what a stray handle would do */
+	page_read(pg, &s);
+	if (!(s.flags & PERFCTR_PAGE_EXITED) || s.exact != 0x7)
+		die("exited thread's page: flags %" PRIx64 " exact %" PRIx64, s.flags, s.exact);
+	printf("ok an exited thread's page holds final counts: tsc=%" PRIu64 " task-clock=%"
+	       PRIu64 "\n", s.v[0], s.v[2]);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 2 && !strcmp(argv[1], "errors"))
+		return cmd_errors();
+	if (argc == 4 && !strcmp(argv[1], "between"))
+		return cmd_between(argv[2], atol(argv[3]));
+	if (argc == 2 && !strcmp(argv[1], "fork"))
+		return cmd_fork();
+	if (argc == 2 && !strcmp(argv[1], "remote"))
+		return cmd_remote();
+	if (argc == 3 && !strcmp(argv[1], "preempt"))
+		return cmd_preempt(atol(argv[2]));
+	if (argc == 2 && !strcmp(argv[1], "exit"))
+		return cmd_exit();
+	fprintf(stderr, "usage: see the comment at the top of pcpage.c\n");
+	return 2;
+}
