@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
+/*
+ * Handles: opening a thread's perfctr directory, its files and, for the
+ * calling thread, its counter page; closing them; and rebinding a handle a
+ * forked child inherited to the child's own thread.
+ *
+ * A handle holds an O_PATH descriptor of the thread's perfctr/ directory.
+ * procfs ties that directory to the thread (its struct pid), not to a
+ * number, so the files opened through it stay the thread's even if the
+ * thread id is reused after the thread is gone: they fail with ESRCH
+ * instead.
+ */
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#ifndef MADV_WIPEONFORK
+#define MADV_WIPEONFORK	18
+#endif
+
+static const char *const pc_file_name[PC_NR_FILES] = {
+	[PC_CONTROL]	= "control",
+	[PC_ID]		= "id",
+	[PC_COUNTS]	= "counts",
+	[PC_CHILDREN]	= "children",
+};
+
+static pid_t pc_gettid(void)
+{
+	return syscall(SYS_gettid);
+}
+
+/* One snapshot of a file: the seq_file is regenerated at offset 0. */
+ssize_t pc_pread(int fd, char *buf, size_t size)
+{
+	ssize_t ret;
+
+	do {
+		ret = pread(fd, buf, size, 0);
+	} while (ret < 0 && errno == EINTR);
+	return ret;
+}
+
+/* A whole file into @buf, of PC_TEXT_MAX bytes. */
+ssize_t pc_read_text(int fd, char *buf)
+{
+	ssize_t len = pc_pread(fd, buf, PC_TEXT_MAX);
+
+	if (len == PC_TEXT_MAX) {
+		errno = EPROTO;
+		return -1;
+	}
+	return len;
+}
+
+/* The id or lost file. */
+int pc_read_number(int fd, uint64_t *v)
+{
+	char buf[32];
+	ssize_t len = pc_pread(fd, buf, sizeof(buf));
+
+	if (len < 0)
+		return -1;
+	if ((size_t)len == sizeof(buf) || pc_parse_number(buf, len, v)) {
+		errno = EPROTO;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A file of the handle's directory.  The directory exists, so the file
+ * is missing only because the thread is gone.
+ */
+int pc_openat(const struct perfctr *pc, const char *name, int flags)
+{
+	int fd = openat(pc->dir, name, flags | O_CLOEXEC);
+
+	if (fd < 0 && errno == ENOENT)
+		errno = ESRCH;
+	return fd;
+}
+
+static void pc_fdid_get(int fd, struct pc_fdid *id)
+{
+	struct stat st;
+
+	if (fstat(fd, &st)) {
+		id->dev = 0;
+		id->ino = 0;
+		return;
+	}
+	id->dev = st.st_dev;
+	id->ino = st.st_ino;
+}
+
+/*
+ * Closes a descriptor; @check: only if it is still the file it was (in a
+ * forked child, the program may have closed it and opened another).
+ */
+static void pc_close_fd(int *fd, const struct pc_fdid *id, bool check)
+{
+	struct pc_fdid now;
+
+	if (*fd < 0)
+		return;
+	if (check) {
+		pc_fdid_get(*fd, &now);
+		if (!id->ino || now.dev != id->dev || now.ino != id->ino) {
+			*fd = -1;
+			return;
+		}
+	}
+	close(*fd);
+	*fd = -1;
+}
+
+static void pc_close_files(struct perfctr *pc, bool check)
+{
+	int i;
+
+	for (i = 0; i < PC_NR_FILES; i++)
+		pc_close_fd(&pc->fd[i], &pc->id_fd[i], check);
+	pc_close_fd(&pc->dir, &pc->id_dir, check);
+}
+
+/*
+ * The files a handle keeps, and a first read of id: it fails as every
+ * later read would (ENODEV without the module, EACCES without ptrace read
+ * access), so perfctr_open() reports it.
+ */
+static int pc_open_files(struct perfctr *pc)
+{
+	uint64_t id;
+	int i;
+
+	for (i = 0; i < PC_NR_FILES; i++) {
+		pc->fd[i] = pc_openat(pc, pc_file_name[i], O_RDONLY);
+		if (pc->fd[i] < 0)
+			return -1;
+	}
+	if (pc->canary) {
+		/* to recognize them in a forked child (pc_close_fd()) */
+		pc_fdid_get(pc->dir, &pc->id_dir);
+		for (i = 0; i < PC_NR_FILES; i++)
+			pc_fdid_get(pc->fd[i], &pc->id_fd[i]);
+	}
+	return pc_read_number(pc->fd[PC_ID], &id);
+}
+
+/*
+ * Maps the calling thread's counter page.  A kernel that has no page (no
+ * file, or no mmap for it) or a page of a version we do not know leaves
+ * the handle without one: every read then uses read(2).
+ */
+static int pc_map_page(struct perfctr *pc)
+{
+	const struct perfctr_page *pg;
+	int fd, err;
+	void *p;
+
+	fd = openat(pc->dir, "page", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	p = mmap(NULL, pc->page_size, PROT_READ, MAP_SHARED, fd, 0);
+	err = errno;
+	close(fd);
+	if (p == MAP_FAILED) {
+		errno = err;
+		return err == ENODEV || err == EINVAL ? 0 : -1;
+	}
+	pg = p;
+	if (__atomic_load_n(&pg->version, __ATOMIC_RELAXED) !=
+	    PERFCTR_PAGE_VERSION) {
+		munmap(p, pc->page_size);
+		return 0;
+	}
+	pc->page = pg;
+	return 0;
+}
+
+/*
+ * Binds a self handle to the calling thread.  /proc/thread-self resolves
+ * to /proc/<pid>/task/<tid>/ when the directory is opened, so the
+ * directory, and the files opened through it, stay this thread's whoever
+ * uses them later.  Without fork detection there is no page: a forked
+ * child would otherwise touch an address its parent's page is not mapped
+ * at.
+ */
+static int pc_bind_self(struct perfctr *pc)
+{
+	int err;
+
+	pc->tid = pc_gettid();
+	pc->owner = pthread_self();
+	pc->dir = open(PC_PROC_ROOT "/thread-self/perfctr",
+		       O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (pc->dir < 0)
+		return -1;	/* ENOENT: a kernel without perfctr */
+	if (pc_open_files(pc) || (pc->canary && pc_map_page(pc))) {
+		err = errno;
+		pc_close_files(pc, false);
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+/* /proc/<tid>/perfctr is missing: no such thread, or no perfctr. */
+static int pc_no_dir_errno(pid_t tid)
+{
+	char path[sizeof(PC_PROC_ROOT) + 16];
+
+	snprintf(path, sizeof(path), PC_PROC_ROOT "/%d", (int)tid);
+	if (!access(path, F_OK) || access(PC_PROC_ROOT "/self", F_OK))
+		return ENOENT;
+	return ESRCH;
+}
+
+/* Any thread by id: /proc/<tid>/ works for every thread, not only leaders. */
+static int pc_bind_tid(struct perfctr *pc, pid_t tid)
+{
+	char path[sizeof(PC_PROC_ROOT) + 32];
+	int err;
+
+	pc->tid = tid;
+	snprintf(path, sizeof(path), PC_PROC_ROOT "/%d/perfctr", (int)tid);
+	pc->dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (pc->dir < 0) {
+		if (errno == ENOENT)
+			errno = pc_no_dir_errno(tid);
+		return -1;
+	}
+	if (pc_open_files(pc)) {
+		err = errno;
+		pc_close_files(pc, false);
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The fork canary of a self handle.  Without MADV_WIPEONFORK (Linux before
+ * 4.14) the handle has no canary, hence no page, and is never rebound.
+ */
+static int pc_canary_alloc(struct perfctr *pc)
+{
+	void *p;
+
+	p = mmap(NULL, pc->page_size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	if (madvise(p, pc->page_size, MADV_WIPEONFORK)) {
+		int err = errno;
+
+		munmap(p, pc->page_size);
+		errno = err;
+		return err == EINVAL || err == ENOSYS ? 0 : -1;
+	}
+	pc->canary = p;
+	return 0;
+}
+
+/*
+ * The handle a forked child inherited: its files and page were the parent
+ * thread's.  The first thread of the child that uses the handle takes it
+ * over.  The canary word is the child's own (zero after the fork), so it
+ * also serves as the lock that elects that thread; the handle's mutex
+ * cannot, since a thread of the parent may have held it at the fork.
+ */
+int pc_rebind(struct perfctr *pc)
+{
+	unsigned int state;
+	int ret;
+
+	for (;;) {
+		state = PC_UNBOUND;
+		if (__atomic_compare_exchange_n(&pc->canary->state, &state,
+						PC_BINDING, false,
+						__ATOMIC_ACQUIRE,
+						__ATOMIC_ACQUIRE))
+			break;
+		if (state == PC_BOUND)
+			return 0;
+		sched_yield();		/* another thread is rebinding */
+	}
+	pthread_mutex_init(&pc->lock, NULL);
+	pc->names_valid = false;
+	/*
+	 * The parent's page is not mapped in the child (VM_DONTCOPY), and
+	 * its address may since hold another mapping: forget it, never touch
+	 * or unmap it.
+	 */
+	pc->page = NULL;
+	pc_close_files(pc, true);
+	ret = pc_bind_self(pc);
+	__atomic_store_n(&pc->canary->state, ret ? PC_UNBOUND : PC_BOUND,
+			 __ATOMIC_RELEASE);
+	return ret;
+}
+
+static struct perfctr *pc_alloc(void)
+{
+	struct perfctr *pc = calloc(1, sizeof(*pc));
+	long size = sysconf(_SC_PAGESIZE);
+	int i;
+
+	if (!pc)
+		return NULL;
+	pc->dir = -1;
+	for (i = 0; i < PC_NR_FILES; i++)
+		pc->fd[i] = -1;
+	pc->page_size = size > 0 ? (size_t)size : 4096;
+	pthread_mutex_init(&pc->lock, NULL);
+	return pc;
+}
+
+/*
+ * @ours: the handle was opened, or rebound, in this process.  Otherwise
+ * it is a forked child's copy nobody rebound: the page address is not
+ * ours, the descriptors are closed only if they are still the files, and
+ * the mutex may be a copy held by a thread the child does not have.
+ */
+static void pc_free(struct perfctr *pc, bool ours)
+{
+	pc_close_files(pc, !ours);
+	if (ours) {
+		if (pc->page)
+			munmap((void *)pc->page, pc->page_size);
+		pthread_mutex_destroy(&pc->lock);
+	}
+	if (pc->canary)
+		munmap(pc->canary, pc->page_size);
+	free(pc);
+}
+
+PC_EXPORT struct perfctr *perfctr_open(pid_t tid)
+{
+	struct perfctr *pc;
+	int ret, err;
+
+	if (tid < 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	pc = pc_alloc();
+	if (!pc)
+		return NULL;
+	if (tid == 0 || tid == pc_gettid()) {
+		ret = pc_canary_alloc(pc);
+		if (!ret)
+			ret = pc_bind_self(pc);
+	} else {
+		ret = pc_bind_tid(pc, tid);
+	}
+	if (ret) {
+		err = errno;
+		pc_free(pc, true);
+		errno = err;
+		return NULL;
+	}
+	if (pc->canary)
+		__atomic_store_n(&pc->canary->state, PC_BOUND,
+				 __ATOMIC_RELEASE);
+	return pc;
+}
+
+PC_EXPORT void perfctr_close(struct perfctr *pc)
+{
+	int err = errno;
+	bool ours;
+
+	if (!pc)
+		return;
+	ours = !pc->canary ||
+	       __atomic_load_n(&pc->canary->state, __ATOMIC_ACQUIRE) == PC_BOUND;
+	pc_free(pc, ours);
+	errno = err;
+}
+
+PC_EXPORT pid_t perfctr_tid(struct perfctr *pc)
+{
+	if (pc_enter(pc))
+		return -1;
+	return pc->tid;
+}

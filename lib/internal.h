@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * libperfctr internals: the handle, the counter page reader, the text
+ * parsers.  Nothing here is exported: the library is built with
+ * -fvisibility=hidden, and the static archive has these symbols localized.
+ */
+#ifndef PERFCTR_INTERNAL_H
+#define PERFCTR_INTERNAL_H
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <uapi/linux/perfctr.h>
+
+#include "perfctr.h"
+
+#define PC_EXPORT	__attribute__((visibility("default")))
+
+/*
+ * Where procfs is.  Only the host tests change it (lib/tests/fake-test.c
+ * builds the library against a directory tree of regular files).
+ */
+#ifndef PC_PROC_ROOT
+#define PC_PROC_ROOT	"/proc"
+#endif
+
+/*
+ * Room for any file of the directory: a control is at most 16 labels of
+ * at most 32 bytes, a counts file 16 lines of label, blank, 20 digits and
+ * newline.  A read that fills the buffer is a format we do not know.
+ */
+#define PC_TEXT_MAX	4096
+
+/* The files a handle keeps open, O_RDONLY. */
+enum pc_file {
+	PC_CONTROL,
+	PC_ID,
+	PC_COUNTS,
+	PC_CHILDREN,
+	PC_NR_FILES,
+};
+
+/*
+ * The fork canary: the first word of a private anonymous page advised
+ * MADV_WIPEONFORK, so that a forked child reads PC_UNBOUND where its
+ * parent wrote PC_BOUND, with no system call.  PC_BINDING: a thread of
+ * the child is rebinding the handle.
+ */
+enum {
+	PC_UNBOUND	= 0,
+	PC_BINDING	= 1,
+	PC_BOUND	= 0x70637472,	/* "pctr" */
+};
+
+struct pc_canary {
+	unsigned int state;
+};
+
+/* Which file an inherited descriptor was, to close it only if still ours. */
+struct pc_fdid {
+	dev_t dev;
+	ino_t ino;
+};
+
+struct perfctr {
+	/*
+	 * Set at open (or by the rebind in a forked child, before the
+	 * canary's release store), then read without a lock.
+	 */
+	pid_t tid;
+	pthread_t owner;		/* self: the thread the page is of */
+	struct pc_canary *canary;	/* self with MADV_WIPEONFORK, or NULL */
+	const struct perfctr_page *page;	/* self: NULL if unusable */
+	size_t page_size;
+	int dir;			/* O_PATH, the thread's perfctr/ */
+	int fd[PC_NR_FILES];
+	struct pc_fdid id_dir, id_fd[PC_NR_FILES];
+
+	/*
+	 * Everything below changes under @lock (or in a rebind, before any
+	 * other thread of the child may take it).
+	 */
+	pthread_mutex_t lock;
+	bool names_valid;
+	uint64_t names_id;
+	unsigned int names_nr;
+	const char *names[PERFCTR_MAX_COUNTERS];
+	char names_buf[PC_TEXT_MAX];
+};
+
+/* handle.c */
+int pc_rebind(struct perfctr *pc);
+ssize_t pc_pread(int fd, char *buf, size_t size);
+int pc_read_number(int fd, uint64_t *v);
+int pc_openat(const struct perfctr *pc, const char *name, int flags);
+ssize_t pc_read_text(int fd, char *buf);
+
+/* read.c */
+int pc_current_id(struct perfctr *pc, uint64_t *id);
+
+/*
+ * Every entry point starts here: it rejects a NULL handle and, in a forked
+ * child, rebinds a self handle to the child's thread before anything reads
+ * the page or the files (which are still the parent thread's).
+ */
+static inline int pc_enter(struct perfctr *pc)
+{
+	if (!pc) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (pc->canary &&
+	    __atomic_load_n(&pc->canary->state, __ATOMIC_ACQUIRE) != PC_BOUND)
+		return pc_rebind(pc);
+	return 0;
+}
+
+/* The page may be read as the calling thread's own. */
+static inline bool pc_owner(const struct perfctr *pc)
+{
+	return pc->page && pthread_equal(pthread_self(), pc->owner);
+}
+
+/* page.c */
+
+/* One consistent snapshot of the page. */
+struct pc_snap {
+	uint64_t id;
+	unsigned int nr;
+	uint64_t val[PERFCTR_MAX_COUNTERS];
+};
+
+int pc_page_snapshot(const struct perfctr_page *pg, struct pc_snap *s,
+		     bool values);
+
+/* text.c: 0 or a count on success, -1 if the text is not the format */
+int pc_parse_u64(const char *s, size_t len, uint64_t *v);
+int pc_parse_number(const char *buf, size_t len, uint64_t *v);
+int pc_parse_counts(const char *buf, size_t len, uint64_t *vals,
+		    unsigned int max);
+int pc_check_control(const char *buf, size_t len, unsigned int max);
+int pc_split_control(char *buf, size_t len, const char **names,
+		     unsigned int max);
+
+#endif /* PERFCTR_INTERNAL_H */

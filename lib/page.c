@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
+/*
+ * The counter page: a thread's own counters, read without a system call
+ * by the protocol of include/uapi/linux/perfctr.h.
+ *
+ * The page is usable only as a whole: fresh (no control change pending
+ * from another task), not the frozen page of an exited thread, and, for
+ * values, every counter exact.  Anything else sends the caller to read(2)
+ * of the counts file, which is always right and makes the kernel rewrite
+ * the page, so that the next read is fast again.
+ *
+ * An exited owner reads nothing, so a reader that finds PERFCTR_PAGE_EXITED
+ * is another thread that has the dead owner's pthread_t (the C library
+ * reuses them): it gets what read(2) says, as any non-owner does.
+ */
+#include "internal.h"
+
+/* One 64-bit field of the page, loaded once (READ_ONCE). */
+static inline uint64_t pc_load(const __u64 *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+static inline void pc_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__asm__ __volatile__("pause" ::: "memory");
+#else
+	__asm__ __volatile__("" ::: "memory");
+#endif
+}
+
+#if defined(__x86_64__)
+#define PC_HAVE_TSC	1
+
+/*
+ * "lfence; rdtsc": the time stamp is not taken before the loads of seq and
+ * start that precede it.
+ */
+static inline uint64_t pc_rdtsc_ordered(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ __volatile__("lfence; rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
+	return (uint64_t)hi << 32 | lo;
+}
+#else
+/* Without a time stamp counter we know how to read, tsc is not exact. */
+#define PC_HAVE_TSC	0
+
+static inline uint64_t pc_rdtsc_ordered(void)
+{
+	return 0;
+}
+#endif
+
+/* Counter @i's value, or -1 if the page cannot give it. */
+static int pc_page_value(const struct perfctr_page *pg, unsigned int i,
+			 uint64_t *v)
+{
+	const struct perfctr_page_counter *c = &pg->counter[i];
+	uint64_t flags = pc_load(&c->flags);
+
+	if (!(flags & PERFCTR_COUNTER_EXACT))
+		return -1;
+	*v = pc_load(&c->sum);
+	if (flags & PERFCTR_COUNTER_TSC) {
+		if (!PC_HAVE_TSC)
+			return -1;
+		*v += pc_rdtsc_ordered() - pc_load(&c->start);
+	}
+	return 0;
+}
+
+/*
+ * The id, the number of counters and (if @values) the values, all of one
+ * update of the page.  Returns -1 as soon as the page cannot serve the
+ * read: falling back to read(2) is always right, so an answer taken from
+ * a torn state only costs a system call.  Only a success needs the seq
+ * check.  A writer runs in the owner's own context, and the owner is the
+ * only reader, so a retry means the owner was switched out meanwhile: the
+ * loop ends.
+ */
+int pc_page_snapshot(const struct perfctr_page *pg, struct pc_snap *s,
+		     bool values)
+{
+	uint64_t seq, nr;
+	unsigned int i;
+
+	for (;;) {
+		seq = __atomic_load_n(&pg->seq, __ATOMIC_ACQUIRE);
+		if (seq & 1) {
+			pc_cpu_relax();
+			continue;
+		}
+		if (pc_load(&pg->requested) != pc_load(&pg->applied) ||
+		    pc_load(&pg->flags) & PERFCTR_PAGE_EXITED)
+			return -1;
+		s->id = pc_load(&pg->id);
+		nr = pc_load(&pg->nr);
+		if (nr > PERFCTR_MAX_COUNTERS)
+			return -1;
+		for (i = 0; values && i < nr; i++) {
+			if (pc_page_value(pg, i, &s->val[i]))
+				return -1;
+		}
+		/* the loads above complete before seq is read again */
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (pc_load(&pg->seq) == seq)
+			break;
+	}
+	s->nr = nr;
+	return 0;
+}

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * libperfctr: per-task performance counters from /proc/<pid>/perfctr/
+ *
+ * A handle names one thread.  Its counts are read from the thread's
+ * files, or, when the thread reads its own counts through a handle it
+ * opened for itself, from the counter page the kernel keeps for it,
+ * without a system call.  See libperfctr(3) and
+ * Documentation/perfctr-library.rst.
+ *
+ * Every function but perfctr_open() returns -1 (or NULL) and sets errno on
+ * failure.  Link with -lperfctr (pkg-config perfctr).
+ */
+#ifndef PERFCTR_H
+#define PERFCTR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * The limits of include/uapi/linux/perfctr.h, copied so that this header
+ * needs no other: most counters in one control, longest control text.
+ */
+#ifndef PERFCTR_MAX_COUNTERS
+#define PERFCTR_MAX_COUNTERS	16
+#endif
+#ifndef PERFCTR_CONTROL_MAX
+#define PERFCTR_CONTROL_MAX	4096
+#endif
+
+/* A handle on one thread's counters; opaque. */
+struct perfctr;
+
+/*
+ * Opens the counters of thread @tid (any thread of any process the caller
+ * may read), or of the calling thread itself when @tid is 0 or its own
+ * thread id.  NULL and errno on failure.
+ */
+struct perfctr *perfctr_open(pid_t tid);
+
+/* Closes @pc; NULL is ignored.  errno is preserved. */
+void perfctr_close(struct perfctr *pc);
+
+/* The thread @pc counts: its thread id as gettid(2) gives it. */
+pid_t perfctr_tid(struct perfctr *pc);
+
+/*
+ * Programs the thread's counters: @events is a control text ("tsc
+ * minor-faults", see Documentation/perfctr.rst); NULL or a blank text
+ * clears the control.  Every counter restarts from zero.
+ */
+int perfctr_set_control(struct perfctr *pc, const char *events);
+
+/*
+ * The control in canonical form, NUL-terminated, without a newline;
+ * empty without a control.  ERANGE if @len is too small.
+ */
+int perfctr_get_control(struct perfctr *pc, char *buf, size_t len);
+
+/* The control's id in *@id: 0 without a control. */
+int perfctr_id(struct perfctr *pc, uint64_t *id);
+
+/* The number of counters of the control, 0 without one. */
+int perfctr_nr_counters(struct perfctr *pc);
+
+/*
+ * The canonical name of counter @i, from a cache in @pc that stays valid
+ * until the next call on @pc that finds a different control id, or
+ * perfctr_close().  NULL and ERANGE if @i is not a counter.
+ */
+const char *perfctr_counter_name(struct perfctr *pc, unsigned int i);
+
+/*
+ * The thread's own counts, in control order, into @counts (room for @n):
+ * returns how many were written, the control's number of counters, or -1
+ * (ERANGE: @n is smaller than that number).
+ */
+int perfctr_read(struct perfctr *pc, uint64_t *counts, unsigned int n);
+
+/* perfctr_read() that also gives the id of the control the counts are of. */
+int perfctr_read_id(struct perfctr *pc, uint64_t *counts, unsigned int n,
+		    uint64_t *id);
+
+/* The children counts, as perfctr_read() gives the thread's own. */
+int perfctr_read_children(struct perfctr *pc, uint64_t *counts,
+			  unsigned int n);
+
+/* The lost children count in *@lost. */
+int perfctr_lost(struct perfctr *pc, uint64_t *lost);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PERFCTR_H */

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
+/*
+ * Reading counts: the owner's fast path through its counter page, and
+ * pread(2) of the files, one system call per snapshot, for everything
+ * else.
+ *
+ * The page is read only by the owner of a self handle: the thread that
+ * opened it, in the process that opened it (pc_enter() rebinds a handle a
+ * forked child inherited first).  Its values are computed with the owner's
+ * time stamp counter, so any other thread reads the counts file, which
+ * gives the owner's counts.
+ */
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static int pc_check_buf(const void *counts, unsigned int n)
+{
+	if (!counts && n) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+/* The caller's room for the counts: all or nothing. */
+static int pc_copy(uint64_t *counts, unsigned int n, const struct pc_snap *s)
+{
+	if (s->nr > n) {
+		errno = ERANGE;
+		return -1;
+	}
+	if (s->nr)
+		memcpy(counts, s->val, s->nr * sizeof(*counts));
+	return s->nr;
+}
+
+/* One read of a counts or children file. */
+static int pc_file_counts(struct perfctr *pc, enum pc_file f,
+			  struct pc_snap *s)
+{
+	char buf[PC_TEXT_MAX];
+	ssize_t len;
+	int nr;
+
+	len = pc_read_text(pc->fd[f], buf);
+	if (len < 0)
+		return -1;
+	nr = pc_parse_counts(buf, len, s->val, PERFCTR_MAX_COUNTERS);
+	if (nr < 0) {
+		errno = EPROTO;
+		return -1;
+	}
+	s->nr = nr;
+	return 0;
+}
+
+/*
+ * Whether a read's id and counts can be of one control: only a clear and
+ * a new control between the reads of id repeat an id, 0, and the counts
+ * then show counters.  A control always has counters.
+ */
+static int pc_id_matches(uint64_t id, const struct pc_snap *s)
+{
+	if (id && !s->nr) {
+		errno = EPROTO;
+		return -1;
+	}
+	return !id == !s->nr;
+}
+
+/*
+ * The owner's counts by read(2) with the id of their control, told by the
+ * page before and after the read: a fresh page shows the current control
+ * (another task marks it stale before it changes anything), and ids are
+ * never reused, so the same id fresh on both sides is the control the
+ * counts are of.  1: the page cannot tell, use pc_counts_files().
+ */
+static int pc_counts_paged(struct perfctr *pc, struct pc_snap *s)
+{
+	struct pc_snap before, after;
+	int ret;
+
+	if (pc_page_snapshot(pc->page, &before, false))
+		return 1;
+	if (pc_file_counts(pc, PC_COUNTS, s))
+		return -1;
+	if (pc_page_snapshot(pc->page, &after, false) ||
+	    after.id != before.id || after.nr != s->nr)
+		return 1;
+	ret = pc_id_matches(before.id, s);
+	if (ret <= 0)
+		return ret < 0 ? -1 : 1;
+	s->id = before.id;
+	return 0;
+}
+
+/* The counts by read(2), bracketed by two reads of the id file. */
+static int pc_counts_files(struct perfctr *pc, struct pc_snap *s)
+{
+	uint64_t again;
+	int ret;
+
+	for (;;) {
+		if (pc_read_number(pc->fd[PC_ID], &s->id) ||
+		    pc_file_counts(pc, PC_COUNTS, s) ||
+		    pc_read_number(pc->fd[PC_ID], &again))
+			return -1;
+		if (again != s->id)
+			continue;	/* a control was written meanwhile */
+		ret = pc_id_matches(s->id, s);
+		if (ret < 0)
+			return -1;
+		if (ret)
+			return 0;
+	}
+}
+
+/*
+ * The fast path: no system call, no lock, nothing written.  Otherwise one
+ * pread(2) of counts, which also makes the kernel rewrite the owner's
+ * stale page, so that the next read is fast again.
+ */
+PC_EXPORT int perfctr_read(struct perfctr *pc, uint64_t *counts,
+			   unsigned int n)
+{
+	struct pc_snap s;
+
+	if (pc_enter(pc) || pc_check_buf(counts, n))
+		return -1;
+	if (!pc_owner(pc) || pc_page_snapshot(pc->page, &s, true)) {
+		if (pc_file_counts(pc, PC_COUNTS, &s))
+			return -1;
+	}
+	return pc_copy(counts, n, &s);
+}
+
+PC_EXPORT int perfctr_read_id(struct perfctr *pc, uint64_t *counts,
+			      unsigned int n, uint64_t *id)
+{
+	struct pc_snap s;
+	int ret = 1;
+
+	if (pc_enter(pc) || pc_check_buf(counts, n))
+		return -1;
+	if (!id) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (pc_owner(pc)) {
+		ret = pc_page_snapshot(pc->page, &s, true);
+		if (ret)
+			ret = pc_counts_paged(pc, &s);
+		if (ret < 0)
+			return -1;
+	}
+	if (ret && pc_counts_files(pc, &s))
+		return -1;
+	ret = pc_copy(counts, n, &s);
+	if (ret >= 0)
+		*id = s.id;
+	return ret;
+}
+
+PC_EXPORT int perfctr_read_children(struct perfctr *pc, uint64_t *counts,
+				    unsigned int n)
+{
+	struct pc_snap s;
+
+	if (pc_enter(pc) || pc_check_buf(counts, n) ||
+	    pc_file_counts(pc, PC_CHILDREN, &s))
+		return -1;
+	return pc_copy(counts, n, &s);
+}
+
+/* The control's id: from the owner's page when fresh, else the file. */
+int pc_current_id(struct perfctr *pc, uint64_t *id)
+{
+	struct pc_snap s;
+
+	if (pc_owner(pc) && !pc_page_snapshot(pc->page, &s, false)) {
+		*id = s.id;
+		return 0;
+	}
+	return pc_read_number(pc->fd[PC_ID], id);
+}
+
+PC_EXPORT int perfctr_id(struct perfctr *pc, uint64_t *id)
+{
+	if (pc_enter(pc))
+		return -1;
+	if (!id) {
+		errno = EINVAL;
+		return -1;
+	}
+	return pc_current_id(pc, id);
+}
+
+/* Rarely read: opened for each call rather than kept open. */
+PC_EXPORT int perfctr_lost(struct perfctr *pc, uint64_t *lost)
+{
+	int fd, ret, err;
+
+	if (pc_enter(pc))
+		return -1;
+	if (!lost) {
+		errno = EINVAL;
+		return -1;
+	}
+	fd = pc_openat(pc, "lost", O_RDONLY);
+	if (fd < 0)
+		return -1;
+	ret = pc_read_number(fd, lost);
+	err = errno;
+	close(fd);
+	errno = err;
+	return ret;
+}

@@ -1,0 +1,677 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
+/*
+ * fake-test: the library on the host, against a tree of regular files
+ * standing in for /proc (PC_PROC_ROOT, set by the Makefile):
+ *
+ *   ROOT/thread-self/perfctr/{control,id,counts,children,lost,page}
+ *   ROOT/self/                        so that a missing ROOT/<tid> is ESRCH
+ *   ROOT/<OTHER>/perfctr/...          another thread's files, no page
+ *   ROOT/<NOPERFCTR>/                 a thread without perfctr/
+ *
+ * The page is a regular file the test maps writable, playing the kernel.
+ * What cannot be faked here, the kernel's side, is tested in the guest
+ * (shell-tests/55-libperfctr.bats).  What is checked here: which source
+ * each call takes (page or file, told apart by giving them different
+ * values), the reader loop, ERANGE/EPROTO/ESRCH/ENOENT, the fork rebind
+ * (with the parent's page unmapped in the child as VM_DONTCOPY does), and
+ * that the owner's fast path makes no system call (seccomp).  TAP output.
+ */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define ROOT		PC_PROC_ROOT
+#define SELF		ROOT "/thread-self/perfctr"
+#define OTHER		424242
+#define NOPERFCTR	424243
+#define MISSING		424244
+#define PAGE		4096
+
+static int failed, ntest;
+static struct perfctr_page *pg;		/* the test's writable view */
+
+static void ok(int cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	ntest++;
+	printf("%sok %d - ", cond ? "" : "not ", ntest);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	if (!cond)
+		failed = 1;
+}
+
+static void die(const char *what)
+{
+	perror(what);
+	exit(2);
+}
+
+static pid_t gettid_(void)
+{
+	return syscall(SYS_gettid);
+}
+
+static void put(const char *dir, const char *file, const char *text)
+{
+	char path[512];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		die(path);
+	close(fd);
+}
+
+static char *get(const char *dir, const char *file)
+{
+	static char buf[8192];
+	char path[512];
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_RDONLY);
+	len = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (len < 0)
+		die(path);
+	close(fd);
+	buf[len] = 0;
+	return buf;
+}
+
+static void mkdirs(const char *path)
+{
+	char buf[512], *p;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (p = buf + 1; *p; p++) {
+		if (*p == '/') {
+			*p = 0;
+			mkdir(buf, 0755);
+			*p = '/';
+		}
+	}
+	if (mkdir(buf, 0755) && errno != EEXIST)
+		die(buf);
+}
+
+/* A new page file at SELF/page, mapped writable for the test. */
+static struct perfctr_page *new_page(void)
+{
+	struct perfctr_page *p;
+	int fd;
+
+	unlink(SELF "/page");
+	fd = open(SELF "/page", O_RDWR | O_CREAT, 0644);
+	if (fd < 0 || ftruncate(fd, PAGE))
+		die("page");
+	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		die("mmap page");
+	close(fd);
+	p->version = PERFCTR_PAGE_VERSION;
+	p->seq = 2;
+	return p;
+}
+
+/* The page as the kernel would publish it: fresh, exact counters. */
+static void publish(struct perfctr_page *p, uint64_t id, unsigned int nr,
+		    const uint64_t *sums)
+{
+	unsigned int i;
+
+	p->seq++;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	p->id = id;
+	p->nr = nr;
+	p->requested = p->applied = 5;
+	p->flags = 0;
+	memset(p->counter, 0, sizeof(p->counter));
+	for (i = 0; i < nr; i++) {
+		p->counter[i].flags = PERFCTR_COUNTER_EXACT;
+		p->counter[i].sum = sums[i];
+	}
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	p->seq++;
+}
+
+static void files(const char *dir, const char *id, const char *control,
+		  const char *counts)
+{
+	put(dir, "id", id);
+	put(dir, "control", control);
+	put(dir, "counts", counts);
+	put(dir, "children", "tsc 5\ncontext-switches 6\n");
+	put(dir, "lost", "3\n");
+}
+
+static void setup(void)
+{
+	char dir[512];
+
+	mkdirs(SELF);
+	mkdirs(ROOT "/self");
+	snprintf(dir, sizeof(dir), ROOT "/%d/perfctr", OTHER);
+	mkdirs(dir);
+	files(dir, "11\n", "tsc\n", "tsc 77\n");
+	snprintf(dir, sizeof(dir), ROOT "/%d", NOPERFCTR);
+	mkdirs(dir);
+	files(SELF, "99\n", "tsc context-switches\n",
+	      "tsc 1\ncontext-switches 2\n");
+	pg = new_page();
+	publish(pg, 7, 2, (uint64_t[]){ 100, 200 });
+}
+
+static int read2(struct perfctr *pc, uint64_t a, uint64_t b)
+{
+	uint64_t v[PERFCTR_MAX_COUNTERS];
+
+	return perfctr_read(pc, v, PERFCTR_MAX_COUNTERS) == 2 &&
+	       v[0] == a && v[1] == b;
+}
+
+static void test_fast(struct perfctr *pc)
+{
+	uint64_t v[PERFCTR_MAX_COUNTERS], id = 0;
+
+	ok(perfctr_tid(pc) == gettid_(), "perfctr_tid is the caller's");
+	ok(read2(pc, 100, 200), "fresh exact page: perfctr_read from the page");
+	ok(!perfctr_id(pc, &id) && id == 7, "perfctr_id from the page");
+	ok(perfctr_nr_counters(pc) == 2, "perfctr_nr_counters from the page");
+	ok(perfctr_read_id(pc, v, 2, &id) == 2 && id == 7 && v[1] == 200,
+	   "perfctr_read_id from the page");
+	errno = 0;
+	ok(perfctr_read(pc, v, 1) == -1 && errno == ERANGE,
+	   "perfctr_read with room for 1 of 2: ERANGE");
+	ok(perfctr_read(pc, NULL, 0) == -1 && errno == ERANGE,
+	   "perfctr_read(NULL, 0) with counters: ERANGE");
+	ok(perfctr_read(pc, NULL, 2) == -1 && errno == EINVAL,
+	   "perfctr_read(NULL, 2): EINVAL");
+	publish(pg, 0, 0, NULL);
+	ok(perfctr_read(pc, NULL, 0) == 0, "no control: 0 counters, NULL ok");
+	publish(pg, 7, 2, (uint64_t[]){ 100, 200 });
+}
+
+#ifdef __x86_64__
+static void test_tsc(struct perfctr *pc)
+{
+	uint64_t a[PERFCTR_MAX_COUNTERS], b[PERFCTR_MAX_COUNTERS];
+
+	publish(pg, 7, 2, (uint64_t[]){ 1000, 200 });
+	pg->seq++;
+	pg->counter[0].flags |= PERFCTR_COUNTER_TSC;
+	pg->counter[0].start = 0;
+	pg->seq++;
+	ok(perfctr_read(pc, a, 16) == 2 && perfctr_read(pc, b, 16) == 2 &&
+	   a[0] > 1000 && b[0] > a[0] && a[1] == 200,
+	   "tsc counter: sum + rdtsc - start, growing");
+	publish(pg, 7, 2, (uint64_t[]){ 100, 200 });
+}
+#endif
+
+static void test_fallbacks(struct perfctr *pc)
+{
+	uint64_t v[PERFCTR_MAX_COUNTERS], id = 0;
+
+	pg->requested = 6;
+	ok(read2(pc, 1, 2), "stale page: perfctr_read from counts");
+	ok(!perfctr_id(pc, &id) && id == 99, "stale page: perfctr_id from id");
+	ok(perfctr_nr_counters(pc) == 2, "stale page: nr from control");
+	ok(perfctr_read_id(pc, v, 16, &id) == 2 && id == 99 && v[0] == 1,
+	   "stale page: perfctr_read_id from id, counts, id");
+	publish(pg, 7, 2, (uint64_t[]){ 100, 200 });
+
+	pg->counter[1].flags = 0;
+	ok(read2(pc, 1, 2), "a counter not exact: perfctr_read from counts");
+	ok(perfctr_read_id(pc, v, 16, &id) == 2 && id == 7 && v[0] == 1,
+	   "not exact: perfctr_read_id reads counts, id from the page around it");
+	pg->nr = 3;
+	ok(perfctr_read_id(pc, v, 16, &id) == 2 && id == 99,
+	   "page and counts disagree on nr: id from the files");
+	publish(pg, 7, 2, (uint64_t[]){ 100, 200 });
+
+	pg->flags = PERFCTR_PAGE_EXITED;
+	ok(read2(pc, 1, 2), "exited page: perfctr_read from counts");
+	publish(pg, 7, 2, (uint64_t[]){ 100, 200 });
+	pg->nr = PERFCTR_MAX_COUNTERS + 1;
+	ok(read2(pc, 1, 2), "nr beyond the maximum: from counts");
+	publish(pg, 7, 2, (uint64_t[]){ 100, 200 });
+
+	pg->requested = 6;
+	put(SELF, "counts", "tsc 1\ncontext-switches\n");
+	errno = 0;
+	ok(perfctr_read(pc, v, 16) == -1 && errno == EPROTO,
+	   "malformed counts: EPROTO");
+	put(SELF, "counts", "tsc 1\ncontext-switches 2\n");
+	put(SELF, "id", "99");
+	ok(perfctr_id(pc, &id) == -1 && errno == EPROTO,
+	   "malformed id: EPROTO");
+	put(SELF, "id", "99\n");
+	put(SELF, "counts", "");
+	ok(perfctr_read_id(pc, v, 16, &id) == -1 && errno == EPROTO,
+	   "an id with no counts: EPROTO, no endless retry");
+	put(SELF, "counts", "tsc 1\ncontext-switches 2\n");
+	publish(pg, 7, 2, (uint64_t[]){ 100, 200 });
+}
+
+static void test_files(struct perfctr *pc)
+{
+	uint64_t v[PERFCTR_MAX_COUNTERS], lost = 0;
+	char buf[64], big[PERFCTR_CONTROL_MAX + 2];
+
+	ok(!perfctr_get_control(pc, buf, sizeof(buf)) &&
+	   !strcmp(buf, "tsc context-switches"), "perfctr_get_control");
+	ok(perfctr_get_control(pc, buf, 20) == -1 && errno == ERANGE &&
+	   !perfctr_get_control(pc, buf, 21), "get_control: ERANGE at 20, ok at 21");
+	put(SELF, "control", "");
+	ok(!perfctr_get_control(pc, buf, 1) && !buf[0],
+	   "get_control: no control is \"\"");
+	put(SELF, "control", "tsc  cs\n");
+	ok(perfctr_get_control(pc, buf, sizeof(buf)) == -1 && errno == EPROTO,
+	   "get_control: malformed: EPROTO");
+	put(SELF, "control", "");
+	ok(!perfctr_set_control(pc, "tsc cs") &&
+	   !strcmp(get(SELF, "control"), "tsc cs"), "set_control writes");
+	put(SELF, "control", "");
+	ok(!perfctr_set_control(pc, "") && !strcmp(get(SELF, "control"), "\n"),
+	   "set_control(\"\") writes a blank line");
+	put(SELF, "control", "");
+	ok(!perfctr_set_control(pc, NULL) && !strcmp(get(SELF, "control"), "\n"),
+	   "set_control(NULL) writes a blank line");
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = 0;
+	put(SELF, "control", "");
+	ok(perfctr_set_control(pc, big) == -1 && errno == EINVAL &&
+	   !strcmp(get(SELF, "control"), ""), "set_control too long: EINVAL");
+	put(SELF, "control", "tsc context-switches\n");
+
+	ok(perfctr_read_children(pc, v, 16) == 2 && v[0] == 5 && v[1] == 6,
+	   "perfctr_read_children");
+	ok(perfctr_read_children(pc, v, 1) == -1 && errno == ERANGE,
+	   "perfctr_read_children: ERANGE");
+	ok(!perfctr_lost(pc, &lost) && lost == 3, "perfctr_lost");
+	ok(perfctr_lost(pc, NULL) == -1 && errno == EINVAL,
+	   "perfctr_lost(NULL): EINVAL");
+}
+
+static void test_names(struct perfctr *pc)
+{
+	const char *a, *b;
+
+	put(SELF, "id", "7\n");
+	a = perfctr_counter_name(pc, 0);
+	b = perfctr_counter_name(pc, 1);
+	ok(a && b && !strcmp(a, "tsc") && !strcmp(b, "context-switches"),
+	   "counter names");
+	errno = 0;
+	ok(!perfctr_counter_name(pc, 2) && errno == ERANGE,
+	   "counter name 2 of 2: ERANGE");
+	put(SELF, "control", "cpu-migrations\n");
+	ok(perfctr_counter_name(pc, 0) == a && !strcmp(a, "tsc"),
+	   "same id: the cache is kept");
+	publish(pg, 8, 1, (uint64_t[]){ 1 });
+	put(SELF, "id", "8\n");
+	a = perfctr_counter_name(pc, 0);
+	ok(a && !strcmp(a, "cpu-migrations") && !perfctr_counter_name(pc, 1),
+	   "new id: the cache is refilled");
+	put(SELF, "id", "99\n");
+	put(SELF, "control", "tsc context-switches\n");
+	publish(pg, 7, 2, (uint64_t[]){ 100, 200 });
+}
+
+static void *other_reader(void *arg)
+{
+	return (void *)(long)read2(arg, 1, 2);
+}
+
+static void test_other_thread(struct perfctr *pc)
+{
+	pthread_t t;
+	void *ret;
+
+	pthread_create(&t, NULL, other_reader, pc);
+	pthread_join(t, &ret);
+	ok(ret == (void *)1, "another thread reads the counts file, not the page");
+}
+
+static void *odd_writer(void *arg)
+{
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+
+	(void)arg;
+	nanosleep(&ts, NULL);
+	pg->counter[0].sum = 111;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	pg->seq++;
+	return NULL;
+}
+
+static int stop;
+
+/* A seqcount writer that keeps both counters equal at every even seq. */
+static void *torn_writer(void *arg)
+{
+	uint64_t k = 1000;
+
+	(void)arg;
+	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
+		__atomic_store_n(&pg->seq, pg->seq + 1, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_RELEASE);
+		__atomic_store_n(&pg->counter[0].sum, k, __ATOMIC_RELAXED);
+		__atomic_store_n(&pg->counter[1].sum, k, __ATOMIC_RELAXED);
+		k++;
+		__atomic_thread_fence(__ATOMIC_RELEASE);
+		__atomic_store_n(&pg->seq, pg->seq + 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static void test_seqcount(struct perfctr *pc)
+{
+	uint64_t v[PERFCTR_MAX_COUNTERS];
+	long i, torn = 0, bad = 0;
+	pthread_t t;
+
+	pg->seq++;	/* odd: a writer is busy */
+	pthread_create(&t, NULL, odd_writer, NULL);
+	ok(read2(pc, 111, 200), "odd seq: the reader waits for the writer");
+	pthread_join(t, NULL);
+
+	publish(pg, 7, 2, (uint64_t[]){ 100, 100 });
+	pthread_create(&t, NULL, torn_writer, NULL);
+	for (i = 0; i < 2000000; i++) {
+		if (perfctr_read(pc, v, 16) != 2)
+			bad++;
+		else if (v[0] != v[1])
+			torn++;
+	}
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+	pthread_join(t, NULL);
+	ok(!torn && !bad, "2000000 reads against a writer: %ld torn, %ld bad",
+	   torn, bad);
+	publish(pg, 7, 2, (uint64_t[]){ 100, 200 });
+}
+
+static void test_open_errors(void)
+{
+	struct perfctr *pc;
+	uint64_t v[16];
+
+	pc = perfctr_open(OTHER);
+	ok(pc && perfctr_tid(pc) == OTHER, "perfctr_open(another tid)");
+	ok(pc && perfctr_read(pc, v, 16) == 1 && v[0] == 77,
+	   "another thread's handle reads its counts file");
+	ok(pc && perfctr_nr_counters(pc) == 1, "and its control file");
+	perfctr_close(pc);
+	errno = 0;
+	ok(!perfctr_open(NOPERFCTR) && errno == ENOENT,
+	   "a thread without perfctr/: ENOENT");
+	errno = 0;
+	ok(!perfctr_open(MISSING) && errno == ESRCH, "no such thread: ESRCH");
+	errno = 0;
+	ok(!perfctr_open(-1) && errno == EINVAL, "a negative tid: EINVAL");
+	errno = 0;
+	ok(perfctr_read(NULL, v, 16) == -1 && errno == EINVAL,
+	   "a NULL handle: EINVAL");
+	errno = 1234;
+	perfctr_close(NULL);
+	ok(errno == 1234, "perfctr_close(NULL) is a no-op");
+}
+
+/* What VM_DONTCOPY does to the library's mapping of the parent's page. */
+static void unmap_parent_page(struct perfctr *pc)
+{
+	munmap((void *)pc->page, PAGE);
+}
+
+static int mapped(const void *addr)
+{
+	unsigned char vec;
+
+	return !mincore((void *)addr, PAGE, &vec);
+}
+
+/* Runs @fn in a child; its exit status tells. */
+static int in_child(int (*fn)(struct perfctr *), struct perfctr *pc)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		alarm(20);
+		_exit(fn(pc));
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		die("waitpid");
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+#define CHILD_CHECK(cond) do {						\
+	if (!(cond)) {							\
+		fprintf(stderr, "child: %s:%d: %s\n", __FILE__,		\
+			__LINE__, #cond);				\
+		return 1;						\
+	}								\
+} while (0)
+
+/* The child's page: SELF/page was replaced by a page with 300, 400. */
+static int child_rebind(struct perfctr *pc)
+{
+	const void *old = pc->page;
+
+	unmap_parent_page(pc);
+	CHILD_CHECK(!mapped(old));
+	CHILD_CHECK(read2(pc, 300, 400));
+	CHILD_CHECK(perfctr_tid(pc) == gettid_());
+	CHILD_CHECK(pc->page && mapped(pc->page));
+	perfctr_close(pc);
+	return 0;
+}
+
+static int child_keeps_old_address(struct perfctr *pc)
+{
+	const void *old = pc->page;
+
+	CHILD_CHECK(read2(pc, 300, 400));
+	CHILD_CHECK(pc->page != old && mapped(old));
+	perfctr_close(pc);
+	CHILD_CHECK(mapped(old));
+	return 0;
+}
+
+/* Closed in the child without a rebind: descriptors reused are not ours. */
+static int child_close_reused(struct perfctr *pc)
+{
+	const void *old = pc->page;
+	int fds[16], i;
+
+	CHILD_CHECK(!syscall(SYS_close_range, 3, ~0U, 0));
+	for (i = 0; i < 16; i++)
+		CHILD_CHECK((fds[i] = open("/dev/null", O_RDONLY)) >= 0);
+	perfctr_close(pc);
+	for (i = 0; i < 16; i++)
+		CHILD_CHECK(fcntl(fds[i], F_GETFD) >= 0);
+	CHILD_CHECK(mapped(old));
+	return 0;
+}
+
+static void *child_racer(void *arg)
+{
+	uint64_t v[16];
+	int nr = perfctr_read(arg, v, 16);
+
+	return (void *)(long)(nr == 2 && ((v[0] == 300 && v[1] == 400) ||
+					  (v[0] == 1 && v[1] == 2)));
+}
+
+/* Threads of the child race to rebind; all reads succeed. */
+static int child_race(struct perfctr *pc)
+{
+	pthread_t t[8];
+	void *ret;
+	int i, good = 0;
+
+	unmap_parent_page(pc);
+	for (i = 0; i < 8; i++)
+		pthread_create(&t[i], NULL, child_racer, pc);
+	for (i = 0; i < 8; i++) {
+		pthread_join(t[i], &ret);
+		good += ret == (void *)1;
+	}
+	CHILD_CHECK(good == 8);
+	return 0;
+}
+
+/* The parent's mutex was held by another thread at the fork. */
+static int child_locked(struct perfctr *pc)
+{
+	const char *name;
+
+	unmap_parent_page(pc);
+	name = perfctr_counter_name(pc, 0);
+	CHILD_CHECK(name && !strcmp(name, "tsc"));
+	return 0;
+}
+
+static void test_fork(struct perfctr *pc)
+{
+	struct perfctr_page *parent = pg;
+	pthread_mutex_t *lock = &pc->lock;
+
+	if (rename(SELF "/page", SELF "/page.parent"))
+		die("rename");
+	pg = new_page();
+	publish(pg, 7, 2, (uint64_t[]){ 300, 400 });
+	ok(read2(pc, 100, 200), "the parent still reads its own page");
+
+	ok(in_child(child_rebind, pc) == 0,
+	   "fork: the child's handle rebinds to the child's thread and page");
+	ok(in_child(child_keeps_old_address, pc) == 0,
+	   "fork: the rebind forgets the parent's page address, never unmaps it");
+	ok(in_child(child_close_reused, pc) == 0,
+	   "fork: perfctr_close in the child leaves others' descriptors alone");
+	ok(in_child(child_race, pc) == 0,
+	   "fork: 8 threads of the child race to rebind, all read");
+	pthread_mutex_lock(lock);
+	ok(in_child(child_locked, pc) == 0,
+	   "fork: the handle's mutex held in the parent does not block the child");
+	pthread_mutex_unlock(lock);
+	ok(read2(pc, 100, 200), "after the children: the parent's reads unchanged");
+
+	munmap(pg, PAGE);
+	pg = parent;
+	if (rename(SELF "/page.parent", SELF "/page"))
+		die("rename");
+}
+
+/* Only write, exit and exit_group: anything else kills the process. */
+static void seccomp_strict(void)
+{
+	struct sock_filter filter[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_write, 3, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_exit, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_exit_group, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = 6, .filter = filter };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
+		die("seccomp");
+}
+
+static int child_no_syscall(struct perfctr *pc)
+{
+	uint64_t v[16], id;
+	int i;
+
+	/* in the child: the first call rebinds, with system calls */
+	CHILD_CHECK(read2(pc, 100, 200));
+	seccomp_strict();
+	for (i = 0; i < 100000; i++) {
+		if (perfctr_read(pc, v, 16) != 2 || v[1] != 200)
+			syscall(SYS_exit_group, 3);
+	}
+	if (perfctr_id(pc, &id) || id != 7 || perfctr_nr_counters(pc) != 2 ||
+	    perfctr_read_id(pc, v, 16, &id) != 2 || id != 7 ||
+	    perfctr_tid(pc) < 0)
+		syscall(SYS_exit_group, 4);
+	syscall(SYS_exit_group, 0);
+	return 5;
+}
+
+static int child_syscall(struct perfctr *pc)
+{
+	uint64_t v[16];
+
+	CHILD_CHECK(read2(pc, 100, 200));
+	pg->requested++;
+	seccomp_strict();
+	perfctr_read(pc, v, 16);
+	syscall(SYS_exit_group, 0);
+	return 5;
+}
+
+static void test_no_syscall(struct perfctr *pc)
+{
+	ok(in_child(child_no_syscall, pc) == 0,
+	   "seccomp: 100000 fast reads, id, nr, read_id make no system call");
+	ok(in_child(child_syscall, pc) == 128 + SIGSYS,
+	   "seccomp: a stale page makes perfctr_read call read(2): killed");
+	publish(pg, 7, 2, (uint64_t[]){ 100, 200 });
+}
+
+int main(void)
+{
+	struct perfctr *pc;
+
+	setup();
+	pc = perfctr_open(0);
+	ok(pc != NULL, "perfctr_open(0)");
+	if (!pc) {
+		perror("perfctr_open");
+		return 1;
+	}
+	ok(pc->page != NULL && pc->canary != NULL,
+	   "a self handle has a page and a fork canary");
+	test_fast(pc);
+#ifdef __x86_64__
+	test_tsc(pc);
+#endif
+	test_fallbacks(pc);
+	test_files(pc);
+	test_names(pc);
+	test_other_thread(pc);
+	test_seqcount(pc);
+	test_open_errors();
+	test_fork(pc);
+	test_no_syscall(pc);
+	perfctr_close(pc);
+	printf("1..%d\n", ntest);
+	return failed;
+}
