@@ -31,6 +31,7 @@ static const struct perfctr_ops pc_ops = {
 	.show		= pc_show,
 	.write_control	= pc_write_control,
 	.write_max	= PERFCTR_CONTROL_MAX,
+	.open_page	= pc_open_page,
 	.mmap_page	= pc_mmap_page,
 };
 

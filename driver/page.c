@@ -27,7 +27,7 @@ static struct pc_page *pc_page_alloc(void)
 
 	if (!pg)
 		return NULL;
-	pg->page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	pg->page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	if (!pg->page) {
 		kfree(pg);
 		return NULL;
@@ -169,7 +169,9 @@ bool pc_page_stale(const struct pc_page *pg)
  * @task: the thread being switched in
  * @st: its state, whose tsc has just been switched in
  *
- * A stale page is left alone: another task is changing the control, and
+ * seq changes at every switch-in, so that a reader that was switched out
+ * in the middle of a read retries: its time stamps are from before.  A
+ * stale page keeps its values: another task is changing the control, and
  * the reader uses read(2) until the thread publishes the page again.  The
  * stale mark is visible here if the tsc restart it precedes was applied,
  * by the acquire in pc_tsc_switch().
@@ -181,14 +183,51 @@ void pc_page_switch_in(struct task_struct *task, struct perfctr_task *st)
 	struct pc_page *pg = READ_ONCE(st->page);
 	struct perfctr_page *up;
 
-	if (!pg || !pg->nr)
+	if (!pg)
 		return;
 	up = pg->user;
-	if (READ_ONCE(up->requested) != up->applied)
-		return;
 	pc_page_begin(up);
-	pc_page_update(task, st, pg);
+	if (READ_ONCE(up->requested) == up->applied)
+		pc_page_update(task, st, pg);
 	pc_page_end(up);
+}
+
+/**
+ * pc_open_page() - get the calling thread's page ready to be mapped
+ * @task: current, opening its own page file (perfctr_ops::open_page)
+ *
+ * A thread without a state gets one, so that a control written later
+ * reaches the page.  The page is allocated by the first open only: a
+ * thread that never opens its page file costs nothing.  This is done at
+ * open rather than at mmap(2) because mmap(2) holds the mmap lock, which
+ * must not be taken outside the state's mutex (reading perf events under
+ * the mutex takes perf's context mutex, which a perf read holds across a
+ * copy to user space that may take the mmap lock).
+ *
+ * Return: 0, -ENOMEM, or -ESRCH if the thread is exiting.
+ */
+int pc_open_page(struct task_struct *task)
+{
+	struct perfctr_task *st = pc_task_get_state(task);
+	struct pc_page *pg;
+	int err = 0;
+
+	if (IS_ERR(st))
+		return PTR_ERR(st);
+	mutex_lock(&st->mutex);
+	if (!st->page) {
+		pg = pc_page_alloc();
+		if (!pg) {
+			err = -ENOMEM;
+			goto unlock;
+		}
+		/* pairs with smp_load_acquire() in pc_mmap_page() */
+		smp_store_release(&st->page, pg);
+		pc_page_publish(task, st);
+	}
+unlock:
+	mutex_unlock(&st->mutex);
+	return err;
 }
 
 /**
@@ -196,34 +235,18 @@ void pc_page_switch_in(struct task_struct *task, struct perfctr_task *st)
  * @task: current
  * @vma: one page at offset 0, read-only, not copied at fork
  *
- * A thread without a state gets one, so that a control written later
- * reaches the page.  The page is allocated on the first mapping only: a
- * thread that never maps one costs nothing.
- *
- * Return: 0, -ENOMEM, -ESRCH if the thread is exiting, or what
- * vm_insert_page() returns.
+ * Context: the mmap lock held for writing; no lock of the state is taken.
+ * Return: 0, -EPERM if the thread has no page (it did not open the file
+ * itself), or what vm_insert_page() returns.
  */
 int pc_mmap_page(struct task_struct *task, struct vm_area_struct *vma)
 {
-	struct perfctr_task *st = pc_task_get_state(task);
+	struct perfctr_task *st = pc_task_state(task);
 	struct pc_page *pg;
-	int err;
 
-	if (IS_ERR(st))
-		return PTR_ERR(st);
-	mutex_lock(&st->mutex);
-	pg = st->page;
-	if (!pg) {
-		pg = pc_page_alloc();
-		if (!pg) {
-			err = -ENOMEM;
-			goto unlock;
-		}
-		WRITE_ONCE(st->page, pg);
-		pc_page_publish(task, st);
-	}
-	err = vm_insert_page(vma, vma->vm_start, pg->page);
-unlock:
-	mutex_unlock(&st->mutex);
-	return err;
+	/* pairs with smp_store_release() in pc_open_page() */
+	pg = st ? smp_load_acquire(&st->page) : NULL;
+	if (!pg)
+		return -EPERM;
+	return vm_insert_page(vma, vma->vm_start, pg->page);
 }

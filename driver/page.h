@@ -31,13 +31,14 @@ enum pc_page_source {
  * @acct: for PC_PAGE_ACCOUNT, the figure
  * @base: for PC_PAGE_ACCOUNT, the figure when counting started
  *
- * Lifetime: allocated when the thread first maps its page, freed with its
- * perfctr_task; a mapping keeps the page itself until it is unmapped.
+ * Lifetime: allocated when the thread first opens its page file, freed
+ * with its perfctr_task; a mapping keeps the page itself (not the module)
+ * until it is unmapped.  Charged to the memory cgroup of the thread.
  *
  * Writers of @user, @nr, @source, @acct and @base all run in the owning
  * thread's context, interrupts off: its switch hook (switching in), or the
- * thread itself holding the state's mutex (mapping, programming its own
- * control, reading its own counts, exit).  They cannot overlap, so the
+ * thread itself holding the state's mutex (opening its page file,
+ * programming its own control, reading its own counts, exit).  They cannot overlap, so the
  * page's seq needs no lock.  Another task only raises @requested, under
  * the mutex, before it changes the control; the page is stale until the
  * owner publishes it again (see include/uapi/linux/perfctr.h).
@@ -52,6 +53,7 @@ struct pc_page {
 	u64 base[PERFCTR_MAX_COUNTERS];
 };
 
+int pc_open_page(struct task_struct *task);
 int pc_mmap_page(struct task_struct *task, struct vm_area_struct *vma);
 void pc_page_free(struct pc_page *pg);
 void pc_page_publish(struct task_struct *task, struct perfctr_task *st);

@@ -37,8 +37,8 @@ struct perf_event;
  *	counting started (0 in a new child: its figures start at zero).
  * @final: the task's own counts when it stopped counting at exit.
  * @exited: the exit hook has run: @final is valid and @control is frozen.
- * @page: the thread's counter page, or NULL until it first maps one.  Set
- *	once, by the thread itself under @mutex; see struct pc_page.
+ * @page: the thread's counter page, or NULL until it first opens its page
+ *	file.  Set once, by the thread itself under @mutex; see struct pc_page.
  *
  * Lifetime: attached once, when the task forks from a parent with a control
  * or when its control is first written, and freed with the task_struct

@@ -106,6 +106,14 @@ int pc_page_snapshot(const struct perfctr_page *pg, struct pc_snap *s,
 		}
 		/* the loads above complete before seq is read again */
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		/*
+		 * Another task may have begun a change since the first check
+		 * (it cannot bump seq): then these values are of a control
+		 * that was already being replaced when the time stamp was
+		 * taken.
+		 */
+		if (pc_load(&pg->requested) != pc_load(&pg->applied))
+			return -1;
 		if (pc_load(&pg->seq) == seq)
 			break;
 	}

@@ -11,6 +11,7 @@ packages=(
 	clang libclang-rt-14-dev                # the parser's fuzzer (libFuzzer)
 	qemu-system-x86                         # the guest
 	busybox-static bats cpio procps         # the guest's userspace
+	pkg-config groff-base python3-docutils  # libperfctr's install, docs
 )
 
 missing=()

@@ -23,6 +23,10 @@ setup() {
 	read perfctr-4 50.0
 	read perf-4 300.0
 	readgroup perf-4 100.0
+	read perfctr-page4 40.0
+	readfast perfctr-page4 1.5
+	readbare perfctr-page4 1.0
+	readfast perfctr-4 45.0
 	# bench: failures 0
 	END
 	printf '# bench: x\nfork none 99.0\nfork none 101.0\n# bench: failures 0\n' >"$vanilla"
@@ -52,6 +56,15 @@ in_section() {
 	[ "$(in_section 'tsc alone' fork+exit+wait)" = "fork+exit+wait 101 105 103 120 +2.0% -1.9% +18.8%" ]
 	[ "$(in_section Reading 4)" = "4 50 300 100 0.50" ]
 	[ "$(in_section Unused fork+exit+wait)" = "fork+exit+wait 100 101 +1.0%" ]
+}
+
+@test "the counter page's self-read against read(2) and the bare loop" {
+	run "$report" Title "$patched" "$vanilla"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(in_section Self-read 'perfctr_read()')" = "perfctr_read() 1.5 0.04" ]
+	[ "$(in_section Self-read 'bare page loop')" = "bare page loop 1.0 0.03" ]
+	[[ $output == *"read(2) / perfctr_read(): 26.67; perfctr_read() / bare loop: 1.50;"* ]]
 }
 
 @test "a failed measurement or an unfinished run fails the report" {

@@ -175,6 +175,8 @@ static void page_read(const volatile struct perfctr_page *pg, struct snap *s)
 				s->v[i] += rdtsc_ordered() - c->start;
 		}
 		asm volatile("" ::: "memory");
+		if (pg->requested != pg->applied)
+			s->stale = 1;
 		if (pg->seq == seq)
 			return;
 		s->retries++;
@@ -204,6 +206,25 @@ static void *open_own_page(void *arg)
 	return arg;
 }
 
+/*
+ * A thread that never opened its own page file maps a descriptor of it
+ * that the main thread opened.
+ */
+static int foreign_fd = -1;
+static volatile pid_t foreign_tid;
+
+static void *map_fd_opened_by_main(void *arg)
+{
+	char c;
+
+	foreign_tid = tid();
+	if (write(done[1], "x", 1) != 1 || read(go[0], &c, 1) != 1)
+		die("pipe");
+	expect_errno("own page through a descriptor another thread opened",
+		     mmap(NULL, PAGE, PROT_READ, MAP_SHARED, foreign_fd, 0), EPERM);
+	return arg;
+}
+
 static int cmd_errors(void)
 {
 	const volatile struct perfctr_page *pg;
@@ -222,6 +243,7 @@ static int cmd_errors(void)
 		     mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0), EACCES);
 	expect_errno("two pages", mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, fd, 0), EINVAL);
 	expect_errno("offset one page", mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, PAGE), EINVAL);
+	expect_errno("PROT_EXEC", mmap(NULL, PAGE, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0), EPERM);
 	if (read(fd, buf, sizeof(buf)) != -1 || errno != EINVAL)
 		die("read(2) of page: expected EINVAL");
 	printf("ok read(2): %s\n", strerror(EINVAL));
@@ -251,6 +273,15 @@ static int cmd_errors(void)
 		die("thread: %s", strerror(errno));
 	expect_errno("another thread's page",
 		     mmap(NULL, PAGE, PROT_READ, MAP_SHARED, other_fd, 0), EPERM);
+	if (write(go[1], "x", 1) != 1 || pthread_join(thread, NULL))
+		die("join");
+	/* a thread's own page, opened for it by the main thread */
+	if (pthread_create(&thread, NULL, map_fd_opened_by_main, NULL) || read(done[0], &c, 1) != 1)
+		die("thread: %s", strerror(errno));
+	path(p, sizeof(p), foreign_tid, "page");
+	foreign_fd = open(p, O_RDONLY);
+	if (foreign_fd < 0)
+		die("open %s: %s", p, strerror(errno));
 	if (write(go[1], "x", 1) != 1 || pthread_join(thread, NULL))
 		die("join");
 	/* the parent's page, from a child */

@@ -46,12 +46,16 @@
  *				value[i] += rdtsc_ordered() - c->start;
  *		}
  *		barrier();
+ *		if (pg->requested != pg->applied)
+ *			-> read(2) counts instead: a change began meanwhile
  *		if (READ_ONCE(pg->seq) == seq)
  *			break;			(else the kernel wrote: again)
  *	}
  *
  * where rdtsc_ordered() is "lfence; rdtsc", so that the time stamp is not
- * taken before the loads of seq and start.
+ * taken before the loads of seq and start, nor after the second check of
+ * requested.  seq changes at every switch of the thread onto a CPU, so a
+ * read that was switched out midway retries.
  *
  * Writers bump seq to odd, update, and bump it to even, with a write
  * barrier after the first bump and before the second.  All of them run in
