@@ -19,9 +19,10 @@ MODULE  := $(CURDIR)/driver/perfctr.ko
 VM      := TIMEOUT=$(TIMEOUT) VERBOSE=$(VERBOSE) qemu/run-vm.sh
 
 .PHONY: check shell demo bench deps host-check lint kernel module helpers initramfs \
+	lib lib-check doc-check \
 	bench-kernels bench-module bench-initramfs parse-test fuzz fuzz-smoke clean
 
-check: host-check parse-test fuzz-smoke lint initramfs
+check: host-check parse-test fuzz-smoke lint lib-check doc-check initramfs
 	@rm -f $(BUILD)/summary
 	@status=0; $(VM) check $(BZIMAGE) $(INITRD) $(BUILD) || status=$$?; \
 	qemu/report.sh $(BUILD)/results.tap $(BUILD)/console.log $$status $(BUILD)/summary
@@ -103,7 +104,56 @@ $$(BIN)/%: $(1)/%.c | deps
 	gcc $$(HELPER_CFLAGS) -MMD -MP -MF $(BUILD)/deps/$$*.d -o $$@ $$<
 endef
 $(eval $(call static-programs,shell-tests/helpers))
-$(eval $(call static-programs,bench))
+
+# libperfctr (lib/), built into $(LIBDIR); the guest's programs link it
+# statically.  lib-check runs its host tests and checks that an installed
+# tree (make -C lib install DESTDIR=...) builds a program through
+# pkg-config; that program runs in the guest as pkgconfig-selfmon.
+LIBDIR     := $(BUILD)/lib
+LIBPERFCTR := $(LIBDIR)/libperfctr.a
+DESTDIR_T  := $(BUILD)/destdir
+
+lib: deps
+	@$(MAKE) -s -C lib O=$(LIBDIR)
+
+lib-check: lib
+	@$(MAKE) -s -C lib O=$(LIBDIR) test check-install
+
+LIB_CFLAGS := $(HELPER_CFLAGS) -I$(CURDIR)/lib
+define lib-programs
+PROGRAMS += $$(patsubst $(1)/%.c,$$(BIN)/%,$$(wildcard $(1)/*.c))
+$$(BIN)/%: $(1)/%.c lib | deps
+	@mkdir -p $$(@D) $(BUILD)/deps
+	gcc $$(LIB_CFLAGS) -MMD -MP -MF $(BUILD)/deps/$$*.d -o $$@ $$< $(LIBPERFCTR)
+endef
+$(eval $(call lib-programs,shell-tests/lib-helpers))
+$(eval $(call lib-programs,examples))
+$(eval $(call lib-programs,bench))
+
+PROGRAMS += $(patsubst examples/%,$(BIN)/%,$(wildcard examples/*.sh))
+$(BIN)/%.sh: examples/%.sh
+	@mkdir -p $(@D)
+	install -m 0755 $< $@
+
+PROGRAMS += $(BIN)/pkgconfig-selfmon
+$(BIN)/pkgconfig-selfmon: examples/selfmon.c lib
+	@rm -rf $(DESTDIR_T)
+	@$(MAKE) -s -C lib O=$(LIBDIR) install PREFIX=/usr DESTDIR=$(DESTDIR_T)
+	PKG_CONFIG_SYSROOT_DIR=$(DESTDIR_T) PKG_CONFIG_LIBDIR=$(DESTDIR_T)/usr/lib/pkgconfig \
+		sh -c 'gcc -static -O2 -o $@ $< $$(pkg-config --static --cflags --libs perfctr)'
+
+# reStructuredText parses without warnings; man pages format without them.
+doc-check: deps
+	@for f in Documentation/*.rst; do \
+		python3 -c "import docutils.core, sys; docutils.core.publish_doctree(open(sys.argv[1]).read(), \
+			settings_overrides={'report_level': 2, 'halt_level': 2})" $$f >/dev/null || \
+			{ echo "doc-check: $$f"; exit 1; }; \
+	done
+	@for f in $(wildcard Documentation/man/man*/*.[0-9]); do \
+		out=$$(cd Documentation/man && groff -man -ww -z -Tutf8 $${f#Documentation/man/} 2>&1); \
+		[ -z "$$out" ] || { echo "doc-check: $$f: $$out"; exit 1; }; \
+	done
+	@echo "doc-check: $(words $(wildcard Documentation/*.rst)) documents, $(words $(wildcard Documentation/man/man*/*.[0-9])) man pages"
 
 # The guest's random writer, with the parser built in as its oracle.
 PROGRAMS += $(BIN)/pcwrite-random

@@ -21,6 +21,8 @@
  *   perfctr-N     a perfctr control of N counters (1, 4 or 16) written to
  *                 /proc/self/perfctr/control
  *   perfctr-tsc   the perfctr control "tsc"
+ *   perfctr-page4 four counters the counter page gives exactly: tsc,
+ *                 context-switches, cpu-migrations, voluntary-switches
  *   perf-N        the same N events opened with perf_event_open(2) on this
  *                 process, one fd each, inherit = 1, fds open for the run
  *   perf-tsc      perf's closest equivalent of tsc: one task-clock event
@@ -38,6 +40,12 @@
  *                 /proc/self/perfctr/counts, or a read() of every perf fd
  *   readgroup     perf-* only: the events opened as one group, one read()
  *                 of the whole group from its leader
+ *   readfast      perfctr-* only: one perfctr_read() of libperfctr, which
+ *                 reads the counter page without a system call when every
+ *                 counter is on it (perfctr-page4), else reads counts
+ *   readbare      perfctr-page4 only: the page read inline, the seqcount
+ *                 loop of include/uapi/linux/perfctr.h and nothing else: the
+ *                 floor under readfast (one lfence; rdtsc and the loads)
  *   chain1, chain8, chain64
  *                 a chain of 1, 8 or 64 processes, each forking the next;
  *                 the last exits at once, each waits for its child and exits
@@ -53,7 +61,10 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <linux/perf_event.h>
+#include <perfctr.h>
+#include <uapi/linux/perfctr.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -130,6 +141,14 @@ static const struct bench_event events_tsc[] = {
 	{ "tsc", 0, false },
 };
 
+/* Only counters the counter page gives exactly (perfctr configs only). */
+static const struct bench_event events_page4[] = {
+	{ "tsc", 0, false },
+	EV("context-switches", CONTEXT_SWITCHES),
+	EV("cpu-migrations", CPU_MIGRATIONS),
+	{ "voluntary-switches", 0, false },
+};
+
 _Static_assert(ARRAY_SIZE(events_16) <= MAX_EVENTS, "too many events");
 
 enum counting { COUNT_NONE, COUNT_PERFCTR, COUNT_PERF };
@@ -156,6 +175,7 @@ static const struct bench_config configs[] = {
 	CONFIG("perfctr-4", COUNT_PERFCTR, events_4),
 	CONFIG("perfctr-16", COUNT_PERFCTR, events_16),
 	CONFIG("perfctr-tsc", COUNT_PERFCTR, events_tsc),
+	CONFIG("perfctr-page4", COUNT_PERFCTR, events_page4),
 	CONFIG("perf-1", COUNT_PERF, events_1),
 	CONFIG("perf-4", COUNT_PERF, events_4),
 	CONFIG("perf-16", COUNT_PERF, events_16),
@@ -170,6 +190,8 @@ struct bench {
 	unsigned int nr_fd;
 	bool checked;			/* read: first result checked */
 	int to_child, from_child;	/* switch: the pipe ends */
+	struct perfctr *pc;		/* readfast: the libperfctr handle */
+	const volatile struct perfctr_page *page;	/* readbare */
 	size_t page_size;		/* fault */
 	uint64_t ns;			/* time of the timed loop */
 	double ops;			/* operations timed */
@@ -250,7 +272,7 @@ static pid_t do_fork(const char *what)
 
 /* Configs */
 
-static void perfctr_set_control(const struct bench_config *cfg)
+static void pcb_set_control(const struct bench_config *cfg)
 {
 	char text[1024], label[64];
 	size_t len = 0;
@@ -530,6 +552,79 @@ static void run_read(struct bench *b)
 	b->ops = b->iterations;
 }
 
+static void op_readfast(struct bench *b)
+{
+	uint64_t values[MAX_EVENTS];
+
+	if (perfctr_read(b->pc, values, MAX_EVENTS) != (int)b->cfg->nr)
+		die("readfast: perfctr_read: %s", strerror(errno));
+}
+
+static void run_readfast(struct bench *b)
+{
+	b->pc = perfctr_open(0);
+	if (!b->pc)
+		die("readfast: perfctr_open: %s", strerror(errno));
+	run_ops(b, op_readfast, WARMUP_OPS, b->iterations);
+	b->ops = b->iterations;
+	perfctr_close(b->pc);
+}
+
+static inline uint64_t rdtsc_ordered(void)
+{
+	uint32_t lo, hi;
+
+	asm volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
+	return (uint64_t)hi << 32 | lo;
+}
+
+/* The reader loop of include/uapi/linux/perfctr.h, nothing more. */
+static void op_readbare(struct bench *b)
+{
+	const volatile struct perfctr_page *pg = b->page;
+	uint64_t values[MAX_EVENTS], seq, nr, i, f;
+
+	for (;;) {
+		seq = pg->seq;
+		asm volatile("" ::: "memory");
+		if (seq & 1)
+			continue;
+		if (pg->requested != pg->applied)
+			die("readbare: the page is stale");
+		nr = pg->nr;
+		for (i = 0; i < nr && i < MAX_EVENTS; i++) {
+			f = pg->counter[i].flags;
+			if (!(f & PERFCTR_COUNTER_EXACT))
+				die("readbare: counter %" PRIu64 " is not on the page", i);
+			values[i] = pg->counter[i].sum;
+			if (f & PERFCTR_COUNTER_TSC)
+				values[i] += rdtsc_ordered() - pg->counter[i].start;
+		}
+		asm volatile("" ::: "memory");
+		if (pg->requested != pg->applied)
+			die("readbare: the page went stale");
+		if (pg->seq == seq)
+			break;
+	}
+	asm volatile("" : : "r"(values) : "memory");
+}
+
+static void run_readbare(struct bench *b)
+{
+	int fd = open("/proc/thread-self/perfctr/page", O_RDONLY | O_CLOEXEC);
+	void *addr;
+
+	if (fd < 0)
+		die("readbare: page: %s", strerror(errno));
+	addr = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	if (addr == MAP_FAILED)
+		die("readbare: mmap: %s", strerror(errno));
+	close(fd);
+	b->page = addr;
+	run_ops(b, op_readbare, WARMUP_OPS, b->iterations);
+	b->ops = b->iterations;
+}
+
 static void op_readgroup(struct bench *b)
 {
 	uint64_t values[1 + MAX_EVENTS];
@@ -623,7 +718,7 @@ static void run_chain(struct bench *b)
 	run_simple(b, op_chain);
 }
 
-enum needs { NEEDS_ANY, NEEDS_COUNTERS, NEEDS_PERF_GROUP };
+enum needs { NEEDS_ANY, NEEDS_COUNTERS, NEEDS_PERF_GROUP, NEEDS_PERFCTR };
 
 struct workload {
 	const char *name;
@@ -640,6 +735,8 @@ static const struct workload workloads[] = {
 	{ "fault", run_fault, NEEDS_ANY, 0 },
 	{ "read", run_read, NEEDS_COUNTERS, 0 },
 	{ "readgroup", run_readgroup, NEEDS_PERF_GROUP, 0 },
+	{ "readfast", run_readfast, NEEDS_PERFCTR, 0 },
+	{ "readbare", run_readbare, NEEDS_PERFCTR, 0 },
 	{ "chain1", run_chain, NEEDS_ANY, 1 },
 	{ "chain8", run_chain, NEEDS_ANY, 8 },
 	{ "chain64", run_chain, NEEDS_ANY, 64 },
@@ -660,7 +757,8 @@ static void __noreturn usage(const char *why)
 		"workloads:");
 	for (i = 0; i < ARRAY_SIZE(workloads); i++)
 		fprintf(stderr, " %s", workloads[i].name);
-	fprintf(stderr, "\n  (read: not with none; readgroup: perf-* only)\n"
+	fprintf(stderr, "\n  (read: not with none; readgroup: perf-* only;\n"
+		"   readfast, readbare: perfctr-* only)\n"
 		"configs:");
 	for (i = 0; i < ARRAY_SIZE(configs); i++)
 		fprintf(stderr, " %s", configs[i].name);
@@ -725,12 +823,14 @@ int main(int argc, char **argv)
 		usage("read needs a perfctr-* or perf-* config");
 	if (w->needs == NEEDS_PERF_GROUP && cfg->how != COUNT_PERF)
 		usage("readgroup needs a perf-* config");
+	if (w->needs == NEEDS_PERFCTR && (cfg->how != COUNT_PERFCTR || !cfg->nr))
+		usage("readfast and readbare need a perfctr-* config");
 	b.cfg = cfg;
 	b.depth = w->depth;
 
 	/* Counting first, for the whole run and every child. */
 	if (cfg->how == COUNT_PERFCTR)
-		perfctr_set_control(cfg);
+		pcb_set_control(cfg);
 	else if (cfg->how == COUNT_PERF && w->needs != NEEDS_PERF_GROUP)
 		perf_open_events(&b);
 

@@ -132,6 +132,33 @@ medians | awk -v title="$title" '
 		}
 		rule(5)
 
+		if (has("readfast", "perfctr-page4")) {
+			section("Self-read through the counter page (4 counters the page gives)")
+			split("path|ns|counts read(2) /", H, "|")
+			header(3, H)
+			a = has("read", "perfctr-page4") ? get("read", "perfctr-page4") : 0
+			C[1] = "counts read(2)"; C[2] = a ? ns(a) : "-"; C[3] = a ? "1.00" : "-"; row(3, C)
+			if (has("read", "perf-4")) {
+				p = get("read", "perf-4")
+				C[1] = "perf read(2)s"; C[2] = ns(p); C[3] = ratio(p, a); row(3, C)
+			}
+			f = get("readfast", "perfctr-page4")
+			C[1] = "perfctr_read()"; C[2] = sprintf("%.1f", f); C[3] = ratio(f, a); row(3, C)
+			if (has("readbare", "perfctr-page4")) {
+				r = get("readbare", "perfctr-page4")
+				C[1] = "bare page loop"; C[2] = sprintf("%.1f", r); C[3] = ratio(r, a); row(3, C)
+			}
+			if (has("readfast", "perfctr-4")) {
+				q = get("readfast", "perfctr-4")
+				C[1] = "perfctr_read() fallback"; C[2] = ns(q); C[3] = "-"; row(3, C)
+			}
+			rule(3)
+			print ""
+			print "read(2) / perfctr_read(): " ratio(a, f) "; perfctr_read() / bare loop: " \
+				(has("readbare", "perfctr-page4") ? ratio(f, r) : "-") \
+				"; the fallback row has task-clock and faults, which the page does not give."
+		}
+
 		section("Scale: fork+exit+wait with 1, 4 and 16 software counters")
 		split("counters|perfctr +|perf +|+ ratio", H, "|")
 		header(4, H)

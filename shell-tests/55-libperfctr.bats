@@ -1,0 +1,64 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+# libperfctr in the guest: the fast path agrees with read(2) and makes no
+# system call; fork, threads, remote changes, exec; error paths.
+
+load helpers
+
+@test "perfctr_read values lie between the read(2) values around them" {
+	run pclib between "tsc context-switches voluntary-switches cpu-migrations" 2000
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# counters the page cannot give go through read(2), equally right
+	run pclib between "tsc minor-faults task-clock context-switches" 300
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "perfctr_read makes no system call on the fast path (seccomp: write and exit only)" {
+	run pclib seccomp "tsc context-switches cpu-migrations" 100000
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(kv reads "$output")" -eq 100000 ]
+}
+
+@test "a counter the page cannot give makes perfctr_read use read(2): seccomp kills it" {
+	run pclib seccomp "tsc task-clock" 10
+	echo "$output"
+	# SIGSYS: the filter saw a system call
+	[ "$status" -eq $((128 + 31)) ]
+}
+
+@test "a child reading through an inherited handle gets its own counts" {
+	run pclib fork
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"ok the child reads its own counts"* ]]
+	[[ $output == *"ok the parent's reads are unaffected"* ]]
+}
+
+@test "threads read their own pages; a handle read from another thread gives its owner's counts" {
+	run pclib threads
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "a control change and clear by another task are seen by the next perfctr_read" {
+	run pclib remote
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"ok a remote clear is seen at once"* ]]
+}
+
+@test "library error paths give the documented errno and change nothing" {
+	run pclib errors
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"ok failed writes changed nothing"* ]]
+}
+
+@test "the control survives exec and the new program reads it through its own page" {
+	run pclib exec
+	echo "$output"
+	[ "$status" -eq 0 ]
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+# The programs of examples/, as a user would run them.
+
+load helpers
+
+teardown() {
+	stop_target
+}
+
+@test "examples/selfmon.c times its fast reads and prints what its work cost" {
+	run selfmon 20000
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} == "reads: 20000, "*" tsc ticks each" ]]
+	switches=$(awk '$1 == "context-switches" { print $2 }' <<<"$output")
+	[ "$switches" -ge 3 ]	# three usleep()s
+}
+
+@test "selfmon built against an installed libperfctr through pkg-config runs" {
+	run pkgconfig-selfmon 1000
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"context-switches"* ]]
+}
+
+@test "examples/count-command.sh prints self, children and total, and the command's status" {
+	run count-command.sh -e "context-switches minor-faults" \
+		bash -c 'for i in 1 2 3 4; do sleep 0.01; done; exit 3'
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[ "${lines[0]}" = "$(printf '%-22s %16s %16s %16s' event self children total)" ]
+	read -r name self children total <<<"${lines[1]}"
+	[ "$name" = context-switches ]
+	[ "$children" -ge 4 ]
+	[ "$total" -eq $((self + children)) ]
+	read -r name self children total <<<"${lines[2]}"
+	[ "$name" = minor-faults ]
+	[ "$children" -gt 0 ]
+	[ "$total" -eq $((self + children)) ]
+}
+
+@test "examples/count-command.sh fails clearly on a bad event" {
+	run count-command.sh -e "no-such-event" true
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"cannot program"* ]]
+}
+
+@test "examples/poll.sh follows another process until it exits" {
+	(
+		echo "context-switches tsc" > /proc/$BASHPID/perfctr/control || exit 1
+		for i in $(seq 25); do sleep 0.1; done
+	) &
+	TARGET=$!
+	run timeout 20 poll.sh "$TARGET" 1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} == *"time event"*"count"*"delta"*"children" ]]
+	intervals=$(grep -c ' context-switches ' <<<"$output")
+	[ "$intervals" -ge 2 ]
+	# the last line's count is the process's final count: deltas add up to it
+	sum=$(awk '$2 == "context-switches" { s += $4 } END { print s }' <<<"$output")
+	last=$(awk '$2 == "context-switches" { c = $3 } END { print c }' <<<"$output")
+	[ "$sum" -eq "$last" ]
+	[ "$last" -gt 0 ]
+}
+
+@test "examples/poll.sh refuses a process that does not exist" {
+	run poll.sh 999999
+	[ "$status" -eq 1 ]
+	[[ $output == *"cannot read"* ]]
+}

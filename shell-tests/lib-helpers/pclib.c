@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pclib: libperfctr in the guest, for shell-tests/55-libperfctr.bats.
+ *
+ *   pclib between EVENTS N   N perfctr_read()s, each between two read(2)s
+ *                            of the counts file; values never go back
+ *   pclib seccomp EVENTS N   N perfctr_read()s under a seccomp filter that
+ *                            allows only write and exit
+ *   pclib fork               a child reads through its parent's handle
+ *   pclib threads            per-thread handles, and a handle used by
+ *                            another thread than its owner
+ *   pclib remote             another thread reprograms and clears
+ *   pclib errors             the library's error paths
+ *   pclib exec [stage]       the control and the page across exec
+ *
+ * Prints "ok ..." lines and key=value figures; exits non-zero with a
+ * message on the first failed check.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <perfctr.h>
+
+#define MAX 16
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "pclib: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, " (errno: %s)\n", strerror(errno));
+	va_end(ap);
+	exit(1);
+}
+
+static pid_t tid(void)
+{
+	return syscall(SYS_gettid);
+}
+
+/* The counts of thread t by one read(2) of its file. */
+static int file_counts(pid_t t, uint64_t *v)
+{
+	char p[128], buf[4096], *s, *line;
+	ssize_t len;
+	int fd, n = 0;
+
+	snprintf(p, sizeof(p), "/proc/%d/task/%d/perfctr/counts", getpid(), t);
+	fd = open(p, O_RDONLY);
+	len = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (len < 0)
+		die("read %s", p);
+	close(fd);
+	buf[len] = 0;
+	for (line = strtok_r(buf, "\n", &s); line; line = strtok_r(NULL, "\n", &s))
+		v[n++] = strtoull(strchr(line, ' ') + 1, NULL, 10);
+	return n;
+}
+
+static struct perfctr *open_self(const char *events)
+{
+	struct perfctr *pc = perfctr_open(0);
+
+	if (!pc)
+		die("perfctr_open(0)");
+	if (events && perfctr_set_control(pc, events))
+		die("perfctr_set_control(%s)", events);
+	return pc;
+}
+
+/* Each library read lies between the file reads around it. */
+static void check_between(struct perfctr *pc, pid_t t, long n, const char *who)
+{
+	uint64_t a[MAX], b[MAX], c[MAX], last[MAX] = {};
+	int nr, i;
+	long k;
+
+	for (k = 0; k < n; k++) {
+		nr = file_counts(t, a);
+		if (perfctr_read(pc, b, MAX) != nr)
+			die("%s: perfctr_read gave another number of counters", who);
+		file_counts(t, c);
+		for (i = 0; i < nr; i++) {
+			if (b[i] < a[i] || b[i] > c[i])
+				die("%s: counter %d: %" PRIu64 " not in [%" PRIu64 ", %" PRIu64 "]",
+				    who, i, b[i], a[i], c[i]);
+			if (b[i] < last[i])
+				die("%s: counter %d went back", who, i);
+			last[i] = b[i];
+		}
+		if (k % 5 == 0)
+			sched_yield();
+	}
+}
+
+static int cmd_between(const char *events, long n)
+{
+	struct perfctr *pc = open_self(events);
+
+	check_between(pc, tid(), n, "self");
+	printf("ok %ld reads of '%s' between read(2)s\n", n, events);
+	perfctr_close(pc);
+	return 0;
+}
+
+static int cmd_seccomp(const char *events, long n)
+{
+	struct sock_filter filter[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_write, 3, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_exit, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_exit_group, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = 6, .filter = filter };
+	struct perfctr *pc = open_self(events);
+	uint64_t first[MAX], v[MAX];
+	char line[128];
+	int nr, len;
+	long k;
+
+	nr = perfctr_read(pc, first, MAX);	/* the first read may use read(2) */
+	if (nr < 0)
+		die("perfctr_read");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
+		die("seccomp");
+	for (k = 0; k < n; k++)
+		if (perfctr_read(pc, v, MAX) != nr)
+			_exit(3);
+	len = snprintf(line, sizeof(line), "reads=%ld first=%" PRIu64 " last=%" PRIu64 "\n",
+		       n, first[0], v[0]);
+	if (write(1, line, len) != len)
+		_exit(4);
+	syscall(SYS_exit_group, v[0] > first[0] ? 0 : 5);
+	return 6;
+}
+
+static int cmd_fork(void)
+{
+	struct perfctr *pc = open_self("tsc context-switches cpu-migrations");
+	uint64_t v[MAX], id, child_id;
+	int status, i;
+
+	for (i = 0; i < 40; i++)
+		usleep(100);
+	if (perfctr_read(pc, v, MAX) != 3 || v[1] < 40)
+		die("parent: %" PRIu64 " switches", v[1]);
+	perfctr_id(pc, &id);
+	if (fork() == 0) {
+		uint64_t c[MAX];
+
+		/* the inherited handle now reads the child's own counts */
+		if (perfctr_read(pc, c, MAX) != 3)
+			die("child: perfctr_read");
+		if (c[1] >= v[1])
+			die("child read its parent's counts: %" PRIu64 " switches", c[1]);
+		if (perfctr_tid(pc) != tid())
+			die("child: handle is for %d, not %d", perfctr_tid(pc), tid());
+		check_between(pc, tid(), 200, "child");
+		if (perfctr_id(pc, &child_id) || child_id != id)
+			die("child: id %" PRIu64 ", parent's %" PRIu64, child_id, id);
+		printf("ok the child reads its own counts: %" PRIu64 " switches, parent's %"
+		       PRIu64 "\n", c[1], v[1]);
+		perfctr_close(pc);
+		_exit(0);
+	}
+	if (wait(&status) < 0 || status)
+		die("child failed");
+	check_between(pc, tid(), 200, "parent after fork");
+	printf("ok the parent's reads are unaffected\n");
+	perfctr_close(pc);
+	return 0;
+}
+
+static struct perfctr *shared;
+static pid_t owner_tid;
+static volatile int step;
+
+static void wait_step(int n)
+{
+	while (step < n)
+		sched_yield();
+}
+
+static void *own_thread(void *arg)
+{
+	struct perfctr *pc;
+	uint64_t id, parent_id = *(uint64_t *)arg;
+
+	/* a new thread inherits the control, with its own counts */
+	pc = open_self(NULL);
+	if (perfctr_id(pc, &id) || id != parent_id)
+		die("thread: id %" PRIu64 ", creator's %" PRIu64, id, parent_id);
+	check_between(pc, tid(), 300, "thread");
+	owner_tid = tid();
+	shared = pc;
+	step = 1;
+	wait_step(2);			/* the main thread read through it */
+	perfctr_close(pc);
+	return NULL;
+}
+
+static int cmd_threads(void)
+{
+	struct perfctr *pc = open_self("tsc context-switches");
+	uint64_t id, a[MAX], b[MAX], c[MAX];
+	pthread_t thread;
+	int i;
+
+	perfctr_id(pc, &id);
+	if (pthread_create(&thread, NULL, own_thread, &id))
+		die("pthread_create");
+	check_between(pc, tid(), 300, "main");
+	wait_step(1);
+	/* another thread's handle reads that thread's counts (by read(2)) */
+	file_counts(owner_tid, a);
+	if (perfctr_read(shared, b, MAX) != 2)
+		die("read through another thread's handle");
+	file_counts(owner_tid, c);
+	for (i = 0; i < 2; i++)
+		if (b[i] < a[i] || b[i] > c[i])
+			die("foreign read: counter %d not the owner's", i);
+	step = 2;
+	pthread_join(thread, NULL);
+	printf("ok per-thread handles, and a handle read from another thread\n");
+	perfctr_close(pc);
+	return 0;
+}
+
+static void *remote_thread(void *arg)
+{
+	struct perfctr *pc = open_self(NULL);
+	uint64_t v[MAX], id, file_id;
+	int nr;
+
+	owner_tid = tid();
+	(void)arg;
+	if (perfctr_read(pc, v, MAX) != 1)
+		die("remote: start");
+	step = 1;
+	wait_step(2);			/* reprogrammed by the main thread */
+	nr = perfctr_read_id(pc, v, MAX, &id);
+	if (nr != 3 || perfctr_id(pc, &file_id) || id != file_id)
+		die("remote: after reprogramming: %d counters, id %" PRIu64, nr, id);
+	if (strcmp(perfctr_counter_name(pc, 2), "cpu-migrations"))
+		die("remote: counter 2 is %s", perfctr_counter_name(pc, 2));
+	check_between(pc, tid(), 100, "reprogrammed");
+	printf("ok a remote change is seen at once: id %" PRIu64 "\n", id);
+	step = 3;
+	wait_step(4);			/* cleared */
+	if (perfctr_read_id(pc, v, MAX, &id) != 0 || id != 0 || perfctr_nr_counters(pc) != 0)
+		die("remote: after clear");
+	printf("ok a remote clear is seen at once\n");
+	perfctr_close(pc);
+	return NULL;
+}
+
+static int cmd_remote(void)
+{
+	struct perfctr *pc = open_self("tsc");
+	struct perfctr *other;
+	pthread_t thread;
+
+	if (pthread_create(&thread, NULL, remote_thread, NULL))
+		die("pthread_create");
+	wait_step(1);
+	other = perfctr_open(owner_tid);
+	if (!other || perfctr_set_control(other, "tsc context-switches cpu-migrations"))
+		die("remote set_control");
+	step = 2;
+	wait_step(3);
+	if (perfctr_set_control(other, ""))
+		die("remote clear");
+	step = 4;
+	pthread_join(thread, NULL);
+	perfctr_close(other);
+	perfctr_close(pc);
+	return 0;
+}
+
+#define EXPECT(call, err) do {						\
+	errno = 0;							\
+	if ((call) != -1 || errno != (err))				\
+		die("%s: expected %s", #call, strerror(err));		\
+	printf("ok %s: %s\n", #call, strerror(err));			\
+} while (0)
+
+static int cmd_errors(void)
+{
+	struct perfctr *pc = open_self("tsc context-switches");
+	char buf[64], many[512];
+	uint64_t v[MAX], id, id2;
+	int i;
+
+	errno = 0;
+	if (perfctr_open(999999) || errno != ESRCH)
+		die("perfctr_open(999999): expected ESRCH");
+	printf("ok perfctr_open(999999): %s\n", strerror(ESRCH));
+	perfctr_id(pc, &id);
+	EXPECT(perfctr_set_control(pc, "tsc bogus-event"), EINVAL);
+	EXPECT(perfctr_set_control(pc, "tsc,,cs"), EINVAL);
+	EXPECT(perfctr_set_control(pc, "tsc tsc"), EINVAL);
+	for (i = 0, many[0] = 0; i < 17; i++)
+		snprintf(many + strlen(many), sizeof(many) - strlen(many), "r%x ", i + 1);
+	EXPECT(perfctr_set_control(pc, many), E2BIG);
+	if (perfctr_id(pc, &id2) || id2 != id || perfctr_nr_counters(pc) != 2)
+		die("a failed write changed the control");
+	printf("ok failed writes changed nothing\n");
+	EXPECT(perfctr_read(pc, v, 1), ERANGE);
+	EXPECT(perfctr_read_children(pc, v, 1), ERANGE);
+	EXPECT(perfctr_get_control(pc, buf, 5), ERANGE);
+	errno = 0;
+	if (perfctr_counter_name(pc, 2) || errno != ERANGE)
+		die("perfctr_counter_name(2): expected ERANGE");
+	printf("ok perfctr_counter_name(pc, 2): %s\n", strerror(ERANGE));
+	if (perfctr_get_control(pc, buf, sizeof(buf)) || strcmp(buf, "tsc context-switches"))
+		die("perfctr_get_control: '%s'", buf);
+	if (strcmp(perfctr_counter_name(pc, 0), "tsc") ||
+	    strcmp(perfctr_counter_name(pc, 1), "context-switches"))
+		die("perfctr_counter_name");
+	printf("ok control '%s'\n", buf);
+	perfctr_close(pc);
+	perfctr_close(NULL);
+	return 0;
+}
+
+static int cmd_exec(const char *stage)
+{
+	struct perfctr *pc;
+	uint64_t id, v[MAX];
+
+	if (!stage) {
+		pc = open_self("tsc context-switches");
+		perfctr_id(pc, &id);
+		if (perfctr_read(pc, v, MAX) != 2)
+			die("before exec");
+		snprintf((char *)v, sizeof(v), "%" PRIu64, id);
+		execl("/proc/self/exe", "pclib", "exec", (char *)v, (char *)NULL);
+		die("exec");
+	}
+	pc = open_self(NULL);
+	if (perfctr_id(pc, &id) || id != strtoull(stage, NULL, 10))
+		die("after exec: id %" PRIu64 ", before %s", id, stage);
+	check_between(pc, tid(), 100, "after exec");
+	printf("ok after exec the control and its id remain, read through a new page\n");
+	perfctr_close(pc);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 4 && !strcmp(argv[1], "between"))
+		return cmd_between(argv[2], atol(argv[3]));
+	if (argc == 4 && !strcmp(argv[1], "seccomp"))
+		return cmd_seccomp(argv[2], atol(argv[3]));
+	if (argc == 2 && !strcmp(argv[1], "fork"))
+		return cmd_fork();
+	if (argc == 2 && !strcmp(argv[1], "threads"))
+		return cmd_threads();
+	if (argc == 2 && !strcmp(argv[1], "remote"))
+		return cmd_remote();
+	if (argc == 2 && !strcmp(argv[1], "errors"))
+		return cmd_errors();
+	if ((argc == 2 || argc == 3) && !strcmp(argv[1], "exec"))
+		return cmd_exec(argv[2]);
+	fprintf(stderr, "usage: see the comment at the top of pclib.c\n");
+	return 2;
+}
