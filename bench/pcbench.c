@@ -23,6 +23,9 @@
  *   perfctr-tsc   the perfctr control "tsc"
  *   perfctr-page4 four counters the counter page gives exactly: tsc,
  *                 context-switches, cpu-migrations, voluntary-switches
+ *   perfctr-4mapped
+ *                 perfctr-4 with this thread's counter page mapped, so that
+ *                 every fault also updates the page's fault counts
  *   perf-N        the same N events opened with perf_event_open(2) on this
  *                 process, one fd each, inherit = 1, fds open for the run
  *   perf-tsc      perf's closest equivalent of tsc: one task-clock event
@@ -158,9 +161,10 @@ struct bench_config {
 	enum counting how;
 	const struct bench_event *ev;
 	unsigned int nr;
+	bool page;		/* perfctr: the counter page mapped as well */
 };
 
-#define CONFIG(n, h, e)	{ n, h, e, ARRAY_SIZE(e) }
+#define CONFIG(n, h, e)	{ n, h, e, ARRAY_SIZE(e), false }
 
 static const struct bench_config configs[] = {
 	{ "none", COUNT_NONE, NULL, 0 },
@@ -176,6 +180,8 @@ static const struct bench_config configs[] = {
 	CONFIG("perfctr-16", COUNT_PERFCTR, events_16),
 	CONFIG("perfctr-tsc", COUNT_PERFCTR, events_tsc),
 	CONFIG("perfctr-page4", COUNT_PERFCTR, events_page4),
+	/* perfctr-4 with the counter page mapped: faults update the page */
+	{ "perfctr-4mapped", COUNT_PERFCTR, events_4, ARRAY_SIZE(events_4), true },
 	CONFIG("perf-1", COUNT_PERF, events_1),
 	CONFIG("perf-4", COUNT_PERF, events_4),
 	CONFIG("perf-16", COUNT_PERF, events_16),
@@ -582,7 +588,7 @@ static inline uint64_t rdtsc_ordered(void)
 static void op_readbare(struct bench *b)
 {
 	const volatile struct perfctr_page *pg = b->page;
-	uint64_t values[MAX_EVENTS], seq, nr, i, f;
+	uint64_t values[MAX_EVENTS], seq, nr, i, f, now;
 
 	for (;;) {
 		seq = pg->seq;
@@ -592,13 +598,17 @@ static void op_readbare(struct bench *b)
 		if (pg->requested != pg->applied)
 			die("readbare: the page is stale");
 		nr = pg->nr;
+		now = rdtsc_ordered();
 		for (i = 0; i < nr && i < MAX_EVENTS; i++) {
 			f = pg->counter[i].flags;
 			if (!(f & PERFCTR_COUNTER_EXACT))
 				die("readbare: counter %" PRIu64 " is not on the page", i);
 			values[i] = pg->counter[i].sum;
 			if (f & PERFCTR_COUNTER_TSC)
-				values[i] += rdtsc_ordered() - pg->counter[i].start;
+				values[i] += now - pg->counter[i].start;
+			if (f & PERFCTR_COUNTER_CLOCK)
+				values[i] += (uint64_t)(((unsigned __int128)now *
+					pg->counter[i].time_mult) >> pg->counter[i].time_shift);
 		}
 		asm volatile("" ::: "memory");
 		if (pg->requested != pg->applied)
@@ -609,18 +619,23 @@ static void op_readbare(struct bench *b)
 	asm volatile("" : : "r"(values) : "memory");
 }
 
-static void run_readbare(struct bench *b)
+static void map_page(struct bench *b)
 {
 	int fd = open("/proc/thread-self/perfctr/page", O_RDONLY | O_CLOEXEC);
 	void *addr;
 
 	if (fd < 0)
-		die("readbare: page: %s", strerror(errno));
+		die("page: %s", strerror(errno));
 	addr = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
 	if (addr == MAP_FAILED)
-		die("readbare: mmap: %s", strerror(errno));
+		die("page: mmap: %s", strerror(errno));
 	close(fd);
 	b->page = addr;
+}
+
+static void run_readbare(struct bench *b)
+{
+	map_page(b);
 	run_ops(b, op_readbare, WARMUP_OPS, b->iterations);
 	b->ops = b->iterations;
 }
@@ -831,6 +846,8 @@ int main(int argc, char **argv)
 	/* Counting first, for the whole run and every child. */
 	if (cfg->how == COUNT_PERFCTR)
 		pcb_set_control(cfg);
+	if (cfg->page)
+		map_page(&b);
 	else if (cfg->how == COUNT_PERF && w->needs != NEEDS_PERF_GROUP)
 		perf_open_events(&b);
 

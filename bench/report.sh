@@ -150,13 +150,19 @@ medians | awk -v title="$title" '
 			}
 			if (has("readfast", "perfctr-4")) {
 				q = get("readfast", "perfctr-4")
-				C[1] = "perfctr_read() fallback"; C[2] = ns(q); C[3] = "-"; row(3, C)
+				C[1] = "perfctr_read(), 4 sw"; C[2] = sprintf("%.1f", q); C[3] = ratio(q, a); row(3, C)
 			}
 			rule(3)
 			print ""
 			print "read(2) / perfctr_read(): " ratio(a, f) "; perfctr_read() / bare loop: " \
-				(has("readbare", "perfctr-page4") ? ratio(f, r) : "-") \
-				"; the fallback row has task-clock and faults, which the page does not give."
+				(has("readbare", "perfctr-page4") ? ratio(f, r) : "-") "."
+			if (has("fault", "perfctr-4mapped") && has("fault", "perfctr-4") && has("fault", "perf-4")) {
+				m = get("fault", "perfctr-4mapped"); u = get("fault", "perfctr-4")
+				p = get("fault", "perf-4"); b = get("fault", "none")
+				print "A fault with the page mapped (its fault counts kept current): " ns(m) \
+					" ns, " sprintf("%+.0f", m - u) " ns over perfctr-4 unmapped, " \
+					sprintf("%+.0f", m - b) " ns over none, perf-4 " sprintf("%+.0f", p - b) " ns."
+			}
 		}
 
 		section("Scale: fork+exit+wait with 1, 4 and 16 software counters")

@@ -21,7 +21,7 @@ rows=(
 	"exec     100 none blank perfctr-4 perf-4 perfctr-tsc perf-tsc"
 	"thread   400 none blank perfctr-4 perf-4 perfctr-tsc perf-tsc"
 	"switch  4000 none blank perfctr-4 perf-4 perfctr-tsc perf-tsc"
-	"fault  16384 none blank perfctr-4 perf-4 perfctr-tsc perf-tsc"
+	"fault  16384 none blank perfctr-4 perf-4 perfctr-tsc perf-tsc perfctr-4mapped"
 	"read   20000 perfctr-4 perf-4 perfctr-1 perf-1 perfctr-16 perf-16 perfctr-page4"
 	"readfast 200000 perfctr-page4 perfctr-4"
 	"readbare 200000 perfctr-page4"

@@ -28,6 +28,7 @@ static const struct perfctr_ops pc_ops = {
 	.release	= pc_release,
 	.free		= pc_free,
 	.sched_switch	= pc_sched_switch,
+	.fault		= pc_fault,
 	.show		= pc_show,
 	.write_control	= pc_write_control,
 	.write_max	= PERFCTR_CONTROL_MAX,

@@ -7,15 +7,21 @@
  * a read(2) of its counts file would return at that instant: a sum, and for
  * tsc the time stamp it started from.  Only counters whose value cannot
  * change while the thread runs, other than by the time stamp counter, can
- * be kept exact this way: tsc, and the context-switch and migration figures,
- * which the scheduler changes only while the thread is off the CPU.  The
- * other counters are marked so that the reader falls back to read(2).
+ * be kept exact this way: tsc; task-clock, where the scheduler's task clock
+ * is a scaling of the time stamp counter (perfctr_next_clock()); and the
+ * context-switch and migration figures, which the scheduler changes only
+ * while the thread is off the CPU.  Fault counts do change while the thread
+ * runs, and the kernel's fault hook updates them as they happen.  The
+ * other counters (perf events) are marked so that the reader falls back to
+ * read(2).
  * Layout and reader protocol: include/uapi/linux/perfctr.h.  Who writes
  * what: struct pc_page.
  */
 #include <linux/gfp.h>
 #include <linux/lockdep.h>
 #include <linux/mm.h>
+#include <linux/perfctr.h>
+#include <linux/preempt.h>
 #include <linux/slab.h>
 
 #include "page.h"
@@ -59,16 +65,54 @@ static void pc_page_end(struct perfctr_page *up)
 	WRITE_ONCE(up->seq, up->seq + 1);
 }
 
-/* Figures the scheduler only changes while the task is off the CPU. */
-static bool pc_account_fixed_while_running(enum pc_account acct)
+/*
+ * Figures the page keeps exact as they are: the scheduler only changes
+ * the switch and migration figures while the task is off the CPU, and the
+ * fault figures move in mm_account_fault(), whose hook updates the page.
+ */
+static bool pc_account_on_page(enum pc_account acct)
 {
 	return acct == PC_ACCT_SWITCHES || acct == PC_ACCT_VOLUNTARY ||
-	       acct == PC_ACCT_INVOLUNTARY || acct == PC_ACCT_MIGRATIONS;
+	       acct == PC_ACCT_INVOLUNTARY || acct == PC_ACCT_MIGRATIONS ||
+	       acct == PC_ACCT_MIN_FLT || acct == PC_ACCT_MAJ_FLT;
 }
 
-/* The values of the live counters.  Owner, interrupts off, seq odd. */
+static bool pc_account_is_fault(enum pc_account acct)
+{
+	return acct == PC_ACCT_MIN_FLT || acct == PC_ACCT_MAJ_FLT;
+}
+
+/*
+ * task-clock as a function of the TSC, if the kernel's task clock is one:
+ * taken under the runqueue lock, which the switch hook holds already.
+ */
+static void pc_page_clock(struct task_struct *task, bool switching,
+			  u64 base, struct perfctr_page_counter *c)
+{
+	struct perfctr_clock clk;
+	bool exact;
+
+	if (switching)
+		exact = perfctr_next_clock(task, &clk);
+	else
+		exact = perfctr_current_clock(&clk);
+	if (!exact) {
+		c->flags = 0;
+		c->sum = 0;
+		return;
+	}
+	c->sum = clk.base - base;
+	c->time_mult = clk.mult;
+	c->time_shift = clk.shift;
+	c->flags = PERFCTR_COUNTER_EXACT | PERFCTR_COUNTER_CLOCK;
+}
+
+/*
+ * The values of the live counters.  Owner, interrupts off, seq odd; from
+ * the switch hook if @switching.
+ */
 static void pc_page_update(struct task_struct *task, struct perfctr_task *st,
-			   struct pc_page *pg)
+			   struct pc_page *pg, bool switching)
 {
 	struct perfctr_page *up = pg->user;
 	unsigned int i;
@@ -90,6 +134,9 @@ static void pc_page_update(struct task_struct *task, struct perfctr_task *st,
 			c->sum = pc_account_read(task, pg->acct[i]) -
 				 pg->base[i];
 			c->flags = PERFCTR_COUNTER_EXACT;
+			break;
+		case PC_PAGE_CLOCK:
+			pc_page_clock(task, switching, pg->base[i], c);
 			break;
 		}
 	}
@@ -123,6 +170,7 @@ void pc_page_publish(struct task_struct *task, struct perfctr_task *st)
 	up->flags = st->exited ? PERFCTR_PAGE_EXITED : 0;
 	memset(up->counter, 0, sizeof(up->counter));
 	pg->nr = nr;
+	pg->faults = false;
 	for (i = 0; i < nr; i++) {
 		const struct pc_event *ev = &ctl->ev[i];
 
@@ -133,13 +181,18 @@ void pc_page_publish(struct task_struct *task, struct perfctr_task *st)
 		} else if (ev->kind == PC_KIND_TSC) {
 			pg->source[i] = PC_PAGE_TSC;
 		} else if (ev->kind == PC_KIND_ACCOUNT &&
-			   pc_account_fixed_while_running(ev->acct)) {
+			   pc_account_on_page(ev->acct)) {
 			pg->source[i] = PC_PAGE_ACCOUNT;
 			pg->acct[i] = ev->acct;
 			pg->base[i] = st->base[i];
+			pg->faults |= pc_account_is_fault(ev->acct);
+		} else if (ev->kind == PC_KIND_ACCOUNT &&
+			   ev->acct == PC_ACCT_RUNTIME) {
+			pg->source[i] = PC_PAGE_CLOCK;
+			pg->base[i] = st->base[i];
 		}
 	}
-	pc_page_update(task, st, pg);
+	pc_page_update(task, st, pg, false);
 	up->applied = pg->requested;
 	pc_page_end(up);
 	local_irq_restore(flags);
@@ -188,8 +241,42 @@ void pc_page_switch_in(struct task_struct *task, struct perfctr_task *st)
 	up = pg->user;
 	pc_page_begin(up);
 	if (READ_ONCE(up->requested) == up->applied)
-		pc_page_update(task, st, pg);
+		pc_page_update(task, st, pg, true);
 	pc_page_end(up);
+}
+
+/**
+ * pc_fault() - the fault hook (perfctr_ops::fault)
+ * @tsk: current, whose fault figures just moved
+ *
+ * Brings the fault counts of the page up to date, so that the page gives
+ * them exactly.  Preemption is off while the page changes, so that the
+ * switch hook cannot rewrite it meanwhile; a thread without a page, or
+ * whose page counts no faults, pays a test.
+ */
+void pc_fault(struct task_struct *tsk)
+{
+	struct perfctr_task *st = pc_task_state(tsk);
+	struct pc_page *pg = READ_ONCE(st->page);
+	struct perfctr_page *up;
+	unsigned int i;
+
+	if (!pg || !pg->faults)
+		return;
+	preempt_disable();
+	up = pg->user;
+	pc_page_begin(up);
+	if (READ_ONCE(up->requested) == up->applied) {
+		for (i = 0; i < pg->nr; i++) {
+			if (pg->source[i] != PC_PAGE_ACCOUNT ||
+			    !pc_account_is_fault(pg->acct[i]))
+				continue;
+			up->counter[i].sum = pc_account_read(tsk, pg->acct[i]) -
+					     pg->base[i];
+		}
+	}
+	pc_page_end(up);
+	preempt_enable();
 }
 
 /**

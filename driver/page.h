@@ -18,6 +18,7 @@ enum pc_page_source {
 	PC_PAGE_FIXED,		/* nothing to do: absent, or final */
 	PC_PAGE_TSC,		/* the tsc sum and start of the task's pc_tsc */
 	PC_PAGE_ACCOUNT,	/* an accounting figure minus its base */
+	PC_PAGE_CLOCK,		/* task-clock, as a function of the TSC */
 };
 
 /**
@@ -27,6 +28,7 @@ enum pc_page_source {
  * @requested: how many changes other tasks have begun; @user->requested
  *	follows it.  Under the owning perfctr_task::mutex.
  * @nr: counters the switch hook updates (the published control's)
+ * @faults: some of them are fault counts, which the fault hook updates
  * @source: for each of them, where its value comes from
  * @acct: for PC_PAGE_ACCOUNT, the figure
  * @base: for PC_PAGE_ACCOUNT, the figure when counting started
@@ -35,10 +37,11 @@ enum pc_page_source {
  * with its perfctr_task; a mapping keeps the page itself (not the module)
  * until it is unmapped.  Charged to the memory cgroup of the thread.
  *
- * Writers of @user, @nr, @source, @acct and @base all run in the owning
- * thread's context, interrupts off: its switch hook (switching in), or the
- * thread itself holding the state's mutex (opening its page file,
- * programming its own control, reading its own counts, exit).  They cannot overlap, so the
+ * Writers of @user, @nr, @faults, @source, @acct and @base all run in the
+ * owning thread's context: its switch hook (switching in, interrupts off),
+ * its fault hook (preemption off), or the thread itself holding the
+ * state's mutex with interrupts off (opening its page file, programming
+ * its own control, reading its own counts, exit).  They cannot overlap, so the
  * page's seq needs no lock.  Another task only raises @requested, under
  * the mutex, before it changes the control; the page is stale until the
  * owner publishes it again (see include/uapi/linux/perfctr.h).
@@ -48,6 +51,7 @@ struct pc_page {
 	struct perfctr_page *user;
 	u64 requested;
 	unsigned int nr;
+	bool faults;
 	u8 source[PERFCTR_MAX_COUNTERS];
 	u8 acct[PERFCTR_MAX_COUNTERS];
 	u64 base[PERFCTR_MAX_COUNTERS];
@@ -60,5 +64,6 @@ void pc_page_publish(struct task_struct *task, struct perfctr_task *st);
 void pc_page_request(struct pc_page *pg);
 bool pc_page_stale(const struct pc_page *pg);
 void pc_page_switch_in(struct task_struct *task, struct perfctr_task *st);
+void pc_fault(struct task_struct *tsk);
 
 #endif /* _PERFCTR_PAGE_H */

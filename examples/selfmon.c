@@ -2,9 +2,10 @@
 /*
  * selfmon: a program that watches itself through libperfctr's fast path.
  *
- * It counts tsc, context switches and cpu migrations (the counters the
- * counter page gives without a system call), times a loop of reads, then
- * does some work and prints what that work cost.
+ * It counts tsc, task-clock, context switches, cpu migrations and minor
+ * faults (all of which the counter page gives without a system call),
+ * times a loop of reads, then does some work and prints what that work
+ * cost.
  *
  *   selfmon [LOOPS]
  *
@@ -15,17 +16,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <perfctr.h>
 
-#define EVENTS "tsc context-switches cpu-migrations"
+#define EVENTS "tsc task-clock context-switches cpu-migrations minor-faults"
 
 int main(int argc, char **argv)
 {
 	uint64_t before[16], after[16], t0[16], t1[16];
 	long loops = argc > 1 ? atol(argv[1]) : 100000;
 	struct perfctr *pc;
+	char *mem;
 	int nr, i;
 	long k;
 
@@ -48,13 +51,20 @@ int main(int argc, char **argv)
 	printf("reads: %ld, %.1f tsc ticks each\n", loops,
 	       (double)(t1[0] - t0[0]) / loops);
 
-	/* some work to measure: a few sleeps and a busy loop */
+	/* some work to measure: a few sleeps, a busy loop, fresh memory */
 	if (perfctr_read(pc, before, 16) < 0)
 		goto fail;
 	for (k = 0; k < 3; k++)
 		usleep(1000);
 	for (volatile long spin = 0; spin < 1000000; spin++)
 		;
+	mem = mmap(NULL, 64 << 20, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem != MAP_FAILED) {
+		for (k = 0; k < 64 << 20; k += 4096)
+			((volatile char *)mem)[k] = 1;
+		munmap(mem, 64 << 20);
+	}
 	nr = perfctr_read(pc, after, 16);
 	if (nr < 0)
 		goto fail;

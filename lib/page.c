@@ -55,8 +55,13 @@ static inline uint64_t pc_rdtsc_ordered(void)
 #endif
 
 /* Counter @i's value, or -1 if the page cannot give it. */
+/*
+ * One counter's value.  @now caches the one time stamp a snapshot takes
+ * (0 until a counter needs it), so that all of its counters are of one
+ * instant.
+ */
 static int pc_page_value(const struct perfctr_page *pg, unsigned int i,
-			 uint64_t *v)
+			 uint64_t *v, uint64_t *now)
 {
 	const struct perfctr_page_counter *c = &pg->counter[i];
 	uint64_t flags = pc_load(&c->flags);
@@ -64,10 +69,21 @@ static int pc_page_value(const struct perfctr_page *pg, unsigned int i,
 	if (!(flags & PERFCTR_COUNTER_EXACT))
 		return -1;
 	*v = pc_load(&c->sum);
-	if (flags & PERFCTR_COUNTER_TSC) {
-		if (!PC_HAVE_TSC)
+	if (!(flags & (PERFCTR_COUNTER_TSC | PERFCTR_COUNTER_CLOCK)))
+		return 0;
+	if (!PC_HAVE_TSC)
+		return -1;
+	if (!*now)
+		*now = pc_rdtsc_ordered();
+	if (flags & PERFCTR_COUNTER_TSC)
+		*v += *now - pc_load(&c->start);
+	if (flags & PERFCTR_COUNTER_CLOCK) {
+		uint64_t shift = pc_load(&c->time_shift);
+
+		if (shift > 63)
 			return -1;
-		*v += pc_rdtsc_ordered() - pc_load(&c->start);
+		*v += (uint64_t)(((unsigned __int128)*now *
+				  (uint32_t)pc_load(&c->time_mult)) >> shift);
 	}
 	return 0;
 }
@@ -84,10 +100,11 @@ static int pc_page_value(const struct perfctr_page *pg, unsigned int i,
 int pc_page_snapshot(const struct perfctr_page *pg, struct pc_snap *s,
 		     bool values)
 {
-	uint64_t seq, nr;
+	uint64_t seq, nr, now;
 	unsigned int i;
 
 	for (;;) {
+		now = 0;
 		seq = __atomic_load_n(&pg->seq, __ATOMIC_ACQUIRE);
 		if (seq & 1) {
 			pc_cpu_relax();
@@ -101,7 +118,7 @@ int pc_page_snapshot(const struct perfctr_page *pg, struct pc_snap *s,
 		if (nr > PERFCTR_MAX_COUNTERS)
 			return -1;
 		for (i = 0; values && i < nr; i++) {
-			if (pc_page_value(pg, i, &s->val[i]))
+			if (pc_page_value(pg, i, &s->val[i], &now))
 				return -1;
 		}
 		/* the loads above complete before seq is read again */

@@ -17,18 +17,25 @@ load helpers
 }
 
 @test "page values lie between the read(2) values around them and never go back" {
-	run pcpage between "tsc context-switches voluntary-switches involuntary-switches cpu-migrations" 3000
+	run pcpage between "tsc context-switches voluntary-switches involuntary-switches cpu-migrations task-clock" 3000
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "$(kv exact "$output")" = 0x1f ]
-	[ "$(kv exact_reads "$output")" -eq 15000 ]
+	[ "$(kv exact "$output")" = 0x3f ]
+	[ "$(kv exact_reads "$output")" -eq 18000 ]
 }
 
-@test "counters the page cannot keep exact are flagged, and the others stay exact" {
-	run pcpage between "minor-faults tsc task-clock major-faults cpu-migrations" 200
+@test "counters the page cannot keep exact (perf events) are flagged, and the others stay exact" {
+	run pcpage between "minor-faults tsc page-faults task-clock major-faults context-switches:u cpu-migrations" 200
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "$(kv exact "$output")" = 0x12 ]
+	[ "$(kv exact "$output")" = 0x5b ]
+}
+
+@test "fault counts on the page follow every fault as it happens" {
+	run pcpage faults 2000
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(kv faults "$output")" -ge 2000 ]
 }
 
 @test "a forked child has no mapping of its parent's page" {

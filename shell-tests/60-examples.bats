@@ -15,6 +15,10 @@ teardown() {
 	[[ ${lines[0]} == "reads: 20000, "*" tsc ticks each" ]]
 	switches=$(awk '$1 == "context-switches" { print $2 }' <<<"$output")
 	[ "$switches" -ge 3 ]	# three usleep()s
+	faults=$(awk '$1 == "minor-faults" { print $2 }' <<<"$output")
+	[ "$faults" -ge 16384 ]	# 64 MiB of fresh pages
+	clock=$(awk '$1 == "task-clock" { print $2 }' <<<"$output")
+	[ "$clock" -gt 0 ]
 }
 
 @test "selfmon built against an installed libperfctr through pkg-config runs" {

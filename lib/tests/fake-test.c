@@ -214,6 +214,14 @@ static void test_fast(struct perfctr *pc)
 }
 
 #ifdef __x86_64__
+static uint64_t tsc_now(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ __volatile__("lfence; rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
+	return (uint64_t)hi << 32 | lo;
+}
+
 static void test_tsc(struct perfctr *pc)
 {
 	uint64_t a[PERFCTR_MAX_COUNTERS], b[PERFCTR_MAX_COUNTERS];
@@ -226,6 +234,22 @@ static void test_tsc(struct perfctr *pc)
 	ok(perfctr_read(pc, a, 16) == 2 && perfctr_read(pc, b, 16) == 2 &&
 	   a[0] > 1000 && b[0] > a[0] && a[1] == 200,
 	   "tsc counter: sum + rdtsc - start, growing");
+
+	/* task-clock: sum + (rdtsc * mult) >> shift, modulo 2^64 */
+	publish(pg, 7, 2, (uint64_t[]){ 0, 200 });
+	pg->seq++;
+	pg->counter[0].flags |= PERFCTR_COUNTER_CLOCK;
+	pg->counter[0].time_mult = 3u << 30;	/* 0.75 ns per tick */
+	pg->counter[0].time_shift = 32;
+	pg->counter[0].sum = -(uint64_t)(((unsigned __int128)tsc_now() * (3u << 30)) >> 32);
+	pg->seq++;
+	ok(perfctr_read(pc, a, 16) == 2 && perfctr_read(pc, b, 16) == 2 &&
+	   a[0] < (1ULL << 40) && b[0] >= a[0] && a[1] == 200,
+	   "clock counter: sum + rdtsc * mult >> shift, from about zero, growing");
+	pg->seq++;
+	pg->counter[0].time_shift = 64;
+	pg->seq++;
+	ok(read2(pc, 1, 2), "clock counter with a shift past 63: read(2)");
 	publish(pg, 7, 2, (uint64_t[]){ 100, 200 });
 }
 #endif

@@ -27,6 +27,10 @@ setup() {
 	readfast perfctr-page4 1.5
 	readbare perfctr-page4 1.0
 	readfast perfctr-4 45.0
+	fault none 200.0
+	fault perfctr-4 200.0
+	fault perfctr-4mapped 210.0
+	fault perf-4 260.0
 	# bench: failures 0
 	END
 	printf '# bench: x\nfork none 99.0\nfork none 101.0\n# bench: failures 0\n' >"$vanilla"
@@ -64,7 +68,8 @@ in_section() {
 	[ "$status" -eq 0 ]
 	[ "$(in_section Self-read 'perfctr_read()')" = "perfctr_read() 1.5 0.04" ]
 	[ "$(in_section Self-read 'bare page loop')" = "bare page loop 1.0 0.03" ]
-	[[ $output == *"read(2) / perfctr_read(): 26.67; perfctr_read() / bare loop: 1.50;"* ]]
+	[[ $output == *"read(2) / perfctr_read(): 26.67; perfctr_read() / bare loop: 1.50."* ]]
+	[[ $output == *"A fault with the page mapped (its fault counts kept current): 210 ns, +10 ns over perfctr-4 unmapped, +10 ns over none, perf-4 +60 ns."* ]]
 }
 
 @test "a failed measurement or an unfinished run fails the report" {

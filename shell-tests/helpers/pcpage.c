@@ -6,6 +6,8 @@
  *   pcpage errors           every way to map the page wrongly, with errno
  *   pcpage between CONTROL N
  *                           N page reads, each between two read(2)s
+ *   pcpage faults N         N fresh pages touched: the page's minor-faults
+ *                           follows each at once
  *   pcpage fork             a child has no mapping of its parent's page
  *   pcpage remote           another thread programs and clears: stale, then
  *                           fresh after a read(2)
@@ -173,6 +175,9 @@ static void page_read(const volatile struct perfctr_page *pg, struct snap *s)
 				s->exact |= 1ULL << i;
 			if (f & PERFCTR_COUNTER_TSC)
 				s->v[i] += rdtsc_ordered() - c->start;
+			if (f & PERFCTR_COUNTER_CLOCK)
+				s->v[i] += (uint64_t)(((unsigned __int128)rdtsc_ordered() *
+						       c->time_mult) >> c->time_shift);
 		}
 		asm volatile("" ::: "memory");
 		if (pg->requested != pg->applied)
@@ -334,6 +339,39 @@ static int cmd_between(const char *control, long n)
 	return 0;
 }
 
+/* A fresh page touched between read(2) and the page: the page has it. */
+static int cmd_faults(long n)
+{
+	const volatile struct perfctr_page *pg;
+	uint64_t before[PERFCTR_MAX_COUNTERS], after[PERFCTR_MAX_COUNTERS];
+	uint64_t first = 0;
+	struct snap s = {};
+	char *mem;
+	long k;
+
+	set_control(tid(), "minor-faults tsc");
+	pg = map_own();
+	for (k = 0; k < n; k++) {
+		read_counts(tid(), before);
+		mem = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (mem == MAP_FAILED)
+			die("mmap: %s", strerror(errno));
+		mem[0] = 1;			/* one minor fault */
+		page_read(pg, &s);
+		read_counts(tid(), after);
+		munmap(mem, PAGE);
+		if (s.stale || !(s.exact & 1))
+			die("minor-faults not exact on the page");
+		if (s.v[0] <= before[0] || s.v[0] > after[0])
+			die("minor-faults: page %" PRIu64 " not in (%" PRIu64 ", %" PRIu64 "]",
+			    s.v[0], before[0], after[0]);
+		if (!k)
+			first = before[0];
+	}
+	printf("reads=%ld faults=%" PRIu64 "\n", n, s.v[0] - first);
+	return 0;
+}
+
 static int cmd_fork(void)
 {
 	const volatile struct perfctr_page *pg;
@@ -388,7 +426,7 @@ static void *remote_target(void *arg)
 	printf("ok stale after a remote change: old id %" PRIu64 "\n", s.id);
 	read_counts(tid(), v);		/* the owner's read(2) republishes */
 	page_read(thread_pg, &s);
-	if (s.stale || s.id != read_id(tid()) || s.nr != 3 || s.exact != 0x5)
+	if (s.stale || s.id != read_id(tid()) || s.nr != 3 || s.exact != 0x7)
 		die("after read(2): stale %d id %" PRIu64 " nr %" PRIu64 " exact %" PRIx64,
 		    s.stale, s.id, s.nr, s.exact);
 	printf("ok fresh after the owner's read(2): id %" PRIu64 " exact=0x%" PRIx64 "\n",
@@ -499,6 +537,8 @@ int main(int argc, char **argv)
 		return cmd_between(argv[2], atol(argv[3]));
 	if (argc == 2 && !strcmp(argv[1], "fork"))
 		return cmd_fork();
+	if (argc == 3 && !strcmp(argv[1], "faults"))
+		return cmd_faults(atol(argv[2]));
 	if (argc == 2 && !strcmp(argv[1], "remote"))
 		return cmd_remote();
 	if (argc == 3 && !strcmp(argv[1], "preempt"))

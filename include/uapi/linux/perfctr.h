@@ -44,6 +44,10 @@
  *			value[i] = c->sum;
  *			if (c->flags & PERFCTR_COUNTER_TSC)
  *				value[i] += rdtsc_ordered() - c->start;
+ *			if (c->flags & PERFCTR_COUNTER_CLOCK)
+ *				value[i] += (__u64)(((unsigned __int128)
+ *					rdtsc_ordered() * c->time_mult) >>
+ *					c->time_shift);
  *		}
  *		barrier();
  *		if (pg->requested != pg->applied)
@@ -60,13 +64,18 @@
  * Writers bump seq to odd, update, and bump it to even, with a write
  * barrier after the first bump and before the second.  All of them run in
  * the owning thread's own context, so a reader (that thread) can only see a
- * change as a new seq after it was switched out:
+ * change as a new seq after it was switched out or took a fault:
  *
  *  - at every switch onto a CPU, the scheduler's hook rewrites the sums and
  *    start stamps of the counters that change only while the thread is
- *    switched out (tsc, context switches, cpu migrations);
- *  - when the thread programs its own control, maps the page, reads its own
- *    counts file, or exits, the whole page is rewritten.
+ *    switched out (context switches, cpu migrations) or with the time
+ *    stamp counter (tsc, and task-clock where the kernel's task clock is
+ *    a scaling of it);
+ *  - at every fault the thread takes, the fault hook rewrites the fault
+ *    counts;
+ *  - when the thread programs its own control, opens its page file, reads
+ *    its own counts file while the page is stale, or exits, the whole page
+ *    is rewritten.
  *
  * Another task that programs or clears this thread's control cannot write
  * the page: it raises @requested (one 64-bit store) before it changes
@@ -80,6 +89,7 @@
 /* perfctr_page_counter::flags */
 #define PERFCTR_COUNTER_EXACT	_BITULL(0)	/* the page gives the value */
 #define PERFCTR_COUNTER_TSC	_BITULL(1)	/* add rdtsc - start */
+#define PERFCTR_COUNTER_CLOCK	_BITULL(2)	/* add rdtsc * mult >> shift */
 
 /* perfctr_page::flags */
 #define PERFCTR_PAGE_EXITED	_BITULL(0)	/* final counts, frozen */
@@ -87,18 +97,23 @@
 /**
  * struct perfctr_page_counter - one counter on the page
  * @flags: PERFCTR_COUNTER_*; without PERFCTR_COUNTER_EXACT the page cannot
- *	give this counter (perf events, page faults, task-clock) and the
- *	other fields are 0
+ *	give this counter (perf events, page faults; task-clock where the
+ *	kernel's task clock is not a scaling of the TSC) and the other fields
+ *	are 0
  * @sum: the count when the thread was last switched onto a CPU (or when
- *	the page was last rewritten)
+ *	the page was last rewritten); with PERFCTR_COUNTER_CLOCK, the count
+ *	less the scaled time stamp counter, modulo 2^64
  * @start: with PERFCTR_COUNTER_TSC, the time stamp counter at that moment
- * @reserved: 0
+ * @time_mult: with PERFCTR_COUNTER_CLOCK, the multiplier (below 2^32) ...
+ * @time_shift: ... and the shift of the scaling: the 96-bit product of
+ *	the time stamp counter and @time_mult, shifted right by @time_shift
  */
 struct perfctr_page_counter {
 	__u64 flags;
 	__u64 sum;
 	__u64 start;
-	__u64 reserved;
+	__u64 time_mult;
+	__u64 time_shift;
 };
 
 /**
