@@ -135,6 +135,12 @@ $(BIN)/%.sh: examples/%.sh
 	@mkdir -p $(@D)
 	install -m 0755 $< $@
 
+# perfex (tools/perfex/), static, linked with libperfctr.
+PROGRAMS += $(BIN)/perfex
+$(BIN)/perfex: lib $(wildcard tools/perfex/*.[ch])
+	@mkdir -p $(@D)
+	$(MAKE) -s -C tools/perfex O=$(BIN) LIBPERFCTR=$(LIBPERFCTR)
+
 PROGRAMS += $(BIN)/pkgconfig-selfmon
 $(BIN)/pkgconfig-selfmon: examples/selfmon.c lib
 	@rm -rf $(DESTDIR_T)

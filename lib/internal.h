@@ -136,6 +136,8 @@ struct pc_snap {
 
 int pc_page_snapshot(const struct perfctr_page *pg, struct pc_snap *s,
 		     bool values);
+int pc_page_read(const struct perfctr_page *pg, uint64_t *counts,
+		 unsigned int n);
 
 /* text.c: 0 or a count on success, -1 if the text is not the format */
 int pc_parse_u64(const char *s, size_t len, uint64_t *v);

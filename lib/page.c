@@ -137,3 +137,45 @@ int pc_page_snapshot(const struct perfctr_page *pg, struct pc_snap *s,
 	s->nr = nr;
 	return 0;
 }
+
+/*
+ * perfctr_read()'s fast path: pc_page_snapshot() with the values written
+ * straight into the caller's @counts, and the common case (a counter the
+ * page gives as a plain sum) kept to two loads.  Returns the number of
+ * counters, -1 if the page cannot serve the read (use read(2); @counts may
+ * hold garbage), or -2 if @n is smaller than the number of counters.
+ */
+int pc_page_read(const struct perfctr_page *pg, uint64_t *counts,
+		 unsigned int n)
+{
+	uint64_t seq, nr, now, flags;
+	unsigned int i;
+
+	for (;;) {
+		seq = __atomic_load_n(&pg->seq, __ATOMIC_ACQUIRE);
+		if (seq & 1) {
+			pc_cpu_relax();
+			continue;
+		}
+		if (pc_load(&pg->requested) != pc_load(&pg->applied) ||
+		    pc_load(&pg->flags) & PERFCTR_PAGE_EXITED)
+			return -1;
+		nr = pc_load(&pg->nr);
+		if (nr > n)
+			return nr > PERFCTR_MAX_COUNTERS ? -1 : -2;
+		now = 0;
+		for (i = 0; i < nr; i++) {
+			flags = pc_load(&pg->counter[i].flags);
+			if (flags == PERFCTR_COUNTER_EXACT)
+				counts[i] = pc_load(&pg->counter[i].sum);
+			else if (pc_page_value(pg, i, &counts[i], &now))
+				return -1;
+		}
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (pc_load(&pg->requested) != pc_load(&pg->applied))
+			return -1;
+		if (pc_load(&pg->seq) == seq)
+			return nr;
+	}
+}
+

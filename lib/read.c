@@ -127,13 +127,21 @@ PC_EXPORT int perfctr_read(struct perfctr *pc, uint64_t *counts,
 			   unsigned int n)
 {
 	struct pc_snap s;
+	int ret;
 
 	if (pc_enter(pc) || pc_check_buf(counts, n))
 		return -1;
-	if (!pc_owner(pc) || pc_page_snapshot(pc->page, &s, true)) {
-		if (pc_file_counts(pc, PC_COUNTS, &s))
+	if (pc_owner(pc)) {
+		ret = pc_page_read(pc->page, counts, n);
+		if (ret >= 0)
+			return ret;
+		if (ret == -2) {
+			errno = ERANGE;
 			return -1;
+		}
 	}
+	if (pc_file_counts(pc, PC_COUNTS, &s))
+		return -1;
 	return pc_copy(counts, n, &s);
 }
 

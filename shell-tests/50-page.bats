@@ -65,3 +65,13 @@ load helpers
 	echo "$output"
 	[ "$status" -eq 0 ]
 }
+
+@test "hardware counters are never presented as exact on the page (needs a PMU)" {
+	if [ ! -d /sys/bus/event_source/devices/cpu ]; then
+		skip "no PMU in this guest (QEMU TCG): hardware events cannot be counted"
+	fi
+	run pcpage between "instructions tsc" 100
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(kv exact "$output")" = 0x2 ]
+}

@@ -1,0 +1,376 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+# perfex(1), the command-line tool: running a command with counters (self,
+# children, total), its exit status, the three output formats, following a
+# process with -p, errors, and the user-mode fallback under
+# perf_event_paranoid.
+
+load helpers
+
+teardown() {
+	stop_target
+	local pid
+	for pid in "${HOLDER:-}" "${SLEEPER:-}" "${POLLER:-}"; do
+		[ -z "$pid" ] || { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; } || true
+	done
+	[ -z "${PARANOID:-}" ] || echo "$PARANOID" > /proc/sys/kernel/perf_event_paranoid
+}
+
+# wait_for CONDITION...: until the command succeeds, for at most a minute.
+wait_for() {
+	local i
+	for ((i = 0; i < 1200; i++)); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	echo "wait_for: $* never held" >&2
+	return 1
+}
+
+# csv_field N EVENT TEXT: field N of the CSV line of EVENT (the last field).
+csv_field() {
+	awk -F, -v n="$1" -v e="$2" '$NF == e { print $n; found = 1 } END { exit !found }' <<<"$3"
+}
+
+# json_count KEY EVENT: EVENT's count in the object KEY ("self",
+# "children", "total") of the JSON document in $output.
+json_count() {
+	awk -v k="\"$1\":" -v e="\"$2\":" '
+		$1 == k {
+			for (i = 2; i < NF; i++)
+				if ($i == e || $i == "{" e) {
+					v = $(i + 1)
+					gsub(/[,}]/, "", v)
+					print v
+					found = 1
+				}
+		}
+		END { exit !found }' <<<"$output"
+}
+
+@test "perfex -x: self, children and total per event; a command's sleeps switch in its children" {
+	run perfex -x, -e "context-switches minor-faults" \
+		bash -c 'for i in 1 2 3; do sleep 0.01; done'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	IFS=, read -r self children total name <<<"${lines[0]}"
+	[ "$name" = context-switches ]
+	[ "$children" -ge 3 ]
+	[ "$self" -ge 3 ]	# bash waits for each sleep
+	[ "$total" -eq $((self + children)) ]
+	IFS=, read -r self children total name <<<"${lines[1]}"
+	[ "$name" = minor-faults ]
+	[ "$self" -gt 0 ]
+	[ "$children" -gt 0 ]
+	[ "$total" -eq $((self + children)) ]
+}
+
+@test "perfex without -e: the default events as a table, rates, elapsed, user and sys time" {
+	run perfex pctest spin 200
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *" Performance counter stats for 'pctest spin 200':"* ]]
+	for ev in task-clock context-switches cpu-migrations minor-faults major-faults; do
+		grep -Eq "^ +[0-9,]+ +[0-9,]+ +[0-9,]+  $ev( |\$)" <<<"$output"
+	done
+	grep -Eq '  task-clock +# +[0-9]+\.[0-9]{3} CPUs utilized$' <<<"$output"
+	grep -Eq '^ +[0-9]+\.[0-9]+ seconds time elapsed$' <<<"$output"
+	grep -Eq '^ +[0-9]+\.[0-9]+ seconds user$' <<<"$output"
+	grep -Eq '^ +[0-9]+\.[0-9]+ seconds sys$' <<<"$output"
+	# the spin's CPU time, in the command's own count (generous: TCG)
+	read -r self children total <<<"$(awk '$4 == "task-clock" { gsub(",", ""); print $1, $2, $3 }' <<<"$output")"
+	[ "$self" -ge 100000000 ]
+	[ "$total" -eq $((self + children)) ]
+}
+
+@test "perfex exits with the command's status, 128 + N if signal N killed it, and still prints" {
+	run perfex -x, true
+	[ "$status" -eq 0 ]
+	run perfex -x, false
+	[ "$status" -eq 1 ]
+	run perfex -x, bash -c 'exit 7'
+	[ "$status" -eq 7 ]
+	run perfex -x, bash -c 'kill -TERM $$'
+	echo "$output"
+	[ "$status" -eq 143 ]
+	csv_field 3 task-clock "$output"
+	run perfex --json bash -c 'kill -TERM $$'
+	echo "$output"
+	[ "$status" -eq 143 ]
+	grep -qx '  "exit_status": 143,' <<<"$output"
+	grep -qx '  "signal": 15,' <<<"$output"
+}
+
+@test "a command that cannot run: 127 if it is not found, 126 if it is not executable" {
+	run perfex no-such-command-for-perfex
+	echo "$output"
+	[ "$status" -eq 127 ]
+	[[ $output == *"perfex: no-such-command-for-perfex: No such file or directory"* ]]
+	f=$BATS_TEST_TMPDIR/not-executable
+	printf '#!/bin/sh\necho RAN-IT\n' > "$f"
+	chmod 0644 "$f"
+	run perfex "$f"
+	echo "$output"
+	[ "$status" -eq 126 ]
+	[[ $output == *"perfex: $f: Permission denied"* ]]
+	[[ $output != *RAN-IT* ]]
+}
+
+@test "faults: the command's own in self, its descendants' in children, equal to rusage on a tree" {
+	run perfex -x, -e minor-faults pctest touch 100
+	echo "$output"
+	[ "$status" -eq 0 ]
+	IFS=, read -r self children total name <<<"$output"
+	[ "$name" = minor-faults ]
+	[ "$self" -ge 100 ]
+	[ "$children" -eq 0 ]
+	[ "$total" -eq "$self" ]
+
+	run perfex -x, -e minor-faults bash -c 'pctest touch 50; pctest touch 50'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	IFS=, read -r self children total name <<<"$output"
+	[ "$children" -ge 100 ]
+	[ "$total" -eq $((self + children)) ]
+
+	# pctest compares its own children counts with its getrusage(); perfex
+	# reads the same children counts from the zombie pctest
+	out=$BATS_TEST_TMPDIR/counts
+	run perfex -x, -e "minor-faults major-faults" -o "$out" pctest tree 2 3 20
+	echo "$output"
+	cat "$out"
+	[ "$status" -eq 0 ]
+	[ "$(kv children_minor "$output")" = "$(kv rusage_minor "$output")" ]
+	[ "$(kv children_minor "$output")" -ge $((12 * 20)) ]
+	[ "$(csv_field 2 minor-faults "$(cat "$out")")" = "$(kv children_minor "$output")" ]
+	[ "$(csv_field 2 major-faults "$(cat "$out")")" = "$(kv children_major "$output")" ]
+}
+
+@test "--json: one document with the command, status, times, events, and total = self + children" {
+	run perfex --json -e "cs,minor-faults" bash -c 'sleep 0.01; exit 3' 'a"b\c'
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[ "${lines[0]}" = "{" ]
+	[ "${lines[${#lines[@]} - 1]}" = "}" ]
+	# every key line but the last ends with a comma
+	awk '{ l[NR] = $0 }
+	     END {
+		for (i = 2; i < NR - 1; i++)
+			if (l[i] !~ /,$/)
+				exit 1
+		exit !(l[NR] == "}" && l[NR - 1] !~ /,$/)
+	     }' <<<"$output"
+	grep -qx '  "command": \["bash", "-c", "sleep 0.01; exit 3", "a\\"b\\\\c"\],' <<<"$output"
+	grep -Eqx '  "pid": [0-9]+,' <<<"$output"
+	grep -qx '  "exit_status": 3,' <<<"$output"
+	grep -qx '  "signal": 0,' <<<"$output"
+	grep -Eqx '  "elapsed_ns": [0-9]+,' <<<"$output"
+	grep -Eqx '  "user_ns": [0-9]+,' <<<"$output"
+	grep -Eqx '  "system_ns": [0-9]+,' <<<"$output"
+	grep -qx '  "lost": 0,' <<<"$output"
+	grep -qx '  "events": \["context-switches", "minor-faults"\],' <<<"$output"
+	for ev in context-switches minor-faults; do
+		self=$(json_count self "$ev")
+		children=$(json_count children "$ev")
+		total=$(json_count total "$ev")
+		echo "$ev: $self + $children = $total"
+		[ "$total" -eq $((self + children)) ]
+	done
+	[ "$(json_count children context-switches)" -ge 1 ]
+}
+
+@test "-o FILE gets the counts, created or truncated; standard output has only the command's" {
+	f=$BATS_TEST_TMPDIR/out.csv
+	printf 'stale\nlines\n' > "$f"
+	run perfex -x, -e cs -o "$f" echo hello
+	echo "$output"
+	cat "$f"
+	[ "$status" -eq 0 ]
+	[ "$output" = hello ]
+	[ "$(grep -c . "$f")" -eq 1 ]
+	grep -Eqx '[0-9]+,[0-9]+,[0-9]+,context-switches' "$f"
+	rm -f "$f"
+	run perfex --json -o "$f" true
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	grep -q '"task-clock"' "$f"
+}
+
+@test "a bad event: status 1, and the message names it; too many events: E2BIG" {
+	run perfex -e "context-switches no-such-event" true
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"perfex: cannot program counters: Invalid argument (context-switches no-such-event)"* ]]
+	[[ $output == *"'no-such-event'"* ]]
+	run perfex -e "minor-faults:ku" true
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"'minor-faults:ku'"* ]]
+	many="tsc task-clock cs cpu-migrations minor-faults major-faults"
+	many+=" voluntary-switches involuntary-switches cs:u cs:k cs:uk"
+	many+=" minor-faults:u minor-faults:k minor-faults:uk"
+	many+=" major-faults:u major-faults:k major-faults:uk"
+	run perfex -e "$many" true
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"Argument list too long"* ]]
+	[[ $output == *"at most 16 events"* ]]
+}
+
+@test "-p samples a process's counters: N samples, deltas add up to the last count" {
+	start_target "context-switches minor-faults" 50
+	run timeout 120 perfex -x, -p "$TARGET" -I 200 --count 3
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c ',minor-faults$' <<<"$output")" -eq 3 ]
+	[ "$(grep -c ',context-switches$' <<<"$output")" -eq 3 ]
+	for ev in context-switches minor-faults; do
+		sum=$(awk -F, -v e="$ev" '$5 == e { s += $3 } END { print s }' <<<"$output")
+		last=$(awk -F, -v e="$ev" '$5 == e { c = $2 } END { print c }' <<<"$output")
+		[ "$sum" -eq "$last" ]
+	done
+	# the target reaped a child that touched 50 pages
+	kids=$(awk -F, '$5 == "minor-faults" { c = $4 } END { print c }' <<<"$output")
+	[ "$kids" -ge 50 ]
+	# times in seconds, growing
+	awk -F, '$1 !~ /^[0-9]+\.[0-9]{9}$/ || $1 < t { exit 1 } { t = $1 }' <<<"$output"
+
+	run timeout 120 perfex -p "$TARGET" -I 100 --count 2
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ ${lines[1]} == "#"*time*count*delta*children*event ]]
+	[ "$(grep -Ec '^ +[0-9]+\.[0-9]{3} +[0-9,]+ +[0-9,]+ +[0-9,]+  minor-faults$' <<<"$output")" -eq 2 ]
+
+	run timeout 120 perfex --json -p "$TARGET" -I 100 --count 2
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	for line in "${lines[@]}"; do
+		[[ $line == "{\"time_ns\": "*", \"pid\": $TARGET, \"exited\": false, "*"\"events\": [\"context-switches\", \"minor-faults\"], \"count\": {"*"}, \"delta\": {"*"}, \"children\": {"*"}}" ]]
+	done
+}
+
+@test "-p follows a process until it exits, and its last line has the final counts" {
+	# the process's parent becomes a sleep that never reaps it: once it
+	# exits, it stays a zombie whose counts file keeps the final counts
+	bash -c 'echo "context-switches task-clock" > /proc/$$/perfctr/control || exit 1
+		(for i in 1 2 3 4 5 6; do sleep 0.1; done) &
+		echo $! > "$1"
+		exec sleep 600' _ "$BATS_TEST_TMPDIR/pid" &
+	HOLDER=$!
+	wait_for [ -s "$BATS_TEST_TMPDIR/pid" ]
+	pid=$(cat "$BATS_TEST_TMPDIR/pid")
+	run timeout 120 perfex -x, -p "$pid" -I 100
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(awk -F: '$1 == "State" { print $2 }' "/proc/$pid/status" | tr -d ' \t' | cut -c1)" = Z ]
+	final=$(value context-switches "$(pcf counts "$pid")")
+	last=$(awk -F, '$5 == "context-switches" { c = $2 } END { print c }' <<<"$output")
+	sum=$(awk -F, '$5 == "context-switches" { s += $3 } END { print s }' <<<"$output")
+	echo "final $final, last $last, sum of deltas $sum"
+	[ "$last" -eq "$final" ]
+	[ "$sum" -eq "$final" ]
+	[ "$final" -ge 6 ]
+	kids=$(awk -F, '$5 == "context-switches" { c = $4 } END { print c }' <<<"$output")
+	[ "$kids" -eq "$(value context-switches "$(pcf children "$pid")")" ]
+	[ "$kids" -ge 6 ]
+
+	# on the zombie: one sample, its final counts, marked as such
+	run timeout 60 perfex -p "$pid" -I 100
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c ' context-switches$' <<<"$output")" -eq 1 ]
+	[ "${lines[${#lines[@]} - 1]}" = "# $pid exited: the last counts are its final counts" ]
+	run timeout 60 perfex --json -p "$pid"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"\"exited\": true"* ]]
+	[[ $output == *"\"count\": {\"context-switches\": $final, "* ]]
+}
+
+@test "-p stops at SIGINT with one last sample and status 0" {
+	start_target "context-switches" 10
+	# a background job starts with SIGINT ignored: perfex catches it anyway
+	perfex -x, -p "$TARGET" -I 100 > "$BATS_TEST_TMPDIR/out" &
+	POLLER=$!
+	wait_for [ -s "$BATS_TEST_TMPDIR/out" ]
+	kill -INT "$POLLER"
+	status=0
+	wait "$POLLER" || status=$?
+	POLLER=
+	cat "$BATS_TEST_TMPDIR/out"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c ',context-switches$' "$BATS_TEST_TMPDIR/out")" -ge 2 ]
+}
+
+@test "-p refuses a process that does not exist, or one without counters" {
+	run perfex -p 999999
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"perfex: 999999: no such process"* ]]
+	bash -c 'echo > /proc/$$/perfctr/control; exec sleep 600' &
+	SLEEPER=$!
+	# until the exec: the clear above was written by then
+	wait_for grep -qx sleep "/proc/$SLEEPER/comm"
+	run perfex -p "$SLEEPER"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"perfex: $SLEEPER has no counters"* ]]
+}
+
+@test "usage: --help on stdout with status 0; perfex's own argument errors, status 2" {
+	run bash -c 'perfex --help 2>/dev/null'
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} == "usage: perfex "* ]]
+	run bash -c 'perfex 2>/dev/null'
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	run perfex
+	[[ $output == *"no command"* ]]
+	for args in "-x" "--bogus true" "-x, --json true" "-p 1 true" \
+		    "-p 1 -e cs" "-I 100 true" "--count 2 true" "-p 0" \
+		    "-p 1 -I 0" "-e , true"; do
+		run perfex $args
+		echo "perfex $args: $status: $output"
+		[ "$status" -eq 2 ]
+		[[ ${lines[1]} == "usage: perfex "* ]]
+	done
+	# options after the command are the command's
+	run perfex -x, -e cs bash -c 'echo "$1"' _ --json
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = --json ]
+}
+
+@test "a user at perf_event_paranoid 2: perf events fall back to user mode (:u), said on stderr" {
+	PARANOID=$(cat /proc/sys/kernel/perf_event_paranoid)
+	echo 2 > /proc/sys/kernel/perf_event_paranoid
+	run runas 1000 1000 perfex -x, -e "page-faults minor-faults" pctest touch 20
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "perfex: perf_event_paranoid forbids kernel-mode counting; counting user mode only (:u)" ]
+	[ "$(csv_field 1 page-faults:u "$output")" -ge 20 ]
+	[ "$(csv_field 1 minor-faults "$output")" -ge 20 ]
+	# the accounting events need nothing: no fallback, no notice
+	run runas 1000 1000 perfex -x, -e "minor-faults cs" true
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	# root may count kernel mode: no fallback either
+	run perfex -x, -e page-faults true
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	csv_field 1 page-faults "$output"
+	# level 3 (Debian's), where the kernel has it: no perf event at all,
+	# and the fallback fails too
+	echo 3 > /proc/sys/kernel/perf_event_paranoid
+	run runas 1000 1000 pctest write /proc/self/perfctr/control page-faults:u
+	if [ "$output" = EACCES ]; then
+		run runas 1000 1000 perfex -x, -e page-faults true
+		echo "$output"
+		[ "$status" -eq 1 ]
+		[[ $output == *"cannot program counters: Permission denied (page-faults:u)"* ]]
+		[[ $output == *"perf_event_paranoid is 3"* ]]
+	fi
+}

@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The three output formats, for a command's counts and for the samples of
+ * a followed process.  The CSV and JSON layouts are an interface that
+ * scripts parse: perfex(1) documents them, and they only ever grow (new
+ * JSON keys, new '#' comment lines), never change.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "perfex.h"
+
+/* 2^64 - 1 with separators is 26 characters. */
+#define NUMBER_MAX	32
+
+/* The table's rate column: what a counter's total says per unit. */
+enum metric_kind {
+	METRIC_CPUS,		/* task-clock over elapsed time */
+	METRIC_RATE,		/* per second of task-clock */
+	METRIC_GHZ,		/* per nanosecond of task-clock */
+	METRIC_PER,		/* over another counter of the same modifier */
+	METRIC_PERCENT,		/* the same, in percent */
+};
+
+static const struct metric {
+	const char *base;
+	enum metric_kind kind;
+	const char *ref;	/* METRIC_PER, METRIC_PERCENT: the divisor */
+	const char *unit;
+} metrics[] = {
+	{ "task-clock", METRIC_CPUS, NULL, "CPUs utilized" },
+	{ "context-switches", METRIC_RATE, NULL, NULL },
+	{ "voluntary-switches", METRIC_RATE, NULL, NULL },
+	{ "involuntary-switches", METRIC_RATE, NULL, NULL },
+	{ "cpu-migrations", METRIC_RATE, NULL, NULL },
+	{ "page-faults", METRIC_RATE, NULL, NULL },
+	{ "minor-faults", METRIC_RATE, NULL, NULL },
+	{ "major-faults", METRIC_RATE, NULL, NULL },
+	{ "alignment-faults", METRIC_RATE, NULL, NULL },
+	{ "emulation-faults", METRIC_RATE, NULL, NULL },
+	{ "tsc", METRIC_GHZ, NULL, "GHz" },
+	{ "cycles", METRIC_GHZ, NULL, "GHz" },
+	{ "instructions", METRIC_PER, "cycles", "insn per cycle" },
+	{ "branch-misses", METRIC_PERCENT, "branches", "of all branches" },
+	{ "cache-misses", METRIC_PERCENT, "cache-references",
+	  "of all cache refs" },
+};
+
+/* @v in decimal with a comma every three digits, at the end of @buf. */
+char *output_thousands(uint64_t v, char *buf, size_t size)
+{
+	char *p = buf + size - 1;
+	int digits = 0;
+
+	*p = '\0';
+	do {
+		if (digits && digits % 3 == 0 && p > buf)
+			*--p = ',';
+		if (p > buf)
+			*--p = '0' + v % 10;
+		v /= 10;
+		digits++;
+	} while (v);
+	return p;
+}
+
+/* The length of the valid UTF-8 sequence at @s, 0 if there is none. */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t len, i;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	/* no overlong forms, surrogates or code points past U+10FFFF */
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++) {
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	}
+	return len;
+}
+
+/*
+ * @s as a JSON string.  Arguments are bytes, not necessarily UTF-8: a byte
+ * that is not part of valid UTF-8 is written as the code point of the same
+ * value (\u00XX), so that the document stays valid JSON.
+ */
+void output_json_string(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len;
+
+	fputc('"', f);
+	while (*p) {
+		if (*p == '"' || *p == '\\') {
+			fprintf(f, "\\%c", *p++);
+		} else if (*p == '\n') {
+			fputs("\\n", f);
+			p++;
+		} else if (*p == '\t') {
+			fputs("\\t", f);
+			p++;
+		} else if (*p < 0x20 || *p == 0x7f) {
+			fprintf(f, "\\u%04x", *p++);
+		} else if (*p < 0x80) {
+			fputc(*p++, f);
+		} else if ((len = utf8_len(p))) {
+			fwrite(p, 1, len, f);
+			p += len;
+		} else {
+			fprintf(f, "\\u%04x", *p++);
+		}
+	}
+	fputc('"', f);
+}
+
+static void json_names(FILE *f, const struct perfex_counts *c)
+{
+	unsigned int i;
+
+	fputc('[', f);
+	for (i = 0; i < c->nr; i++) {
+		fputs(i ? ", " : "", f);
+		output_json_string(f, c->name[i]);
+	}
+	fputc(']', f);
+}
+
+/* {"name": value, ...}; @b, if not NULL, is added to @a. */
+static void json_values(FILE *f, const struct perfex_counts *c,
+			const uint64_t *a, const uint64_t *b)
+{
+	unsigned int i;
+
+	fputc('{', f);
+	for (i = 0; i < c->nr; i++) {
+		fputs(i ? ", " : "", f);
+		output_json_string(f, c->name[i]);
+		fprintf(f, ": %" PRIu64, a[i] + (b ? b[i] : 0));
+	}
+	fputc('}', f);
+}
+
+/* The first counter named @base with modifier @mod, or -1. */
+static int find_counter(const struct perfex_counts *c, const char *base,
+			const char *mod)
+{
+	size_t len = strlen(base);
+	unsigned int i;
+
+	for (i = 0; i < c->nr; i++) {
+		if (!strncmp(c->name[i], base, len) &&
+		    (mod ? !strcmp(c->name[i] + len, mod) :
+			   (!c->name[i][len] || c->name[i][len] == ':')))
+			return i;
+	}
+	return -1;
+}
+
+static double total_of(const struct perfex_counts *c, int i)
+{
+	return (double)(c->self[i] + c->children[i]);
+}
+
+/* The task-clock total in nanoseconds, 0 without a task-clock counter. */
+static double task_clock(const struct perfex_counts *c)
+{
+	int i = find_counter(c, "task-clock", "");
+
+	if (i < 0)
+		i = find_counter(c, "task-clock", NULL);
+	return i < 0 ? 0 : total_of(c, i);
+}
+
+/* Events per second, in the unit that keeps the figure short, as perf. */
+static bool rate(char *buf, size_t size, double per_sec)
+{
+	if (per_sec >= 1e6)
+		snprintf(buf, size, "# %8.3f M/sec", per_sec / 1e6);
+	else if (per_sec >= 1e3)
+		snprintf(buf, size, "# %8.3f K/sec", per_sec / 1e3);
+	else
+		snprintf(buf, size, "# %8.3f /sec", per_sec);
+	return true;
+}
+
+/* The rate column of counter @i into @buf; false if it has none. */
+static bool metric(const struct perfex_run *r, unsigned int i, char *buf,
+		   size_t size)
+{
+	const struct perfex_counts *c = &r->counts;
+	char base[PERFEX_NAME_MAX];
+	const struct metric *m = NULL;
+	const char *mod;
+	double v = total_of(c, i), div = 0;
+	size_t k;
+	int j;
+
+	if (events_base(c->name[i], base, sizeof(base), &mod))
+		return false;
+	for (k = 0; k < sizeof(metrics) / sizeof(metrics[0]); k++) {
+		if (!strcmp(metrics[k].base, base))
+			m = &metrics[k];
+	}
+	if (!m)
+		return false;
+	switch (m->kind) {
+	case METRIC_CPUS:
+		div = r->elapsed_ns;
+		break;
+	case METRIC_RATE:
+		div = task_clock(c) / 1e9;	/* seconds */
+		break;
+	case METRIC_GHZ:
+		div = task_clock(c);
+		break;
+	case METRIC_PER:
+	case METRIC_PERCENT:
+		j = find_counter(c, m->ref, mod);
+		div = j < 0 ? 0 : total_of(c, j);
+		if (m->kind == METRIC_PERCENT)
+			div /= 100;
+		break;
+	}
+	if (div <= 0)
+		return false;
+	v /= div;
+	if (m->kind == METRIC_RATE)
+		return rate(buf, size, v);
+	snprintf(buf, size, m->kind == METRIC_PERCENT ? "# %8.2f%% %s" :
+		 "# %8.3f %s", v, m->unit);
+	return true;
+}
+
+static void table_command(FILE *f, char **argv)
+{
+	int i;
+
+	fputs("\n Performance counter stats for '", f);
+	for (i = 0; argv[i]; i++)
+		fprintf(f, "%s%s", i ? " " : "", argv[i]);
+	fputs("':\n\n", f);
+}
+
+static void table_run(FILE *f, const struct perfex_run *r)
+{
+	const struct perfex_counts *c = &r->counts;
+	char num[3][PERFEX_MAX_EVENTS][NUMBER_MAX], *s[3][PERFEX_MAX_EVENTS];
+	int width = strlen("children"), namew = strlen("event");
+	char rate[64];
+	unsigned int i, k;
+
+	for (i = 0; i < c->nr; i++) {
+		s[0][i] = output_thousands(c->self[i], num[0][i], NUMBER_MAX);
+		s[1][i] = output_thousands(c->children[i], num[1][i],
+					   NUMBER_MAX);
+		s[2][i] = output_thousands(c->self[i] + c->children[i],
+					   num[2][i], NUMBER_MAX);
+		for (k = 0; k < 3; k++) {
+			if ((int)strlen(s[k][i]) > width)
+				width = strlen(s[k][i]);
+		}
+		if ((int)strlen(c->name[i]) > namew)
+			namew = strlen(c->name[i]);
+	}
+	table_command(f, r->argv);
+	fprintf(f, "  %*s  %*s  %*s  %s\n", width, "self", width, "children",
+		width, "total", "event");
+	for (i = 0; i < c->nr; i++) {
+		if (metric(r, i, rate, sizeof(rate)))
+			fprintf(f, "  %*s  %*s  %*s  %-*s  %s\n", width,
+				s[0][i], width, s[1][i], width, s[2][i],
+				namew, c->name[i], rate);
+		else
+			fprintf(f, "  %*s  %*s  %*s  %s\n", width, s[0][i],
+				width, s[1][i], width, s[2][i], c->name[i]);
+	}
+	fprintf(f, "\n %14.6f seconds time elapsed\n\n", r->elapsed_ns / 1e9);
+	fprintf(f, " %14.6f seconds user\n", r->user_ns / 1e9);
+	fprintf(f, " %14.6f seconds sys\n", r->system_ns / 1e9);
+	if (r->signal)
+		fprintf(f, "\n command killed by signal %d (%s)\n", r->signal,
+			strsignal(r->signal));
+	fputc('\n', f);
+}
+
+/* One line per event: self, children, total, event; nothing else. */
+static void csv_run(FILE *f, const char *sep, const struct perfex_run *r)
+{
+	const struct perfex_counts *c = &r->counts;
+	unsigned int i;
+
+	for (i = 0; i < c->nr; i++)
+		fprintf(f, "%" PRIu64 "%s%" PRIu64 "%s%" PRIu64 "%s%s\n",
+			c->self[i], sep, c->children[i], sep,
+			c->self[i] + c->children[i], sep, c->name[i]);
+}
+
+/*
+ * One document, one key a line.  A future --tree adds a "processes" array
+ * of per-process objects after "total"; the keys here stay.
+ */
+static void json_run(FILE *f, const struct perfex_run *r)
+{
+	const struct perfex_counts *c = &r->counts;
+	int i;
+
+	fputs("{\n  \"command\": [", f);
+	for (i = 0; r->argv[i]; i++) {
+		fputs(i ? ", " : "", f);
+		output_json_string(f, r->argv[i]);
+	}
+	fprintf(f, "],\n  \"pid\": %d,\n", (int)r->pid);
+	fprintf(f, "  \"exit_status\": %d,\n  \"signal\": %d,\n",
+		r->exit_status, r->signal);
+	fprintf(f, "  \"elapsed_ns\": %" PRIu64 ",\n", r->elapsed_ns);
+	fprintf(f, "  \"user_ns\": %" PRIu64 ",\n", r->user_ns);
+	fprintf(f, "  \"system_ns\": %" PRIu64 ",\n", r->system_ns);
+	fprintf(f, "  \"lost\": %" PRIu64 ",\n  \"events\": ", c->lost);
+	json_names(f, c);
+	fputs(",\n  \"self\": ", f);
+	json_values(f, c, c->self, NULL);
+	fputs(",\n  \"children\": ", f);
+	json_values(f, c, c->children, NULL);
+	fputs(",\n  \"total\": ", f);
+	json_values(f, c, c->self, c->children);
+	fputs("\n}\n", f);
+}
+
+void output_run(const struct perfex_out *out, const struct perfex_run *run)
+{
+	switch (out->format) {
+	case FORMAT_TABLE:
+		table_run(out->f, run);
+		break;
+	case FORMAT_CSV:
+		csv_run(out->f, out->sep, run);
+		break;
+	case FORMAT_JSON:
+		json_run(out->f, run);
+		break;
+	}
+}
+
+/*
+ * -p: the table has a fixed layout, printed as the samples come; wider
+ * numbers push the event name right rather than realign what is printed.
+ */
+#define POLL_WIDTH	18
+
+void output_poll_begin(const struct perfex_out *out, pid_t pid)
+{
+	if (out->format != FORMAT_TABLE)
+		return;
+	fprintf(out->f, "# perfex: counters of %d\n", (int)pid);
+	fprintf(out->f, "#%10s  %*s  %*s  %*s  %s\n", "time", POLL_WIDTH,
+		"count", POLL_WIDTH, "delta", POLL_WIDTH, "children", "event");
+}
+
+static void table_sample(FILE *f, const struct perfex_sample *s)
+{
+	const struct perfex_counts *c = s->counts;
+	char n[3][NUMBER_MAX];
+	unsigned int i;
+
+	for (i = 0; i < c->nr; i++)
+		fprintf(f, "%11.3f  %*s  %*s  %*s  %s\n", s->time_ns / 1e9,
+			POLL_WIDTH, output_thousands(c->self[i], n[0],
+						     NUMBER_MAX),
+			POLL_WIDTH, output_thousands(s->delta[i], n[1],
+						     NUMBER_MAX),
+			POLL_WIDTH, output_thousands(c->children[i], n[2],
+						     NUMBER_MAX),
+			c->name[i]);
+}
+
+/* time (seconds, 9 decimals), count, delta, children, event. */
+static void csv_sample(FILE *f, const char *sep,
+		       const struct perfex_sample *s)
+{
+	const struct perfex_counts *c = s->counts;
+	unsigned int i;
+
+	for (i = 0; i < c->nr; i++)
+		fprintf(f, "%" PRIu64 ".%09" PRIu64 "%s%" PRIu64 "%s%" PRIu64
+			"%s%" PRIu64 "%s%s\n", s->time_ns / 1000000000,
+			s->time_ns % 1000000000, sep, c->self[i], sep,
+			s->delta[i], sep, c->children[i], sep, c->name[i]);
+}
+
+/* JSON Lines: one object per sample, on one line. */
+static void json_sample(FILE *f, const struct perfex_sample *s)
+{
+	const struct perfex_counts *c = s->counts;
+
+	fprintf(f, "{\"time_ns\": %" PRIu64 ", \"pid\": %d, \"exited\": %s, "
+		"\"lost\": %" PRIu64 ", \"events\": ", s->time_ns, (int)s->pid,
+		s->exited ? "true" : "false", c->lost);
+	json_names(f, c);
+	fputs(", \"count\": ", f);
+	json_values(f, c, c->self, NULL);
+	fputs(", \"delta\": ", f);
+	json_values(f, c, s->delta, NULL);
+	fputs(", \"children\": ", f);
+	json_values(f, c, c->children, NULL);
+	fputs("}\n", f);
+}
+
+void output_poll_sample(const struct perfex_out *out,
+			const struct perfex_sample *s)
+{
+	switch (out->format) {
+	case FORMAT_TABLE:
+		table_sample(out->f, s);
+		break;
+	case FORMAT_CSV:
+		csv_sample(out->f, out->sep, s);
+		break;
+	case FORMAT_JSON:
+		json_sample(out->f, s);
+		break;
+	}
+	/* a sample is for reading now, even through a pipe */
+	fflush(out->f);
+}
+
+/* The table says why the samples ended; CSV and JSON add no line. */
+void output_poll_end(const struct perfex_out *out, const char *note)
+{
+	if (out->format == FORMAT_TABLE && note)
+		fprintf(out->f, "# %s\n", note);
+}

@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * perfex: run a command with perfctr's per-task counters and print what it
+ * and its descendants counted, or follow the counters of a running
+ * process (-p).  Options and usage here; the modes in run.c and poll.c.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "perfex.h"
+
+const char *perfex_name = "perfex";
+
+static const char usage_text[] =
+"usage: perfex [-e EVENTS] [-x SEP | --json] [-o FILE] [--] COMMAND [ARG...]\n"
+"       perfex -p PID [-I MSEC] [--count N] [-x SEP | --json] [-o FILE]\n"
+"\n"
+"Runs COMMAND with perfctr's per-task counters and prints, per event, what\n"
+"COMMAND counted itself, what the descendants it reaped counted, and the\n"
+"total.  Exits with COMMAND's exit status (128 + N if signal N killed it).\n"
+"With -p, prints the counters PID already has every MSEC milliseconds.\n"
+"\n"
+"  -e, --event EVENTS          events to count, separated by blanks or\n"
+"                              commas; may be repeated.  Default:\n"
+"                              task-clock context-switches cpu-migrations\n"
+"                              minor-faults major-faults\n"
+"  -x, --field-separator SEP   CSV: one line per event, fields separated\n"
+"                              by SEP\n"
+"  -j, --json                  JSON (with -p: one object per line)\n"
+"  -o, --output FILE           write the counts to FILE\n"
+"  -p, --pid PID               follow thread PID's counters\n"
+"  -I, --interval MSEC         with -p: sample every MSEC ms (default 1000)\n"
+"      --count N               with -p: stop after N samples\n"
+"  -h, --help                  print this help\n"
+"\n"
+"See perfex(1).\n";
+
+enum {
+	OPT_COUNT = 0x100,
+};
+
+static const struct option long_options[] = {
+	{ "event",		required_argument,	NULL, 'e' },
+	{ "field-separator",	required_argument,	NULL, 'x' },
+	{ "json",		no_argument,		NULL, 'j' },
+	{ "output",		required_argument,	NULL, 'o' },
+	{ "pid",		required_argument,	NULL, 'p' },
+	{ "interval",		required_argument,	NULL, 'I' },
+	{ "count",		required_argument,	NULL, OPT_COUNT },
+	{ "help",		no_argument,		NULL, 'h' },
+	{ NULL,			0,			NULL, 0 },
+};
+
+/* '+': options end at the command, whose own options are its business. */
+static const char short_options[] = "+:e:x:jo:p:I:h";
+
+void perfex_unavailable(int err)
+{
+	if (err == ENODEV)
+		fprintf(stderr, "%s: perfctr is not available (module not loaded?)\n",
+			perfex_name);
+	else
+		fprintf(stderr, "%s: perfctr is not available (this kernel has no /proc/<pid>/perfctr/)\n",
+			perfex_name);
+}
+
+uint64_t perfex_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* perfex's own usage errors: the message and the usage; -1, for status 2. */
+__attribute__((format(printf, 1, 2)))
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", perfex_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n%s", usage_text);
+	return -1;
+}
+
+/*
+ * getopt's complaint, about the word where it stopped, or about the
+ * unknown short option it names (which may sit inside a word: -jz).
+ */
+static int bad_option(bool missing, char **argv)
+{
+	char name[3] = { '-', (char)optopt, '\0' };
+
+	if (missing)
+		return usage_error("option '%s' needs an argument",
+				   argv[optind - 1]);
+	return usage_error("unknown option '%s'",
+			   optopt ? name : argv[optind - 1]);
+}
+
+static int parse_long(const char *s, long min, long max, long *v)
+{
+	char *end;
+	long x;
+
+	errno = 0;
+	x = strtol(s, &end, 10);
+	if (errno || end == s || *end || x < min || x > max)
+		return -1;
+	*v = x;
+	return 0;
+}
+
+/* -e EVENTS again: the texts joined by a blank, as one control. */
+static int add_events(struct perfex_opts *opts, const char *text)
+{
+	size_t old = opts->events ? strlen(opts->events) : 0;
+	char *events = realloc(opts->events, old + strlen(text) + 2);
+
+	if (!events)
+		return -1;
+	if (old)
+		events[old++] = ' ';
+	strcpy(events + old, text);
+	opts->events = events;
+	return 0;
+}
+
+/* The options' values into @opts: 0, 1 for --help, or -1 (said why). */
+static int parse_option(int c, struct perfex_opts *opts, bool *csv)
+{
+	long v;
+
+	switch (c) {
+	case 'e':
+		if (add_events(opts, optarg))
+			return usage_error("%s", strerror(errno));
+		return 0;
+	case 'x':
+		if (!*optarg)
+			return usage_error("-x: empty separator");
+		opts->sep = optarg;
+		*csv = true;
+		return 0;
+	case 'j':
+		opts->format = FORMAT_JSON;
+		return 0;
+	case 'o':
+		opts->output = optarg;
+		return 0;
+	case 'p':
+		if (parse_long(optarg, 1, INT_MAX, &v))
+			return usage_error("-p: not a process id: '%s'",
+					   optarg);
+		opts->pid = v;
+		return 0;
+	case 'I':
+		if (parse_long(optarg, 1, 86400000, &v))
+			return usage_error("-I: not a number of milliseconds: '%s'",
+					   optarg);
+		opts->interval_ms = v;
+		return 0;
+	case OPT_COUNT:
+		if (parse_long(optarg, 1, LONG_MAX, &v))
+			return usage_error("--count: not a positive number: '%s'",
+					   optarg);
+		opts->count = v;
+		return 0;
+	case 'h':
+		return 1;
+	case ':':
+		return bad_option(true, opts->argv);
+	default:
+		return bad_option(false, opts->argv);
+	}
+}
+
+/* What the options say together; 0 or -1 (said why). */
+static int check_options(struct perfex_opts *opts, bool csv, bool interval)
+{
+	size_t pos = 0;
+
+	if (csv && opts->format == FORMAT_JSON)
+		return usage_error("-x and --json exclude each other");
+	if (csv)
+		opts->format = FORMAT_CSV;
+	if (opts->events && !events_token(opts->events, &pos))
+		return usage_error("-e: no events");
+	if (opts->pid) {
+		if (*opts->argv)
+			return usage_error("-p follows a running process: no command");
+		if (opts->events)
+			return usage_error("-e cannot be used with -p: perfex -p reads the counters the process has");
+		return 0;
+	}
+	if (interval || opts->count)
+		return usage_error("-I and --count need -p");
+	if (!*opts->argv)
+		return usage_error("no command");
+	return 0;
+}
+
+static int parse_options(int argc, char **argv, struct perfex_opts *opts)
+{
+	bool csv = false, interval = false;
+	int c, ret;
+
+	opts->argv = argv;	/* for the messages, until the command */
+	opts->interval_ms = 1000;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, short_options, long_options,
+				NULL)) != -1) {
+		ret = parse_option(c, opts, &csv);
+		if (ret)
+			return ret;
+		interval |= c == 'I';
+	}
+	opts->argv = argv + optind;
+	return check_options(opts, csv, interval);
+}
+
+/* Where the counts go: stdout, or -o FILE, which the command never gets. */
+static int open_output(const struct perfex_opts *opts, struct perfex_out *out)
+{
+	out->format = opts->format;
+	out->sep = opts->sep;
+	out->f = stdout;
+	if (!opts->output)
+		return 0;
+	out->f = fopen(opts->output, "we");
+	if (!out->f) {
+		fprintf(stderr, "%s: %s: %s\n", perfex_name, opts->output,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int close_output(const struct perfex_opts *opts, FILE *f)
+{
+	bool failed = ferror(f);
+
+	if (fclose(f))
+		failed = true;
+	if (failed)
+		fprintf(stderr, "%s: %s: write error\n", perfex_name,
+			opts->output ? opts->output : "standard output");
+	return failed ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct perfex_opts opts = { .format = FORMAT_TABLE };
+	struct perfex_out out;
+	int ret;
+
+	ret = parse_options(argc, argv, &opts);
+	if (ret > 0) {
+		fputs(usage_text, stdout);
+		return EXIT_SUCCESS;
+	}
+	if (ret < 0)
+		return EXIT_USAGE;
+	if (open_output(&opts, &out))
+		return EXIT_FAILURE;
+	if (opts.pid)
+		ret = perfex_poll(&opts, &out);
+	else
+		ret = perfex_run_command(&opts, &out);
+	if (close_output(&opts, out.f))
+		ret = EXIT_FAILURE;
+	free(opts.events);
+	return ret;
+}

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * perfex: run a command, or follow a process, with perfctr's per-task
+ * counters (Documentation/man/man1/perfex.1).
+ *
+ *   perfex.c    options, usage, the messages shared by the modes
+ *   run.c       the command mode: fork, program, exec, wait, read
+ *   poll.c      -p: sampling a running process
+ *   counters.c  reading a task's counters through libperfctr
+ *   events.c    event names: the ":u" fallback, the metric table
+ *   output.c    the table, CSV and JSON formats
+ */
+#ifndef PERFEX_H
+#define PERFEX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include <perfctr.h>
+
+#define PERFEX_MAX_EVENTS	PERFCTR_MAX_COUNTERS
+/* A canonical name is at most 32 bytes (lib/internal.h); room to spare. */
+#define PERFEX_NAME_MAX		64
+
+#define PERFEX_DEFAULT_EVENTS \
+	"task-clock context-switches cpu-migrations minor-faults major-faults"
+
+/* perfex's own exit statuses; a command's pass through. */
+#define EXIT_USAGE		2
+#define EXIT_NOEXEC		126
+#define EXIT_NOTFOUND		127
+
+enum perfex_format {
+	FORMAT_TABLE,
+	FORMAT_CSV,
+	FORMAT_JSON,
+};
+
+struct perfex_opts {
+	char *events;			/* -e, joined by blanks; NULL: default */
+	enum perfex_format format;
+	const char *sep;		/* -x */
+	const char *output;		/* -o */
+	pid_t pid;			/* -p, 0 without */
+	long interval_ms;		/* -I */
+	long count;			/* --count, 0: until the process exits */
+	char **argv;			/* the command */
+};
+
+/* Where and how the counts are printed. */
+struct perfex_out {
+	FILE *f;
+	enum perfex_format format;
+	const char *sep;
+};
+
+/*
+ * One task's counters, from one consistent read: the control's id, its
+ * canonical names, the task's own counts and its children counts.
+ */
+struct perfex_counts {
+	uint64_t id;
+	unsigned int nr;
+	char name[PERFEX_MAX_EVENTS][PERFEX_NAME_MAX];
+	uint64_t self[PERFEX_MAX_EVENTS];
+	uint64_t children[PERFEX_MAX_EVENTS];
+	uint64_t lost;
+};
+
+/*
+ * A command that ran to its end.  The per-process rows of a future
+ * --tree belong here, next to the command's own counts.
+ */
+struct perfex_run {
+	char **argv;
+	pid_t pid;
+	int exit_status;		/* the code, or 128 + the signal */
+	int signal;			/* 0 unless a signal killed it */
+	uint64_t elapsed_ns;
+	uint64_t user_ns;
+	uint64_t system_ns;
+	struct perfex_counts counts;
+};
+
+/* One sample of a followed process (-p). */
+struct perfex_sample {
+	pid_t pid;
+	uint64_t time_ns;		/* since perfex started following */
+	bool exited;			/* the counts are the final ones */
+	const struct perfex_counts *counts;
+	uint64_t delta[PERFEX_MAX_EVENTS];
+};
+
+/* perfex.c */
+extern const char *perfex_name;
+void perfex_unavailable(int err);
+uint64_t perfex_now_ns(void);
+
+/* run.c */
+int perfex_run_command(const struct perfex_opts *opts,
+		       const struct perfex_out *out);
+
+/* poll.c */
+int perfex_poll(const struct perfex_opts *opts, const struct perfex_out *out);
+
+/* counters.c */
+int counters_read(struct perfctr *pc, struct perfex_counts *c);
+
+/* events.c */
+char *events_user_only(const char *events);
+size_t events_token(const char *text, size_t *pos);
+bool events_is_perf(const char *name, size_t len);
+int events_base(const char *name, char *base, size_t size,
+		const char **modifier);
+
+/* output.c */
+void output_run(const struct perfex_out *out, const struct perfex_run *run);
+void output_poll_begin(const struct perfex_out *out, pid_t pid);
+void output_poll_sample(const struct perfex_out *out,
+			const struct perfex_sample *s);
+void output_poll_end(const struct perfex_out *out, const char *note);
+char *output_thousands(uint64_t v, char *buf, size_t size);
+void output_json_string(FILE *f, const char *s);
+
+#endif /* PERFEX_H */

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * -p: following a process that already counts.  perfex changes nothing in
+ * it: every interval it reads the thread's counts and children counts
+ * through libperfctr, until the process exits, --count samples are
+ * printed, or SIGINT or SIGTERM asks perfex to stop.
+ *
+ * A zombie's counts file keeps its final counts, so a process that exits
+ * between two samples still gets its last line, unless its parent reaps
+ * it first.  A pidfd tells perfex of the exit at once, which makes that
+ * unlikely; after the release the handle's files fail with ESRCH.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "perfex.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+/*
+ * SIGINT and SIGTERM end the samples with one last line.  They stay
+ * blocked except inside ppoll(), so one that comes while perfex reads or
+ * prints ends the next wait at once instead of a whole interval later.
+ * Like perf stat, perfex catches them even if it was started with them
+ * ignored (a background job's SIGINT): that is how it is stopped.
+ */
+static void stop_signals(sigset_t *waitmask)
+{
+	struct sigaction sa = { .sa_handler = on_stop };
+	sigset_t block;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, waitmask);
+	sigdelset(waitmask, SIGINT);
+	sigdelset(waitmask, SIGTERM);
+}
+
+/* A pidfd of process @pid, or -1: not a process leader, or an old kernel. */
+static int pidfd_of(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return syscall(SYS_pidfd_open, pid, 0);
+#else
+	(void)pid;
+	return -1;
+#endif
+}
+
+/* The state letter of /proc/<pid>/stat, 0 if it cannot be read. */
+static char proc_state(pid_t pid)
+{
+	char path[32], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');	/* comm may hold anything */
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+/* Has the process exited, so that the next read gives its final counts? */
+static bool has_exited(int pidfd, pid_t pid)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+	char state;
+
+	if (pidfd >= 0)
+		return poll(&p, 1, 0) > 0;
+	state = proc_state(pid);
+	return !state || state == 'Z' || state == 'X';
+}
+
+/* Sleeps until @deadline, the process's exit or a stop signal. */
+static void wait_until(uint64_t deadline, int pidfd, const sigset_t *mask)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+	uint64_t now = perfex_now_ns();
+	struct timespec ts;
+
+	if (now >= deadline)
+		return;
+	ts.tv_sec = (deadline - now) / 1000000000;
+	ts.tv_nsec = (deadline - now) % 1000000000;
+	ppoll(&p, pidfd >= 0, &ts, mask);
+}
+
+/* perfctr_open() or the first read failed: 1, after saying why. */
+static int unreadable(pid_t pid, int err)
+{
+	if (err == ENOENT || err == ENODEV)
+		perfex_unavailable(err);
+	else if (err == ESRCH)
+		fprintf(stderr, "%s: %d: no such process\n", perfex_name,
+			(int)pid);
+	else if (err == EACCES)
+		fprintf(stderr, "%s: %d: %s (reading another user's counters needs ptrace access)\n",
+			perfex_name, (int)pid, strerror(err));
+	else
+		fprintf(stderr, "%s: %d: %s\n", perfex_name, (int)pid,
+			strerror(err));
+	return EXIT_FAILURE;
+}
+
+struct poll_state {
+	const struct perfex_opts *opts;
+	const struct perfex_out *out;
+	struct perfctr *pc;
+	int pidfd;
+	uint64_t start;
+	uint64_t prev_id;
+	uint64_t prev[PERFEX_MAX_EVENTS];
+	long samples;
+	char note[128];
+};
+
+/*
+ * One sample: 1 to go on, 0 when the samples end (@st->note says why if
+ * the table should), -1 on an error.
+ */
+static int sample(struct poll_state *st)
+{
+	pid_t pid = st->opts->pid;
+	struct perfex_counts c;
+	struct perfex_sample s = { .pid = pid, .counts = &c };
+	unsigned int i;
+
+	s.exited = has_exited(st->pidfd, pid);
+	s.time_ns = perfex_now_ns() - st->start;
+	if (counters_read(st->pc, &c)) {
+		if (errno != ESRCH) {
+			unreadable(pid, errno);
+			return -1;
+		}
+		snprintf(st->note, sizeof(st->note),
+			 "%d is gone: it was reaped before its final counts could be read",
+			 (int)pid);
+		return 0;
+	}
+	if (c.id != st->prev_id) {
+		/* counting restarted: deltas from zero, as at the start */
+		if (!c.nr) {
+			fprintf(stderr, "%s: %d cleared its control\n",
+				perfex_name, (int)pid);
+			return 0;
+		}
+		fprintf(stderr, "%s: %d has a new control: counting restarts\n",
+			perfex_name, (int)pid);
+		memset(st->prev, 0, sizeof(st->prev));
+		st->prev_id = c.id;
+	}
+	for (i = 0; i < c.nr; i++) {
+		s.delta[i] = c.self[i] - st->prev[i];
+		st->prev[i] = c.self[i];
+	}
+	output_poll_sample(st->out, &s);
+	st->samples++;
+	if (s.exited) {
+		snprintf(st->note, sizeof(st->note),
+			 "%d exited: the last counts are its final counts",
+			 (int)pid);
+		return 0;
+	}
+	return !stop_requested &&
+	       (!st->opts->count || st->samples < st->opts->count);
+}
+
+int perfex_poll(const struct perfex_opts *opts, const struct perfex_out *out)
+{
+	uint64_t interval = opts->interval_ms * 1000000ULL, next, now;
+	struct poll_state st = { .opts = opts, .out = out };
+	struct perfex_counts c;
+	sigset_t waitmask;
+	int ret;
+
+	st.pc = perfctr_open(opts->pid);
+	if (!st.pc)
+		return unreadable(opts->pid, errno);
+	if (counters_read(st.pc, &c)) {
+		unreadable(opts->pid, errno);
+		perfctr_close(st.pc);
+		return EXIT_FAILURE;
+	}
+	if (!c.nr) {
+		fprintf(stderr, "%s: %d has no counters\n", perfex_name,
+			(int)opts->pid);
+		perfctr_close(st.pc);
+		return EXIT_FAILURE;
+	}
+	/* the first sample's deltas are its counts: since the control began */
+	st.prev_id = c.id;
+	st.pidfd = pidfd_of(opts->pid);
+	stop_signals(&waitmask);
+	output_poll_begin(out, opts->pid);
+	st.start = next = perfex_now_ns();
+	while ((ret = sample(&st)) > 0) {
+		now = perfex_now_ns();
+		next += interval;
+		if (next <= now)	/* late (a slow machine): skip ahead */
+			next = now + interval;
+		wait_until(next, st.pidfd, &waitmask);
+	}
+	if (!ret)
+		output_poll_end(out, st.note[0] ? st.note : NULL);
+	if (st.pidfd >= 0)
+		close(st.pidfd);
+	perfctr_close(st.pc);
+	return ret ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The command mode.  perfex forks; the child writes its own control, so
+ * that perfex itself counts nothing, and execs the command, which keeps
+ * the control (Documentation/perfctr.rst, "Exec").  The command's
+ * descendants inherit it and merge into the command as it reaps them.
+ *
+ * When the command exits, perfex waits for it without reaping it
+ * (WNOWAIT): a zombie's counts file holds its final counts, and its
+ * children file everything it reaped.  Then perfex reaps it, for its
+ * status and rusage.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "perfex.h"
+
+#define CONTROL_PATH	"/proc/self/perfctr/control"
+#define PARANOID_PATH	"/proc/sys/kernel/perf_event_paranoid"
+
+/*
+ * What the child tells perfex, through a close-on-exec pipe: nothing at
+ * all means the exec succeeded.
+ */
+enum report_what {
+	REPORT_USER_ONLY = 1,	/* kernel mode refused: ":u" it is, exec next */
+	REPORT_OPEN,		/* the control file cannot be opened */
+	REPORT_CONTROL,		/* the kernel refuses the control */
+	REPORT_EXEC,		/* execvp() failed */
+};
+
+struct report {
+	int what;
+	int err;
+	int user_only;		/* REPORT_CONTROL: of the ":u" text */
+	int bad_pos;		/* the event refused on its own, or -1 */
+	int bad_len;
+};
+
+/* SIGINT and SIGQUIT as they were before perfex ignored them. */
+struct sigsave {
+	struct sigaction intr;
+	struct sigaction quit;
+};
+
+/*
+ * Like time(1), perfex ignores the terminal's signals while the command
+ * runs: ^C stops the command, and perfex still prints its counts.  The
+ * child gets the dispositions perfex was started with.
+ */
+static void signals_ignore(struct sigsave *save)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGINT, &ign, &save->intr);
+	sigaction(SIGQUIT, &ign, &save->quit);
+}
+
+static void signals_restore(const struct sigsave *save)
+{
+	sigaction(SIGINT, &save->intr, NULL);
+	sigaction(SIGQUIT, &save->quit, NULL);
+}
+
+/*
+ * One write of @len bytes of @text to a new descriptor of our own
+ * control: the kernel takes a control only whole and at offset 0.
+ * Returns 0 or the errno, *@at_open telling whether opening failed.
+ */
+static int control_write(const char *text, size_t len, bool *at_open)
+{
+	ssize_t ret;
+	int fd, err = 0;
+
+	*at_open = false;
+	fd = open(CONTROL_PATH, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		*at_open = true;
+		return errno;
+	}
+	do {
+		ret = write(fd, text, len);	/* nothing written on EINTR */
+	} while (ret < 0 && errno == EINTR);
+	if (ret < 0)
+		err = errno;
+	close(fd);
+	return err;
+}
+
+/*
+ * The kernel says what is wrong, not which event: find the first event
+ * it refuses on its own with the same error, to name it.  The child is
+ * about to exit, so its control may change.  Nothing is found for an
+ * event named twice, bad separators, or too many events.
+ */
+static void find_refused(const char *text, int err, struct report *r)
+{
+	size_t pos, len;
+	bool at_open;
+
+	r->bad_pos = -1;
+	r->bad_len = 0;
+	if (err == E2BIG)
+		return;
+	for (pos = 0; (len = events_token(text, &pos)); pos += len) {
+		if (control_write(text + pos, len, &at_open) == err) {
+			r->bad_pos = pos;
+			r->bad_len = len;
+			return;
+		}
+	}
+}
+
+static void send_report(int fd, const struct report *r)
+{
+	ssize_t ret;
+
+	do {
+		ret = write(fd, r, sizeof(*r));	/* atomic: below PIPE_BUF */
+	} while (ret < 0 && errno == EINTR);
+}
+
+/* The forked child: program, then exec; never returns. */
+static void child(int fd, const char *events, const char *events_u,
+		  char **argv, const struct sigsave *save)
+{
+	struct report r = { .bad_pos = -1 };
+	const char *text = events;
+	bool at_open;
+	int err;
+
+	signals_restore(save);
+	err = control_write(events, strlen(events), &at_open);
+	if (err == EACCES && !at_open && events_u) {
+		text = events_u;
+		err = control_write(text, strlen(text), &at_open);
+		if (!err) {
+			r.what = REPORT_USER_ONLY;
+			send_report(fd, &r);
+		}
+		r.user_only = 1;
+	}
+	if (err) {
+		r.what = at_open ? REPORT_OPEN : REPORT_CONTROL;
+		r.err = err;
+		if (!at_open)
+			find_refused(text, err, &r);
+		send_report(fd, &r);
+		_exit(EXIT_NOTFOUND);
+	}
+	execvp(argv[0], argv);
+	r.what = REPORT_EXEC;
+	r.err = errno;
+	send_report(fd, &r);
+	_exit(EXIT_NOTFOUND);
+}
+
+/* 1 and a report, or 0 at the end: the child exec'd or exited. */
+static int read_report(int fd, struct report *r)
+{
+	ssize_t ret;
+
+	do {
+		ret = read(fd, r, sizeof(*r));
+	} while (ret < 0 && errno == EINTR);
+	return ret == sizeof(*r);
+}
+
+static int paranoid_level(void)
+{
+	int level = -99;
+	FILE *f = fopen(PARANOID_PATH, "re");
+
+	if (f) {
+		if (fscanf(f, "%d", &level) != 1)
+			level = -99;
+		fclose(f);
+	}
+	return level;
+}
+
+/* The second line of a refused control: what to do about it. */
+static void control_hint(const struct report *r, const char *text)
+{
+	const char *bad = text + (r->bad_pos < 0 ? 0 : r->bad_pos);
+	int len = r->bad_len;
+
+	if (r->bad_pos < 0) {
+		if (r->err == E2BIG)
+			fprintf(stderr, "%s: at most %d events\n", perfex_name,
+				PERFEX_MAX_EVENTS);
+		else if (r->err == EINVAL && strlen(text) > PERFCTR_CONTROL_MAX)
+			fprintf(stderr, "%s: the events are longer than %d bytes\n",
+				perfex_name, PERFCTR_CONTROL_MAX);
+		else if (r->err == EINVAL)
+			fprintf(stderr, "%s: an event is named twice, or the events are not separated by blanks or single commas\n",
+				perfex_name);
+		return;
+	}
+	if (r->err == EINVAL)
+		fprintf(stderr, "%s: unknown event or bad modifier: '%.*s'\n",
+			perfex_name, len, bad);
+	else if (r->err == ENOENT || r->err == EOPNOTSUPP)
+		fprintf(stderr, "%s: this machine cannot count '%.*s'\n",
+			perfex_name, len, bad);
+	else if (r->err == EACCES)
+		fprintf(stderr, "%s: not allowed to count '%.*s' (perf_event_paranoid is %d)\n",
+			perfex_name, len, bad, paranoid_level());
+	else
+		fprintf(stderr, "%s: refused: '%.*s'\n", perfex_name, len,
+			bad);
+}
+
+/* The child failed before running the command: say why, and exit how. */
+static int child_failed(const struct report *r, const char *events,
+			const char *events_u, const char *cmd)
+{
+	const char *text = r->user_only ? events_u : events;
+
+	switch (r->what) {
+	case REPORT_EXEC:
+		fprintf(stderr, "%s: %s: %s\n", perfex_name, cmd,
+			strerror(r->err));
+		return r->err == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC;
+	case REPORT_OPEN:
+		if (r->err == ENOENT || r->err == ENODEV) {
+			perfex_unavailable(r->err);
+			return EXIT_FAILURE;
+		}
+		fprintf(stderr, "%s: cannot program counters: %s (%s)\n",
+			perfex_name, strerror(r->err), CONTROL_PATH);
+		return EXIT_FAILURE;
+	default:
+		if (r->err == ENODEV) {
+			perfex_unavailable(r->err);
+			return EXIT_FAILURE;
+		}
+		fprintf(stderr, "%s: cannot program counters: %s (%s)\n",
+			perfex_name, strerror(r->err), text);
+		control_hint(r, text);
+		return EXIT_FAILURE;
+	}
+}
+
+static uint64_t timeval_ns(const struct timeval *tv)
+{
+	return (uint64_t)tv->tv_sec * 1000000000 + tv->tv_usec * 1000;
+}
+
+/* Until the command exits, leaving it a zombie whose files we can read. */
+static int wait_exited(pid_t pid)
+{
+	siginfo_t info;
+
+	while (waitid(P_PID, pid, &info, WEXITED | WNOWAIT)) {
+		if (errno != EINTR)
+			return -1;
+	}
+	return 0;
+}
+
+/* The zombie's counters into @run; 0, or -1 and errno. */
+static int read_zombie(pid_t pid, struct perfex_run *run)
+{
+	struct perfctr *pc = perfctr_open(pid);
+	int ret;
+
+	if (!pc)
+		return -1;
+	ret = counters_read(pc, &run->counts);
+	perfctr_close(pc);
+	return ret;
+}
+
+/* Reaps the command: its status, as a shell gives it, and its rusage. */
+static void reap(pid_t pid, struct perfex_run *run)
+{
+	struct rusage ru;
+	int status;
+
+	while (wait4(pid, &status, 0, &ru) < 0) {
+		if (errno != EINTR)
+			return;
+	}
+	if (WIFSIGNALED(status)) {
+		run->signal = WTERMSIG(status);
+		run->exit_status = 128 + run->signal;
+	} else {
+		run->exit_status = WEXITSTATUS(status);
+	}
+	run->user_ns = timeval_ns(&ru.ru_utime);
+	run->system_ns = timeval_ns(&ru.ru_stime);
+}
+
+/*
+ * Everything after a successful exec: wait, read the zombie, reap it,
+ * print.  The command's status is perfex's, unless its counters could
+ * not be read.
+ */
+static int finish(pid_t pid, uint64_t start, const struct perfex_opts *opts,
+		  const struct perfex_out *out)
+{
+	struct perfex_run run = { .argv = opts->argv, .pid = pid };
+	int err = 0;
+
+	if (wait_exited(pid)) {
+		fprintf(stderr, "%s: waitid: %s\n", perfex_name,
+			strerror(errno));
+		return EXIT_FAILURE;
+	}
+	run.elapsed_ns = perfex_now_ns() - start;
+	if (read_zombie(pid, &run))
+		err = errno;
+	reap(pid, &run);
+	if (err) {
+		fprintf(stderr, "%s: cannot read the counters of %s: %s\n",
+			perfex_name, opts->argv[0], strerror(err));
+		return EXIT_FAILURE;
+	}
+	if (!run.counts.nr) {
+		fprintf(stderr, "%s: %s had no counters when it exited: it cleared its control, or exec'd a set-uid or set-gid program, which clears it\n",
+			perfex_name, opts->argv[0]);
+		return EXIT_FAILURE;
+	}
+	if (run.counts.lost)
+		fprintf(stderr, "%s: %" PRIu64 " descendants ran without counters: the children counts are lower bounds\n",
+			perfex_name, run.counts.lost);
+	output_run(out, &run);
+	return run.exit_status;
+}
+
+int perfex_run_command(const struct perfex_opts *opts,
+		       const struct perfex_out *out)
+{
+	const char *events = opts->events ? opts->events :
+				PERFEX_DEFAULT_EVENTS;
+	char *events_u = events_user_only(events);
+	struct report r, failure = { 0 };
+	struct sigsave save;
+	uint64_t start;
+	int pipefd[2], ret;
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC)) {
+		fprintf(stderr, "%s: pipe: %s\n", perfex_name, strerror(errno));
+		return EXIT_FAILURE;
+	}
+	fflush(NULL);		/* nothing buffered may be written twice */
+	signals_ignore(&save);
+	start = perfex_now_ns();
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "%s: fork: %s\n", perfex_name, strerror(errno));
+		signals_restore(&save);
+		free(events_u);
+		return EXIT_FAILURE;
+	}
+	if (pid == 0) {
+		close(pipefd[0]);
+		child(pipefd[1], events, events_u, opts->argv, &save);
+	}
+	close(pipefd[1]);
+	while (read_report(pipefd[0], &r)) {
+		if (r.what == REPORT_USER_ONLY)
+			fprintf(stderr, "%s: perf_event_paranoid forbids kernel-mode counting; counting user mode only (:u)\n",
+				perfex_name);
+		else
+			failure = r;
+	}
+	close(pipefd[0]);
+	if (failure.what) {
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		ret = child_failed(&failure, events, events_u, opts->argv[0]);
+	} else {
+		ret = finish(pid, start, opts, out);
+	}
+	signals_restore(&save);
+	free(events_u);
+	return ret;
+}
