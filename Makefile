@@ -19,10 +19,10 @@ MODULE  := $(CURDIR)/driver/perfctr.ko
 VM      := TIMEOUT=$(TIMEOUT) VERBOSE=$(VERBOSE) qemu/run-vm.sh
 
 .PHONY: check shell demo bench deps host-check lint kernel module helpers initramfs \
-	lib lib-check doc-check \
+	lib lib-check doc-check install install-check \
 	bench-kernels bench-module bench-initramfs parse-test fuzz fuzz-smoke clean
 
-check: host-check parse-test fuzz-smoke lint lib-check doc-check initramfs
+check: host-check parse-test fuzz-smoke lint lib-check doc-check install-check initramfs
 	@rm -f $(BUILD)/summary
 	@status=0; $(VM) check $(BZIMAGE) $(INITRD) $(BUILD) || status=$$?; \
 	qemu/report.sh $(BUILD)/results.tap $(BUILD)/console.log $$status $(BUILD)/summary
@@ -160,6 +160,38 @@ doc-check: deps
 		[ -z "$$out" ] || { echo "doc-check: $$f: $$out"; exit 1; }; \
 	done
 	@echo "doc-check: $(words $(wildcard Documentation/*.rst)) documents, $(words $(wildcard Documentation/man/man*/*.[0-9])) man pages"
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: libperfctr (library, header,
+# pkg-config file, man pages), perfex and its man page, perfctr(5), the
+# UAPI header as <linux/perfctr.h> under PREFIX/include, the kernel patches
+# and documentation under PREFIX/share, and the module's sources with
+# dkms.conf in PREFIX/src/perfctr-1.0 (DKMS looks in /usr/src: PREFIX=/usr).
+# install-check installs into $(BUILD)/install and checks the tree, and
+# that dkms.conf's build command builds the module against the test kernel.
+PREFIX   ?= /usr/local
+VERSION  := 1.0
+SRCDIR_I := $(DESTDIR)$(PREFIX)/src/perfctr-$(VERSION)
+SHARE_I  := $(DESTDIR)$(PREFIX)/share
+
+# Needs only make, gcc and the static C library (not qemu/install-deps.sh).
+install:
+	@$(MAKE) -s -C lib O=$(LIBDIR) install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+	@$(MAKE) -s -C tools/perfex O=$(BUILD)/tools LIBPERFCTR=$(LIBPERFCTR) install \
+		PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+	install -D -m 0644 Documentation/man/man5/perfctr.5 $(SHARE_I)/man/man5/perfctr.5
+	install -D -m 0644 include/uapi/linux/perfctr.h \
+		$(DESTDIR)$(PREFIX)/include/linux/perfctr.h
+	install -d $(SRCDIR_I)/driver $(SRCDIR_I)/include/uapi/linux \
+		$(SHARE_I)/perfctr/kernel $(SHARE_I)/doc/perfctr
+	install -m 0644 dkms.conf $(SRCDIR_I)/
+	install -m 0644 driver/Makefile $(filter-out %.mod.c,$(wildcard driver/*.[ch])) \
+		$(SRCDIR_I)/driver/
+	install -m 0644 include/uapi/linux/perfctr.h $(SRCDIR_I)/include/uapi/linux/
+	install -m 0644 kernel/series kernel/*.patch $(SHARE_I)/perfctr/kernel/
+	install -m 0644 Documentation/*.rst $(SHARE_I)/doc/perfctr/
+
+install-check: module
+	@scripts/install-check.sh $(BUILD)/install $(KTREE)
 
 # The guest's random writer, with the parser built in as its oracle.
 PROGRAMS += $(BIN)/pcwrite-random
