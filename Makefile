@@ -19,7 +19,7 @@ MODULE  := $(CURDIR)/driver/perfctr.ko
 VM      := TIMEOUT=$(TIMEOUT) VERBOSE=$(VERBOSE) qemu/run-vm.sh
 
 .PHONY: check shell demo bench deps host-check lint kernel module helpers initramfs \
-	lib lib-check doc-check install install-check \
+	lib lib-check doc-check install install-check torture \
 	bench-kernels bench-module bench-initramfs parse-test fuzz fuzz-smoke clean
 
 check: host-check parse-test fuzz-smoke lint lib-check doc-check install-check initramfs
@@ -192,6 +192,30 @@ install:
 
 install-check: module
 	@scripts/install-check.sh $(BUILD)/install $(KTREE)
+
+# make torture: pctorture for TORTURE_SECONDS (600) in the test guest,
+# through the check harness (console splats, kmemleak); TORTURE_SEED
+# optional.  make check runs 20 seconds of it (85-torture-smoke.bats).
+# Results in build/torture/.
+TORTURE_SECONDS ?= 600
+TORTURE_SEED    ?=
+TORTURE         := $(BUILD)/torture
+
+torture: module helpers
+	@rm -rf $(TORTURE) && mkdir -p $(TORTURE)/tests
+	@printf '%s\n' '#!/usr/bin/env bats' \
+		'@test "pctorture $(TORTURE_SECONDS) $(TORTURE_SEED)" {' \
+		'	run pctorture $(TORTURE_SECONDS) $(TORTURE_SEED)' \
+		'	sed "s/^/# /" <<<"$$output" >&3' \
+		'	[ "$$status" -eq 0 ]' \
+		'	grep -Eqx "torture: ops=[0-9]+ checks=[0-9]+ failures=0 seconds=[0-9]+" <<<"$$output"' \
+		'}' >$(TORTURE)/tests/torture.bats
+	@qemu/initramfs.sh $(TORTURE)/initramfs.cpio.gz $(TORTURE)/tests $(BIN) $(MODULE) \
+		$(CURDIR)/demo $(CURDIR)/bench
+	@status=0; TIMEOUT=$$(($(TORTURE_SECONDS) + 600)) VERBOSE=$(VERBOSE) \
+		qemu/run-vm.sh check $(BZIMAGE) $(TORTURE)/initramfs.cpio.gz $(TORTURE) || status=$$?; \
+	qemu/report.sh $(TORTURE)/results.tap $(TORTURE)/console.log $$status $(TORTURE)/summary; \
+	rc=$$?; grep '^# torture: ' $(TORTURE)/results.tap | sed 's/^# //'; exit $$rc
 
 # The guest's random writer, with the parser built in as its oracle.
 PROGRAMS += $(BIN)/pcwrite-random
