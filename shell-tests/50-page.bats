@@ -75,3 +75,26 @@ load helpers
 	[ "$status" -eq 0 ]
 	[ "$(kv exact "$output")" = 0x2 ]
 }
+
+@test "an exec that raises privilege clears the control, and the new program's page shows it; a plain exec keeps it" {
+	for kind in setuid:4755 plain:0755; do
+		cp "$(command -v pcpage)" "/tmp/pcpage-${kind%:*}"
+		chown 0:0 "/tmp/pcpage-${kind%:*}"
+		chmod "${kind#*:}" "/tmp/pcpage-${kind%:*}"
+	done
+	for kind in setuid plain; do
+		run runas 1000 1000 bash -c '
+			echo "tsc context-switches" > /proc/$$/perfctr/control || exit 1
+			read -r id < /proc/$$/perfctr/id
+			echo "$id"
+			exec /tmp/pcpage-'$kind' show'
+		echo "$kind: $output"
+		[ "$status" -eq 0 ]
+		[ "${lines[0]}" -gt 0 ]
+		if [ "$kind" = plain ]; then
+			[ "${lines[1]}" = "id=${lines[0]} nr=2 file_id=${lines[0]}" ]
+		else
+			[ "${lines[1]}" = "id=0 nr=0 file_id=0" ]
+		fi
+	done
+}

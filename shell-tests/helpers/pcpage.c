@@ -13,6 +13,7 @@
  *                           fresh after a read(2)
  *   pcpage preempt N        N page reads while a busy process shares the CPU
  *   pcpage exit             another thread's exit: final counts, frozen
+ *   pcpage show             map this thread's page: "id=N nr=N file_id=N"
  *
  * Each prints "ok ..." lines and key=value figures, and exits non-zero with
  * a message on the first failed check.
@@ -528,6 +529,20 @@ static int cmd_exit(void)
 	return 0;
 }
 
+/* What a newly exec'd program finds on its page, next to the id file. */
+static int cmd_show(void)
+{
+	const volatile struct perfctr_page *pg = map_own();
+	struct snap s;
+
+	page_read(pg, &s);
+	if (s.stale)
+		die("a fresh page is stale");
+	printf("id=%" PRIu64 " nr=%" PRIu64 " file_id=%" PRIu64 "\n", s.id, s.nr,
+	       read_id(tid()));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -545,6 +560,8 @@ int main(int argc, char **argv)
 		return cmd_preempt(atol(argv[2]));
 	if (argc == 2 && !strcmp(argv[1], "exit"))
 		return cmd_exit();
+	if (argc == 2 && !strcmp(argv[1], "show"))
+		return cmd_show();
 	fprintf(stderr, "usage: see the comment at the top of pcpage.c\n");
 	return 2;
 }
