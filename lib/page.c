@@ -89,64 +89,18 @@ static int pc_page_value(const struct perfctr_page *pg, unsigned int i,
 }
 
 /*
- * The id, the number of counters and (if @values) the values, all of one
- * update of the page.  Returns -1 as soon as the page cannot serve the
- * read: falling back to read(2) is always right, so an answer taken from
- * a torn state only costs a system call.  Only a success needs the seq
- * check.  A writer runs in the owner's own context, and the owner is the
- * only reader, so a retry means the owner was switched out meanwhile: the
- * loop ends.
+ * One update of the page: the id (into @id, if not NULL), the number of
+ * counters (returned) and, if @vals, their values (room for @n).  Returns
+ * -1 as soon as the page cannot serve the read: falling back to read(2) is
+ * always right, so an answer taken from a torn state only costs a system
+ * call; -2 if @vals has room for fewer than the counters.  Only a success
+ * needs the seq check.  A writer runs in the owner's own context, and the
+ * owner is the only reader, so a retry means the owner was switched out
+ * meanwhile: the loop ends.  A counter the page gives as a plain sum (the
+ * common case) costs two loads.
  */
-int pc_page_snapshot(const struct perfctr_page *pg, struct pc_snap *s,
-		     bool values)
-{
-	uint64_t seq, nr, now;
-	unsigned int i;
-
-	for (;;) {
-		now = 0;
-		seq = __atomic_load_n(&pg->seq, __ATOMIC_ACQUIRE);
-		if (seq & 1) {
-			pc_cpu_relax();
-			continue;
-		}
-		if (pc_load(&pg->requested) != pc_load(&pg->applied) ||
-		    pc_load(&pg->flags) & PERFCTR_PAGE_EXITED)
-			return -1;
-		s->id = pc_load(&pg->id);
-		nr = pc_load(&pg->nr);
-		if (nr > PERFCTR_MAX_COUNTERS)
-			return -1;
-		for (i = 0; values && i < nr; i++) {
-			if (pc_page_value(pg, i, &s->val[i], &now))
-				return -1;
-		}
-		/* the loads above complete before seq is read again */
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		/*
-		 * Another task may have begun a change since the first check
-		 * (it cannot bump seq): then these values are of a control
-		 * that was already being replaced when the time stamp was
-		 * taken.
-		 */
-		if (pc_load(&pg->requested) != pc_load(&pg->applied))
-			return -1;
-		if (pc_load(&pg->seq) == seq)
-			break;
-	}
-	s->nr = nr;
-	return 0;
-}
-
-/*
- * perfctr_read()'s fast path: pc_page_snapshot() with the values written
- * straight into the caller's @counts, and the common case (a counter the
- * page gives as a plain sum) kept to two loads.  Returns the number of
- * counters, -1 if the page cannot serve the read (use read(2); @counts may
- * hold garbage), or -2 if @n is smaller than the number of counters.
- */
-int pc_page_read(const struct perfctr_page *pg, uint64_t *counts,
-		 unsigned int n)
+static int pc_page_load(const struct perfctr_page *pg, uint64_t *id,
+			uint64_t *vals, unsigned int n)
 {
 	uint64_t seq, nr, now, flags;
 	unsigned int i;
@@ -160,22 +114,56 @@ int pc_page_read(const struct perfctr_page *pg, uint64_t *counts,
 		if (pc_load(&pg->requested) != pc_load(&pg->applied) ||
 		    pc_load(&pg->flags) & PERFCTR_PAGE_EXITED)
 			return -1;
+		if (id)
+			*id = pc_load(&pg->id);
 		nr = pc_load(&pg->nr);
 		if (nr > n)
 			return nr > PERFCTR_MAX_COUNTERS ? -1 : -2;
 		now = 0;
-		for (i = 0; i < nr; i++) {
+		for (i = 0; vals && i < nr; i++) {
 			flags = pc_load(&pg->counter[i].flags);
 			if (flags == PERFCTR_COUNTER_EXACT)
-				counts[i] = pc_load(&pg->counter[i].sum);
-			else if (pc_page_value(pg, i, &counts[i], &now))
+				vals[i] = pc_load(&pg->counter[i].sum);
+			else if (pc_page_value(pg, i, &vals[i], &now))
 				return -1;
 		}
+		/* the loads above complete before seq is read again */
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		/*
+		 * Another task may have begun a change since the first check
+		 * (it cannot bump seq): then these values are of a control
+		 * that was already being replaced when the time stamp was
+		 * taken.
+		 */
 		if (pc_load(&pg->requested) != pc_load(&pg->applied))
 			return -1;
 		if (pc_load(&pg->seq) == seq)
 			return nr;
 	}
+}
+
+/* The id, the number of counters and (if @values) the values, or -1. */
+int pc_page_snapshot(const struct perfctr_page *pg, struct pc_snap *s,
+		     bool values)
+{
+	int nr = pc_page_load(pg, &s->id, values ? s->val : NULL,
+			      PERFCTR_MAX_COUNTERS);
+
+	if (nr < 0)
+		return -1;
+	s->nr = nr;
+	return 0;
+}
+
+/*
+ * perfctr_read()'s fast path: the values straight into the caller's
+ * @counts.  Returns the number of counters, -1 if the page cannot serve the
+ * read (use read(2); @counts may hold garbage), or -2 if @n is smaller than
+ * the number of counters.
+ */
+int pc_page_read(const struct perfctr_page *pg, uint64_t *counts,
+		 unsigned int n)
+{
+	return pc_page_load(pg, NULL, counts, n);
 }
 
