@@ -11,6 +11,7 @@
 
 #include "account.h"
 
+struct pc_exits;
 struct seq_file;
 
 enum pc_kind {
@@ -58,16 +59,20 @@ struct pc_event {
  * @id: system-wide id, assigned once when the control is first programmed
  * @nr: number of counters
  * @tsc: index of the tsc counter in @ev, or -1
+ * @exits: the listener that receives a record of each task released with
+ *	this control, or NULL; see struct pc_exits
  * @ev: the counters, in the order they were written
  *
- * Immutable once programmed: a child shares its parent's control, and equal
- * ids imply equal counter lists, which is what makes merging by index right.
+ * Immutable once programmed, but for @exits: a child shares its parent's
+ * control, and equal ids imply equal counter lists, which is what makes
+ * merging by index right.
  */
 struct pc_control {
 	refcount_t ref;
 	u64 id;
 	unsigned int nr;
 	int tsc;
+	struct pc_exits __rcu *exits;
 	struct pc_event ev[PERFCTR_MAX_COUNTERS];
 };
 

@@ -12,11 +12,14 @@
  * them and is counted as lost in its parent, which merges upwards too.
  */
 #include <linux/perfctr.h>
+#include <linux/pid.h>
 #include <linux/printk.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/spinlock.h>
 
+#include "exits.h"
 #include "inherit.h"
 #include "task.h"
 
@@ -51,6 +54,9 @@ void pc_fork(struct task_struct *child, u64 clone_flags)
 		return;
 	st = pc_task_alloc();
 	if (st && !pc_task_start(child, st, ctl)) {
+		/* an exits file names who forked whom */
+		if (rcu_access_pointer(ctl->exits))
+			st->forker = get_pid(task_tgid(current));
 		WRITE_ONCE(child->perfctr, st);
 		return;
 	}
@@ -82,45 +88,72 @@ void pc_secure_exec(struct task_struct *tsk)
 }
 
 /*
+ * Adds a released task's counts to @dst's children counts if @dst still
+ * counts with the same id.  Returns whether it did.
+ */
+static bool pc_merge(struct perfctr_task *dst, const struct pc_control *ctl,
+		     const u64 *self, const u64 *children, u64 lost)
+{
+	unsigned long flags;
+	bool merged = false;
+	unsigned int i;
+
+	raw_spin_lock_irqsave(&dst->lock, flags);
+	if (dst->control && dst->control->id == ctl->id) {
+		for (i = 0; i < ctl->nr; i++)
+			dst->children[i] += self[i] + children[i];
+		dst->lost += lost;
+		merged = true;
+	}
+	raw_spin_unlock_irqrestore(&dst->lock, flags);
+	return merged;
+}
+
+/*
  * release_task(), under write_lock_irq(&tasklist_lock): the task being
  * released is dead and its parent links are stable.  Its final counts were
  * taken at exit; its children were released or reparented before it, so its
  * children counts are final too.  Only the target's lock is needed to add.
- * Interrupts are off here, except on PREEMPT_RT: hence irqsave.
+ * An exits file listening to the control gets the task's record after the
+ * merge, and one whose root this task is ends after it.  Interrupts are off
+ * here, except on PREEMPT_RT: hence irqsave.
  */
 void pc_release(struct task_struct *tsk)
 {
 	struct perfctr_task *st = pc_task_state(tsk), *dst;
-	struct task_struct *target;
-	u64 sum[PERFCTR_MAX_COUNTERS], lost;
+	u64 self[PERFCTR_MAX_COUNTERS], children[PERFCTR_MAX_COUNTERS], lost;
+	struct task_struct *target, *into = NULL;
+	struct pc_exits *exits;
 	struct pc_control *ctl;
 	unsigned long flags;
-	unsigned int i;
 
 	/* tasklist_lock, held by the caller, keeps ->real_parent stable */
 	if (thread_group_leader(tsk))
 		target = rcu_dereference_protected(tsk->real_parent, 1);
 	else
 		target = tsk->group_leader;
-	dst = pc_task_state(target);
-	if (!dst || target == tsk)
-		return;
+	dst = target != tsk ? pc_task_state(target) : NULL;
 
+	/* the listeners are found, and freed, under RCU (exits.c) */
+	rcu_read_lock();
 	raw_spin_lock_irqsave(&st->lock, flags);
-	ctl = st->control;
-	for (i = 0; ctl && i < ctl->nr; i++)
-		sum[i] = st->final[i] + st->children[i];
-	lost = st->lost;
-	raw_spin_unlock_irqrestore(&st->lock, flags);
-	if (!ctl)
-		return;
-	WARN_ON_ONCE(!st->exited);
-
-	raw_spin_lock_irqsave(&dst->lock, flags);
-	if (dst->control && dst->control->id == ctl->id) {
-		for (i = 0; i < ctl->nr; i++)
-			dst->children[i] += sum[i];
-		dst->lost += lost;
+	ctl = st->control;	/* frozen since exit, freed with the state */
+	if (ctl) {
+		memcpy(self, st->final, ctl->nr * sizeof(u64));
+		memcpy(children, st->children, ctl->nr * sizeof(u64));
 	}
-	raw_spin_unlock_irqrestore(&dst->lock, flags);
+	lost = st->lost;
+	st->released = true;
+	exits = st->exits;
+	raw_spin_unlock_irqrestore(&st->lock, flags);
+
+	if (ctl) {
+		WARN_ON_ONCE(!st->exited);
+		if (dst && pc_merge(dst, ctl, self, children, lost))
+			into = target;
+		pc_exits_record(tsk, st, ctl, self, children, into);
+	}
+	if (exits)
+		pc_exits_end(exits);
+	rcu_read_unlock();
 }

@@ -8,6 +8,7 @@
 #include <linux/module.h>
 #include <linux/perfctr.h>
 
+#include "exits.h"
 #include "inherit.h"
 #include "page.h"
 #include "procfs.h"
@@ -34,6 +35,7 @@ static const struct perfctr_ops pc_ops = {
 	.write_max	= PERFCTR_CONTROL_MAX,
 	.open_page	= pc_open_page,
 	.mmap_page	= pc_mmap_page,
+	.open_exits	= pc_open_exits,
 };
 
 static int __init pc_init(void)

@@ -7,6 +7,7 @@
 #include <linux/module.h>
 #include <linux/perf_event.h>
 #include <linux/perfctr.h>
+#include <linux/pid.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -61,7 +62,9 @@ void pc_task_free(struct perfctr_task *st)
 
 	for (i = 0; i < PERFCTR_MAX_COUNTERS; i++)
 		WARN_ON_ONCE(st->events[i]);
+	WARN_ON_ONCE(st->exits);	/* an exits file holds a task reference */
 	pc_control_put(st->control);
+	put_pid(st->forker);
 	pc_page_free(st->page);
 	mutex_destroy(&st->mutex);
 	kmem_cache_free(pc_task_cache, st);

@@ -14,16 +14,18 @@
 #include "page.h"
 #include "tsc.h"
 
+struct pc_exits;
 struct perf_event;
+struct pid;
 
 /**
  * struct perfctr_task - the perfctr state of one task (task_struct::perfctr)
  * @mutex: serialises whatever touches @events, @base or @final, and the
  *	programmers of @tsc: programming, the exit hook, reading the task's
  *	own counts.  Sleeps.
- * @lock: protects @control, @children and @lost.  Taken with interrupts
- *	off, nested inside tasklist_lock (release hook); nothing is taken
- *	inside it.
+ * @lock: protects @control, @children, @lost, @released and @exits.  Taken
+ *	with interrupts off, nested inside tasklist_lock (release hook) and
+ *	pc_exits_lock (exits.c); nothing is taken inside it.
  * @control: the current control, or NULL.  Changed under @mutex and @lock,
  *	so holding either is enough to read it.
  * @children: counts merged from released children, indexed like @control.
@@ -39,6 +41,11 @@ struct perf_event;
  * @exited: the exit hook has run: @final is valid and @control is frozen.
  * @page: the thread's counter page, or NULL until it first opens its page
  *	file.  Set once, by the thread itself under @mutex; see struct pc_page.
+ * @released: the release hook has run: no merge and no record will come.
+ * @exits: the listener of an open exits file of this task, which ends when
+ *	the task is released.  Set and cleared under pc_exits_lock and @lock.
+ * @forker: the process that forked the task, if its parent's control had a
+ *	listener then (the exits file names it), with a reference; else NULL.
  *
  * Lifetime: attached once, when the task forks from a parent with a control
  * or when its control is first written, and freed with the task_struct
@@ -58,6 +65,9 @@ struct perfctr_task {
 	u64 final[PERFCTR_MAX_COUNTERS];
 	bool exited;
 	struct pc_page *page;
+	bool released;
+	struct pc_exits *exits;
+	struct pid *forker;
 };
 
 static inline struct perfctr_task *pc_task_state(struct task_struct *task)

@@ -16,4 +16,6 @@ typedef uint16_t u16;
 typedef uint32_t u32;
 typedef unsigned long long u64;	/* as the kernel has it */
 typedef long long s64;
+
+#define __rcu		/* an annotation for sparse only */
 #endif

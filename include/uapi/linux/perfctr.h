@@ -21,6 +21,17 @@
 #define PERFCTR_CONTROL_MAX	4096
 
 /*
+ * The exits file, /proc/<pid>/perfctr/exits: lines of text, each record
+ * whole (Documentation/perfctr.rst, "Exit records").  A read(2) with a
+ * buffer of this many bytes always gets at least one record; a smaller
+ * buffer than the next record fails with EINVAL.
+ */
+#define PERFCTR_EXITS_LINE_MAX	1024
+
+/* Records the exits file holds for its reader; later ones are dropped. */
+#define PERFCTR_EXITS_RECORDS	1024
+
+/*
  * The counter page: /proc/<pid>/task/<tid>/perfctr/page (or
  * /proc/thread-self/perfctr/page), mapped by that thread itself, read-only,
  * one page at offset 0.  Forked children do not inherit the mapping.
