@@ -4,6 +4,7 @@
  *
  *	pcexits errors
  *	pcexits tree SHAPE N
+ *	pcexits shape SHAPE N
  *
  * "errors" checks the file's errnos and protocol on the calling process.
  *
@@ -36,6 +37,10 @@
  *
  * Prints "records=R merged=M unmerged=U dropped=D" and exits 0, or 1 with
  * what is wrong.
+ *
+ * "shape" only builds SHAPE, with the calling process as its root, for
+ * perfex --tree to measure (66-perfex-tree.bats).  Its orphans are
+ * reparented to init, which reaps them when it will.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -209,6 +214,8 @@ static void *thread_fn(void *arg)
 	return arg;
 }
 
+static bool shape_only;
+
 static void orphans(int n)
 {
 	int i, pipefd[2];
@@ -223,22 +230,30 @@ static void orphans(int n)
 		if (child == 0) {
 			grandchild = fork();
 			if (grandchild == 0) {
-				/* until reparented to the subreaper */
+				/* until reparented away from its parent */
 				while (getppid() == child)
 					usleep(1000);
 				work();
 				_exit(0);
 			}
+			close(pipefd[0]);
 			if (write(pipefd[1], &grandchild, sizeof(grandchild)) < 0)
 				_exit(1);
 			_exit(0);
 		}
 		close(pipefd[1]);
 		r = read(pipefd[0], &grandchild, sizeof(grandchild));
-		close(pipefd[0]);
 		if (r != sizeof(grandchild))
 			die("no grandchild");
 		waitpid(child, NULL, 0);
+		if (shape_only) {
+			/* the grandchild's exit closes the pipe */
+			while (read(pipefd[0], &r, 1) > 0)
+				;
+			close(pipefd[0]);
+			continue;
+		}
+		close(pipefd[0]);
 		/* the subreaper reaps it: then its pid is gone */
 		while (kill(grandchild, 0) == 0 || errno != ESRCH)
 			usleep(1000);
@@ -561,6 +576,11 @@ int main(int argc, char **argv)
 		return errors();
 	if (argc == 4 && !strcmp(argv[1], "tree"))
 		return tree(argv[2], atoi(argv[3]));
-	fprintf(stderr, "usage: pcexits errors | tree SHAPE N\n");
+	if (argc == 4 && !strcmp(argv[1], "shape")) {
+		shape_only = true;
+		run_shape(argv[2], atoi(argv[3]));
+		return 0;
+	}
+	fprintf(stderr, "usage: pcexits errors | tree SHAPE N | shape SHAPE N\n");
 	return 2;
 }

@@ -258,6 +258,142 @@ static void table_command(FILE *f, char **argv)
 	fputs("':\n\n", f);
 }
 
+/* ---- --tree ---- */
+
+/* Calls @fn for every process of the tree under @parent, in pid order. */
+static void tree_walk(const struct perfex_tree *t, long parent,
+		      void (*fn)(const struct perfex_tree *t,
+				 const struct tree_proc *p, void *arg),
+		      void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < t->nprocs; i++) {
+		if (t->procs[i].parent != parent || !t->procs[i].in_tree ||
+		    (long)i == parent)
+			continue;
+		fn(t, &t->procs[i], arg);
+		tree_walk(t, i, fn, arg);
+	}
+}
+
+static void tree_all(const struct perfex_tree *t,
+		     void (*fn)(const struct perfex_tree *t,
+				const struct tree_proc *p, void *arg),
+		     void *arg)
+{
+	fn(t, &t->procs[0], arg);
+	tree_walk(t, 0, fn, arg);
+}
+
+struct table_tree {
+	FILE *f;
+	const struct perfex_counts *c;
+	int width;
+};
+
+static void table_tree_width(const struct perfex_tree *t,
+			     const struct tree_proc *p, void *arg)
+{
+	struct table_tree *tt = arg;
+	char num[NUMBER_MAX];
+	unsigned int e;
+
+	(void)t;
+	for (e = 0; e < tt->c->nr; e++) {
+		int w = strlen(output_thousands(p->subtree[e], num,
+						NUMBER_MAX));
+
+		if (w > tt->width)
+			tt->width = w;
+	}
+}
+
+static void table_tree_numbers(struct table_tree *tt, const uint64_t *self,
+			       const uint64_t *subtree)
+{
+	char n[2][NUMBER_MAX];
+	unsigned int e;
+
+	for (e = 0; e < tt->c->nr; e++)
+		fprintf(tt->f, "  %*s %*s", tt->width,
+			output_thousands(self[e], n[0], NUMBER_MAX), tt->width,
+			subtree ? output_thousands(subtree[e], n[1],
+						   NUMBER_MAX) : "-");
+}
+
+static void table_tree_line(const struct perfex_tree *t,
+			    const struct tree_proc *p, void *arg)
+{
+	struct table_tree *tt = arg;
+	uint64_t sub[PERFEX_MAX_EVENTS];
+	unsigned int e;
+	size_t i;
+
+	table_tree_numbers(tt, p->self, p->subtree);
+	fprintf(tt->f, "  %7d  %*s%s\n", p->pid, 2 * p->depth, "", p->comm);
+	if (!t->threads)
+		return;
+	for (i = 0; i < t->ntasks; i++) {
+		const struct tree_task *k = &t->tasks[i];
+
+		if (k->tgid != p->pid || k->pid == k->tgid)
+			continue;
+		for (e = 0; e < tt->c->nr; e++)
+			sub[e] = k->self[e] + k->children[e];
+		table_tree_numbers(tt, k->self, sub);
+		fprintf(tt->f, "  %7d  %*s[thread] %s\n", k->pid,
+			2 * p->depth + 2, "", k->comm);
+	}
+}
+
+/*
+ * One line per process, own counts and the subtree's side by side per
+ * event, then the pid and the command indented under its parent, as
+ * ps(1) draws a forest: the numbers stay in columns.
+ */
+static void table_tree(FILE *f, const struct perfex_run *r)
+{
+	const struct perfex_tree *t = r->tree;
+	struct table_tree tt = { f, &r->counts, strlen("subtree") };
+	unsigned int e;
+	size_t i;
+
+	tree_all(t, table_tree_width, &tt);
+	for (e = 0; e < tt.c->nr; e++) {
+		int w = strlen(tt.c->name[e]);
+
+		if (w > 2 * tt.width + 1)
+			tt.width = w / 2;
+	}
+	fprintf(f, " Process tree: %zu process%s, own counts and subtree's\n\n",
+		t->inside + 1, t->inside ? "es" : "");
+	for (e = 0; e < tt.c->nr; e++)
+		fprintf(f, "  %*s", 2 * tt.width + 1, tt.c->name[e]);
+	fputc('\n', f);
+	for (e = 0; e < tt.c->nr; e++)
+		fprintf(f, "  %*s %*s", tt.width, "self", tt.width, "subtree");
+	fprintf(f, "  %7s  %s\n", "pid", "command");
+	tree_all(t, table_tree_line, &tt);
+	if (t->outside) {
+		fprintf(f, "\n Not in the total (not merged into the command's tree): %zu\n\n",
+			t->outside);
+		for (i = 1; i < t->nprocs; i++) {
+			const struct tree_proc *p = &t->procs[i];
+
+			if (p->in_tree)
+				continue;
+			table_tree_numbers(&tt, p->self, NULL);
+			fprintf(f, "  %7d  %s (forked by %d)\n", p->pid,
+				p->comm, p->ppid);
+		}
+	}
+	if (t->dropped)
+		fprintf(f, "\n %" PRIu64 " exit records dropped: the tree is incomplete\n",
+			t->dropped);
+	fputc('\n', f);
+}
+
 static void table_run(FILE *f, const struct perfex_run *r)
 {
 	const struct perfex_counts *c = &r->counts;
@@ -298,9 +434,107 @@ static void table_run(FILE *f, const struct perfex_run *r)
 		fprintf(f, "\n command killed by signal %d (%s)\n", r->signal,
 			strsignal(r->signal));
 	fputc('\n', f);
+	if (r->tree)
+		table_tree(f, r);
 }
 
-/* One line per event: self, children, total, event; nothing else. */
+/* A command name as a CSV field: quoted if it holds @sep, '"' or a newline. */
+static void csv_field(FILE *f, const char *s, const char *sep)
+{
+	if (!strstr(s, sep) && !strpbrk(s, "\"\n\r")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+struct csv_tree {
+	FILE *f;
+	const char *sep;
+	const struct perfex_counts *c;
+};
+
+/*
+ * KIND,PID,PPID,PARENT,DEPTH,COMM,SELF,SUBTREE,EVENT per event: KIND is
+ * "process", "thread" (PID a thread id, PARENT its process) or "outside"
+ * (PARENT, DEPTH and SUBTREE empty).
+ */
+static void csv_tree_rows(const struct csv_tree *ct, const char *kind,
+			  int pid, int ppid, const char *parent,
+			  const char *depth, const char *comm,
+			  const uint64_t *self, const uint64_t *sub)
+{
+	const char *sep = ct->sep;
+	unsigned int e;
+
+	for (e = 0; e < ct->c->nr; e++) {
+		fprintf(ct->f, "%s%s%d%s%d%s%s%s%s%s", kind, sep, pid, sep,
+			ppid, sep, parent, sep, depth, sep);
+		csv_field(ct->f, comm, sep);
+		fprintf(ct->f, "%s%" PRIu64 "%s", sep, self[e], sep);
+		if (sub)
+			fprintf(ct->f, "%" PRIu64, sub[e]);
+		fprintf(ct->f, "%s%s\n", sep, ct->c->name[e]);
+	}
+}
+
+static void csv_tree_line(const struct perfex_tree *t,
+			  const struct tree_proc *p, void *arg)
+{
+	const struct csv_tree *ct = arg;
+	uint64_t sub[PERFEX_MAX_EVENTS];
+	char parent[16], depth[16];
+	unsigned int e;
+	size_t i;
+
+	snprintf(parent, sizeof(parent), "%d",
+		 p->parent < 0 ? 0 : t->procs[p->parent].pid);
+	snprintf(depth, sizeof(depth), "%d", p->depth);
+	csv_tree_rows(ct, "process", p->pid, p->ppid, parent, depth, p->comm,
+		      p->self, p->subtree);
+	if (!t->threads)
+		return;
+	snprintf(parent, sizeof(parent), "%d", p->pid);
+	snprintf(depth, sizeof(depth), "%d", p->depth + 1);
+	for (i = 0; i < t->ntasks; i++) {
+		const struct tree_task *k = &t->tasks[i];
+
+		if (k->tgid != p->pid || k->pid == k->tgid)
+			continue;
+		for (e = 0; e < ct->c->nr; e++)
+			sub[e] = k->self[e] + k->children[e];
+		csv_tree_rows(ct, "thread", k->pid, k->ppid, parent, depth,
+			      k->comm, k->self, sub);
+	}
+}
+
+static void csv_tree(FILE *f, const char *sep, const struct perfex_run *r)
+{
+	const struct perfex_tree *t = r->tree;
+	struct csv_tree ct = { f, sep, &r->counts };
+	size_t i;
+
+	tree_all(t, csv_tree_line, &ct);
+	for (i = 1; i < t->nprocs; i++) {
+		const struct tree_proc *p = &t->procs[i];
+
+		if (!p->in_tree)
+			csv_tree_rows(&ct, "outside", p->pid, p->ppid, "", "",
+				      p->comm, p->self, NULL);
+	}
+	fprintf(f, "dropped%s%" PRIu64 "\n", sep, t->dropped);
+}
+
+/*
+ * One line per event: self, children, total, event.  With --tree, then
+ * the rows of csv_tree_rows() and a last "dropped,N" line.
+ */
 static void csv_run(FILE *f, const char *sep, const struct perfex_run *r)
 {
 	const struct perfex_counts *c = &r->counts;
@@ -310,11 +544,88 @@ static void csv_run(FILE *f, const char *sep, const struct perfex_run *r)
 		fprintf(f, "%" PRIu64 "%s%" PRIu64 "%s%" PRIu64 "%s%s\n",
 			c->self[i], sep, c->children[i], sep,
 			c->self[i] + c->children[i], sep, c->name[i]);
+	if (r->tree)
+		csv_tree(f, sep, r);
+}
+
+struct json_tree {
+	FILE *f;
+	const struct perfex_counts *c;
+	bool first;
+};
+
+static void json_tree_proc(const struct perfex_tree *t,
+			   const struct tree_proc *p, void *arg)
+{
+	struct json_tree *jt = arg;
+	FILE *f = jt->f;
+	uint64_t sub[PERFEX_MAX_EVENTS];
+	bool first = true;
+	unsigned int e;
+	size_t i;
+
+	fprintf(f, "%s\n    {\"pid\": %d, \"ppid\": %d, ", jt->first ? "" : ",",
+		p->pid, p->ppid);
+	jt->first = false;
+	if (p->in_tree)
+		fprintf(f, "\"parent\": %d, \"depth\": %d, ",
+			p->parent < 0 ? 0 : t->procs[p->parent].pid,
+			p->depth);
+	fputs("\"comm\": ", f);
+	output_json_string(f, p->comm);
+	fprintf(f, ", \"threads\": %u, \"self\": ", p->nthreads + 1);
+	json_values(f, jt->c, p->self, NULL);
+	if (p->in_tree) {
+		fputs(", \"subtree\": ", f);
+		json_values(f, jt->c, p->subtree, NULL);
+	}
+	if (t->threads) {
+		fputs(", \"thread_list\": [", f);
+		for (i = 0; i < t->ntasks; i++) {
+			const struct tree_task *k = &t->tasks[i];
+
+			if (k->tgid != p->pid || k->pid == k->tgid)
+				continue;
+			for (e = 0; e < jt->c->nr; e++)
+				sub[e] = k->self[e] + k->children[e];
+			fprintf(f, "%s{\"tid\": %d, \"comm\": ",
+				first ? "" : ", ", k->pid);
+			output_json_string(f, k->comm);
+			fputs(", \"self\": ", f);
+			json_values(f, jt->c, k->self, NULL);
+			fputs(", \"subtree\": ", f);
+			json_values(f, jt->c, sub, NULL);
+			fputc('}', f);
+			first = false;
+		}
+		fputc(']', f);
+	}
+	fputc('}', f);
+}
+
+/* "processes" in tree order, "outside" by pid; see perfex(1). */
+static void json_tree(FILE *f, const struct perfex_run *r)
+{
+	const struct perfex_tree *t = r->tree;
+	struct json_tree jt = { f, &r->counts, true };
+	size_t i;
+
+	fprintf(f, ",\n  \"dropped\": %" PRIu64 ",\n  \"complete\": %s",
+		t->dropped, t->complete ? "true" : "false");
+	fputs(",\n  \"processes\": [", f);
+	tree_all(t, json_tree_proc, &jt);
+	fputs("\n  ],\n  \"outside\": [", f);
+	jt.first = true;
+	for (i = 1; i < t->nprocs; i++) {
+		if (!t->procs[i].in_tree)
+			json_tree_proc(t, &t->procs[i], &jt);
+	}
+	fputs(jt.first ? "]" : "\n  ]", f);
 }
 
 /*
- * One document, one key a line.  A future --tree adds a "processes" array
- * of per-process objects after "total"; the keys here stay.
+ * One document, one key a line.  --tree adds "dropped", "complete",
+ * "processes" and "outside" after "total"; the keys here stay.
  */
 static void json_run(FILE *f, const struct perfex_run *r)
 {
@@ -340,6 +651,8 @@ static void json_run(FILE *f, const struct perfex_run *r)
 	json_values(f, c, c->children, NULL);
 	fputs(",\n  \"total\": ", f);
 	json_values(f, c, c->self, c->children);
+	if (r->tree)
+		json_tree(f, r);
 	fputs("\n}\n", f);
 }
 

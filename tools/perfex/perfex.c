@@ -17,18 +17,24 @@
 const char *perfex_name = "perfex";
 
 static const char usage_text[] =
-"usage: perfex [-e EVENTS] [-x SEP | --json] [-o FILE] [--] COMMAND [ARG...]\n"
+"usage: perfex [-e EVENTS] [--tree [--threads]] [-x SEP | --json] [-o FILE]\n"
+"              [--] COMMAND [ARG...]\n"
 "       perfex -p PID [-I MSEC] [--count N] [-x SEP | --json] [-o FILE]\n"
 "\n"
 "Runs COMMAND with perfctr's per-task counters and prints, per event, what\n"
 "COMMAND counted itself, what the descendants it reaped counted, and the\n"
 "total.  Exits with COMMAND's exit status (128 + N if signal N killed it).\n"
-"With -p, prints the counters PID already has every MSEC milliseconds.\n"
+"With --tree, also prints every process under COMMAND, with its own counts\n"
+"and its subtree's.  With -p, prints the counters PID already has every MSEC\n"
+"milliseconds.\n"
 "\n"
 "  -e, --event EVENTS          events to count, separated by blanks or\n"
 "                              commas; may be repeated.  Default:\n"
 "                              task-clock context-switches cpu-migrations\n"
 "                              minor-faults major-faults\n"
+"      --tree                  print the process tree: one line per process,\n"
+"                              its own counts and its subtree's\n"
+"      --threads               with --tree: each thread on its own line\n"
 "  -x, --field-separator SEP   CSV: one line per event, fields separated\n"
 "                              by SEP\n"
 "  -j, --json                  JSON (with -p: one object per line)\n"
@@ -42,6 +48,8 @@ static const char usage_text[] =
 
 enum {
 	OPT_COUNT = 0x100,
+	OPT_TREE,
+	OPT_THREADS,
 };
 
 static const struct option long_options[] = {
@@ -52,6 +60,8 @@ static const struct option long_options[] = {
 	{ "pid",		required_argument,	NULL, 'p' },
 	{ "interval",		required_argument,	NULL, 'I' },
 	{ "count",		required_argument,	NULL, OPT_COUNT },
+	{ "tree",		no_argument,		NULL, OPT_TREE },
+	{ "threads",		no_argument,		NULL, OPT_THREADS },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ NULL,			0,			NULL, 0 },
 };
@@ -174,6 +184,13 @@ static int parse_option(int c, struct perfex_opts *opts, bool *csv)
 					   optarg);
 		opts->count = v;
 		return 0;
+	case OPT_THREADS:
+		opts->threads = true;
+		opts->tree = true;
+		return 0;
+	case OPT_TREE:
+		opts->tree = true;
+		return 0;
 	case 'h':
 		return 1;
 	case ':':
@@ -199,6 +216,8 @@ static int check_options(struct perfex_opts *opts, bool csv, bool interval)
 			return usage_error("-p follows a running process: no command");
 		if (opts->events)
 			return usage_error("-e cannot be used with -p: perfex -p reads the counters the process has");
+		if (opts->tree)
+			return usage_error("--tree runs a command; it cannot follow a process (-p)");
 		return 0;
 	}
 	if (interval || opts->count)

@@ -8,6 +8,7 @@
  *   poll.c      -p: sampling a running process
  *   counters.c  reading a task's counters through libperfctr
  *   events.c    event names: the ":u" fallback, the metric table
+ *   tree.c      --tree: the process tree from the exit records
  *   output.c    the table, CSV and JSON formats
  */
 #ifndef PERFEX_H
@@ -46,6 +47,8 @@ struct perfex_opts {
 	pid_t pid;			/* -p, 0 without */
 	long interval_ms;		/* -I */
 	long count;			/* --count, 0: until the process exits */
+	bool tree;			/* --tree */
+	bool threads;			/* --threads */
 	char **argv;			/* the command */
 };
 
@@ -69,10 +72,50 @@ struct perfex_counts {
 	uint64_t lost;
 };
 
-/*
- * A command that ran to its end.  The per-process rows of a future
- * --tree belong here, next to the command's own counts.
- */
+/* One exit record: a task released under the command's control. */
+struct tree_task {
+	int pid;
+	int tgid;
+	int ppid;			/* the process that forked it */
+	int into;			/* the task it merged into, or 0 */
+	char comm[64];
+	uint64_t self[PERFEX_MAX_EVENTS];
+	uint64_t children[PERFEX_MAX_EVENTS];
+};
+
+/* A process of the tree: its threads folded together. */
+struct tree_proc {
+	int pid;
+	int ppid;
+	char comm[64];
+	uint64_t self[PERFEX_MAX_EVENTS];	/* all its threads' own */
+	uint64_t subtree[PERFEX_MAX_EVENTS];	/* and its descendants' */
+	long parent;			/* index in procs, -1: none */
+	long leader;			/* index of its leader's record, or -1 */
+	bool has_leader;		/* (the root's are its files) */
+	bool in_tree;			/* merged, up to the root */
+	int depth;
+	unsigned int nthreads;		/* threads other than the leader */
+};
+
+/* The exits file being read, then the tree drawn from it. */
+struct perfex_tree {
+	int fd;
+	struct tree_task *tasks;
+	size_t ntasks;
+	size_t cap;
+	unsigned int nr;		/* counters per record */
+	uint64_t dropped;		/* records the kernel could not keep */
+	bool ended;
+	struct tree_proc *procs;	/* the root first, then by pid */
+	size_t nprocs;
+	size_t inside;			/* processes under the root */
+	size_t outside;			/* recorded, but not merged into it */
+	bool complete;			/* every subtree adds up */
+	bool threads;			/* --threads: print them */
+};
+
+/* A command that ran to its end, and with --tree its process tree. */
 struct perfex_run {
 	char **argv;
 	pid_t pid;
@@ -82,6 +125,7 @@ struct perfex_run {
 	uint64_t user_ns;
 	uint64_t system_ns;
 	struct perfex_counts counts;
+	struct perfex_tree *tree;	/* NULL without --tree */
 };
 
 /* One sample of a followed process (-p). */
@@ -104,6 +148,13 @@ int perfex_run_command(const struct perfex_opts *opts,
 
 /* poll.c */
 int perfex_poll(const struct perfex_opts *opts, const struct perfex_out *out);
+
+/* tree.c */
+int tree_open(struct perfex_tree *t, pid_t pid);
+int tree_read(struct perfex_tree *t, bool block);
+int tree_build(struct perfex_tree *t, pid_t root, const char *root_comm,
+	       const struct perfex_counts *c);
+void tree_free(struct perfex_tree *t);
 
 /* counters.c */
 int counters_read(struct perfctr *pc, struct perfex_counts *c);

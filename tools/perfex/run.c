@@ -9,6 +9,11 @@
  * (WNOWAIT): a zombie's counts file holds its final counts, and its
  * children file everything it reaped.  Then perfex reaps it, for its
  * status and rusage.
+ *
+ * With --tree, the child stops after programming itself until perfex has
+ * opened its exits file, so that no descendant's record is missed, and
+ * perfex reads the records as they come while the command runs, so that
+ * the kernel need not drop any.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +21,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/pidfd.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -34,6 +41,7 @@ enum report_what {
 	REPORT_OPEN,		/* the control file cannot be opened */
 	REPORT_CONTROL,		/* the kernel refuses the control */
 	REPORT_EXEC,		/* execvp() failed */
+	REPORT_READY,		/* programmed: waits for perfex to listen */
 };
 
 struct report {
@@ -129,7 +137,7 @@ static void send_report(int fd, const struct report *r)
 }
 
 /* The forked child: program, then exec; never returns. */
-static void child(int fd, const char *events, const char *events_u,
+static void child(int fd, int go, const char *events, const char *events_u,
 		  char **argv, const struct sigsave *save)
 {
 	struct report r = { .bad_pos = -1 };
@@ -155,6 +163,18 @@ static void child(int fd, const char *events, const char *events_u,
 			find_refused(text, err, &r);
 		send_report(fd, &r);
 		_exit(EXIT_NOTFOUND);
+	}
+	if (go >= 0) {
+		char c;
+		ssize_t ret;
+
+		r.what = REPORT_READY;
+		send_report(fd, &r);
+		do {
+			ret = read(go, &c, 1);
+		} while (ret < 0 && errno == EINTR);
+		if (ret != 1)		/* perfex gave up */
+			_exit(EXIT_NOTFOUND);
 	}
 	execvp(argv[0], argv);
 	r.what = REPORT_EXEC;
@@ -301,16 +321,72 @@ static void reap(pid_t pid, struct perfex_run *run)
 }
 
 /*
+ * --tree: the records, as they come, until the command has exited.  By
+ * then every task merged into it was released, and its record is in.
+ */
+static int follow_tree(pid_t pid, struct perfex_tree *t)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = t->fd, .events = POLLIN },
+		{ .fd = pidfd_open(pid, 0), .events = POLLIN },
+	};
+	int ret = 0;
+
+	if (pfd[1].fd < 0)
+		return -1;
+	while (!ret) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -1;
+			break;
+		}
+		ret = tree_read(t, false);
+		if (pfd[1].revents)
+			break;
+	}
+	close(pfd[1].fd);
+	return ret;
+}
+
+/* The records up to the end, which reaping the command brought. */
+static int end_tree(struct perfex_run *run, const char *cmd)
+{
+	struct perfex_tree *t = run->tree;
+	const char *base = strrchr(cmd, '/');
+
+	if (tree_read(t, true) ||
+	    tree_build(t, run->pid, base ? base + 1 : cmd, &run->counts)) {
+		fprintf(stderr, "%s: cannot read the exit records of %s: %s\n",
+			perfex_name, cmd, strerror(errno));
+		return -1;
+	}
+	if (t->dropped)
+		fprintf(stderr, "%s: the kernel dropped %" PRIu64 " exit records (perfex fell behind): the tree misses those tasks; the totals are exact\n",
+			perfex_name, t->dropped);
+	else if (!t->complete)
+		fprintf(stderr, "%s: the process tree does not add up to the totals\n",
+			perfex_name);
+	return 0;
+}
+
+/*
  * Everything after a successful exec: wait, read the zombie, reap it,
  * print.  The command's status is perfex's, unless its counters could
  * not be read.
  */
 static int finish(pid_t pid, uint64_t start, const struct perfex_opts *opts,
-		  const struct perfex_out *out)
+		  const struct perfex_out *out, struct perfex_tree *tree)
 {
-	struct perfex_run run = { .argv = opts->argv, .pid = pid };
+	struct perfex_run run = { .argv = opts->argv, .pid = pid,
+				  .tree = tree };
 	int err = 0;
 
+	if (tree && follow_tree(pid, tree)) {
+		fprintf(stderr, "%s: following the exit records: %s\n",
+			perfex_name, strerror(errno));
+		run.tree = NULL;
+	}
 	if (wait_exited(pid)) {
 		fprintf(stderr, "%s: waitid: %s\n", perfex_name,
 			strerror(errno));
@@ -333,6 +409,8 @@ static int finish(pid_t pid, uint64_t start, const struct perfex_opts *opts,
 	if (run.counts.lost)
 		fprintf(stderr, "%s: %" PRIu64 " descendants ran without counters: the children counts are lower bounds\n",
 			perfex_name, run.counts.lost);
+	if (run.tree && end_tree(&run, opts->argv[0]))
+		run.tree = NULL;
 	output_run(out, &run);
 	return run.exit_status;
 }
@@ -344,12 +422,13 @@ int perfex_run_command(const struct perfex_opts *opts,
 				PERFEX_DEFAULT_EVENTS;
 	char *events_u = events_user_only(events);
 	struct report r, failure = { 0 };
+	struct perfex_tree tree = { .fd = -1, .threads = opts->threads };
+	int pipefd[2], go[2] = { -1, -1 }, ret, tree_err = 0;
 	struct sigsave save;
 	uint64_t start;
-	int pipefd[2], ret;
 	pid_t pid;
 
-	if (pipe2(pipefd, O_CLOEXEC)) {
+	if (pipe2(pipefd, O_CLOEXEC) || (opts->tree && pipe2(go, O_CLOEXEC))) {
 		fprintf(stderr, "%s: pipe: %s\n", perfex_name, strerror(errno));
 		return EXIT_FAILURE;
 	}
@@ -365,24 +444,45 @@ int perfex_run_command(const struct perfex_opts *opts,
 	}
 	if (pid == 0) {
 		close(pipefd[0]);
-		child(pipefd[1], events, events_u, opts->argv, &save);
+		if (opts->tree)
+			close(go[1]);
+		child(pipefd[1], go[0], events, events_u, opts->argv, &save);
 	}
 	close(pipefd[1]);
+	if (opts->tree)
+		close(go[0]);
 	while (read_report(pipefd[0], &r)) {
-		if (r.what == REPORT_USER_ONLY)
+		if (r.what == REPORT_READY) {
+			/* listen before the command runs; no word: it quits */
+			if (tree_open(&tree, pid))
+				tree_err = errno;
+			else if (write(go[1], "", 1) != 1)
+				tree_err = errno;
+			close(go[1]);
+			go[1] = -1;
+		} else if (r.what == REPORT_USER_ONLY)
 			fprintf(stderr, "%s: perf_event_paranoid forbids kernel-mode counting; counting user mode only (:u)\n",
 				perfex_name);
 		else
 			failure = r;
 	}
 	close(pipefd[0]);
-	if (failure.what) {
+	if (go[1] >= 0)
+		close(go[1]);
+	if (failure.what || tree_err) {
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
-		ret = child_failed(&failure, events, events_u, opts->argv[0]);
-	} else {
-		ret = finish(pid, start, opts, out);
 	}
+	if (failure.what) {
+		ret = child_failed(&failure, events, events_u, opts->argv[0]);
+	} else if (tree_err) {
+		fprintf(stderr, "%s: --tree: cannot read /proc/%d/perfctr/exits: %s\n",
+			perfex_name, (int)pid, strerror(tree_err));
+		ret = EXIT_FAILURE;
+	} else {
+		ret = finish(pid, start, opts, out, opts->tree ? &tree : NULL);
+	}
+	tree_free(&tree);
 	signals_restore(&save);
 	free(events_u);
 	return ret;
