@@ -26,6 +26,11 @@
  *   perfctr-4mapped
  *                 perfctr-4 with this thread's counter page mapped, so that
  *                 every fault also updates the page's fault counts
+ *   perfctr-4exits
+ *                 perfctr-4 with this process's exits file open: every
+ *                 released child gives a record, which this process reads
+ *                 (non-blocking, every 64 operations, inside the timing),
+ *                 as perfex --tree does; no record may be dropped
  *   perf-N        the same N events opened with perf_event_open(2) on this
  *                 process, one fd each, inherit = 1, fds open for the run
  *   perf-tsc      perf's closest equivalent of tsc: one task-clock event
@@ -162,9 +167,10 @@ struct bench_config {
 	const struct bench_event *ev;
 	unsigned int nr;
 	bool page;		/* perfctr: the counter page mapped as well */
+	bool exits;		/* perfctr: the exits file open and read */
 };
 
-#define CONFIG(n, h, e)	{ n, h, e, ARRAY_SIZE(e), false }
+#define CONFIG(n, h, e)	{ n, h, e, ARRAY_SIZE(e), false, false }
 
 static const struct bench_config configs[] = {
 	{ "none", COUNT_NONE, NULL, 0 },
@@ -181,7 +187,11 @@ static const struct bench_config configs[] = {
 	CONFIG("perfctr-tsc", COUNT_PERFCTR, events_tsc),
 	CONFIG("perfctr-page4", COUNT_PERFCTR, events_page4),
 	/* perfctr-4 with the counter page mapped: faults update the page */
-	{ "perfctr-4mapped", COUNT_PERFCTR, events_4, ARRAY_SIZE(events_4), true },
+	{ "perfctr-4mapped", COUNT_PERFCTR, events_4, ARRAY_SIZE(events_4), true,
+	  false },
+	/* perfctr-4 with the exits file open and read, as perfex --tree */
+	{ "perfctr-4exits", COUNT_PERFCTR, events_4, ARRAY_SIZE(events_4),
+	  false, true },
 	CONFIG("perf-1", COUNT_PERF, events_1),
 	CONFIG("perf-4", COUNT_PERF, events_4),
 	CONFIG("perf-16", COUNT_PERF, events_16),
@@ -198,6 +208,9 @@ struct bench {
 	int to_child, from_child;	/* switch: the pipe ends */
 	struct perfctr *pc;		/* readfast: the libperfctr handle */
 	const volatile struct perfctr_page *page;	/* readbare */
+	int exits_fd;			/* perfctr-4exits, else -1 */
+	void (*listened)(struct bench *b);	/* the op under an exits file */
+	unsigned long since_drain;
 	size_t page_size;		/* fault */
 	uint64_t ns;			/* time of the timed loop */
 	double ops;			/* operations timed */
@@ -707,8 +720,35 @@ static void op_chain(struct bench *b)
 	reap_ok(pid, "chain");
 }
 
+/* perfctr-4exits: what the exits file holds now, read as perfex does. */
+static void exits_drain(struct bench *b)
+{
+	static char buf[65536];
+	ssize_t n;
+
+	while ((n = read(b->exits_fd, buf, sizeof(buf))) > 0) {
+		if (memmem(buf, n, "dropped", 7))
+			die("exits: records were dropped");
+	}
+	if (n < 0 && errno != EAGAIN)
+		die("exits: read: %s", strerror(errno));
+}
+
+static void op_listened(struct bench *b)
+{
+	b->listened(b);
+	if (++b->since_drain == 64) {
+		exits_drain(b);
+		b->since_drain = 0;
+	}
+}
+
 static void run_simple(struct bench *b, void (*op)(struct bench *))
 {
+	if (b->exits_fd >= 0) {
+		b->listened = op;
+		op = op_listened;
+	}
 	run_ops(b, op, WARMUP_OPS, b->iterations);
 	b->ops = b->iterations;
 }
@@ -844,8 +884,15 @@ int main(int argc, char **argv)
 	b.depth = w->depth;
 
 	/* Counting first, for the whole run and every child. */
+	b.exits_fd = -1;
 	if (cfg->how == COUNT_PERFCTR)
 		pcb_set_control(cfg);
+	if (cfg->exits) {
+		b.exits_fd = open("/proc/self/perfctr/exits",
+				  O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (b.exits_fd < 0)
+			die("exits: %s", strerror(errno));
+	}
 	if (cfg->page)
 		map_page(&b);
 	else if (cfg->how == COUNT_PERF && w->needs != NEEDS_PERF_GROUP)

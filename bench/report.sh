@@ -179,6 +179,23 @@ medians | awk -v title="$title" '
 		}
 		rule(4)
 
+		section("Listened: the exits file open and read (perfex --tree), 4 software counters")
+		split("workload|perfctr-4|listened|record + read|perf-4 +", H, "|")
+		header(5, H)
+		split("fork thread chain8", U, " ")
+		split("fork+exit+wait|thread create+join|chain of 8", UL, "|")
+		for (i = 1; i <= 3; i++) {
+			w = U[i]
+			if (!has(w, "perfctr-4exits") || !has(w, "perfctr-4") || !has(w, "perf-4") || !has(w, "none"))
+				continue
+			a = get(w, "perfctr-4"); l = get(w, "perfctr-4exits")
+			b = get(w, "none"); p = get(w, "perf-4")
+			C[1] = UL[i]; C[2] = ns(a); C[3] = ns(l); C[4] = sprintf("%+.0f", l - a)
+			C[5] = sprintf("%+.0f", p - b)
+			row(5, C)
+		}
+		rule(5)
+
 		section("Unused: module loaded, nobody counting, against the unpatched kernel")
 		split("workload|unpatched|patched|patched over", H, "|")
 		header(4, H)

@@ -17,9 +17,9 @@ scale=${2:-1}
 
 # WORKLOAD ITERATIONS CONFIGS...
 rows=(
-	"fork     400 none blank perfctr-4 perf-4 perfctr-tsc perf-tsc perfctr-1 perf-1 perfctr-16 perf-16"
+	"fork     400 none blank perfctr-4 perf-4 perfctr-tsc perf-tsc perfctr-1 perf-1 perfctr-16 perf-16 perfctr-4exits"
 	"exec     100 none blank perfctr-4 perf-4 perfctr-tsc perf-tsc"
-	"thread   400 none blank perfctr-4 perf-4 perfctr-tsc perf-tsc"
+	"thread   400 none blank perfctr-4 perf-4 perfctr-tsc perf-tsc perfctr-4exits"
 	"switch  4000 none blank perfctr-4 perf-4 perfctr-tsc perf-tsc"
 	"fault  16384 none blank perfctr-4 perf-4 perfctr-tsc perf-tsc perfctr-4mapped"
 	"read   20000 perfctr-4 perf-4 perfctr-1 perf-1 perfctr-16 perf-16 perfctr-page4"
@@ -27,7 +27,7 @@ rows=(
 	"readbare 200000 perfctr-page4"
 	"readgroup 20000 perf-4 perf-1 perf-16"
 	"chain1   200 none perfctr-4 perf-4"
-	"chain8    40 none perfctr-4 perf-4"
+	"chain8    40 none perfctr-4 perf-4 perfctr-4exits"
 	"chain64    8 none perfctr-4 perf-4"
 )
 unused_rows=(

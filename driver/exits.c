@@ -38,7 +38,7 @@
 
 /**
  * struct pc_exit_record - one released task, as the ring holds it
- * @dropped: records dropped just before this one
+ * @dropped: records dropped before this one was added, since the open
  * @pid: the task's pid, in the reader's pid namespace (0 outside it)
  * @tgid: its thread-group id
  * @ppid: the process that forked it (for a thread: its own process)
@@ -58,7 +58,8 @@ struct pc_exit_record {
 
 /**
  * struct pc_exits - the listener behind an open exits file
- * @lock: protects @head, @tail, @dropped, @ended and the records.  Records
+ * @lock: protects @head, @tail, @dropped, @reported, @ended and the
+ *	records.  Records
  *	are added in the release hook, under tasklist_lock, so it is taken
  *	with interrupts off everywhere.
  * @wait: readers and pollers wait here for a record or the end
@@ -73,7 +74,8 @@ struct pc_exit_record {
  * @records: the ring of PERFCTR_EXITS_RECORDS records
  * @head: the next record to read (free running)
  * @tail: the next record to write (free running)
- * @dropped: records dropped since the last one kept
+ * @dropped: records dropped since the open; only the writers change it
+ * @reported: how many of them the reader has reported; only it changes it
  * @ended: @root was released: no record will follow
  * @snap: the record being formatted, copied out of the ring
  * @line: its text
@@ -98,6 +100,7 @@ struct pc_exits {
 	unsigned long head;
 	unsigned long tail;
 	u64 dropped;
+	u64 reported;
 	bool ended;
 	struct pc_exit_record *snap;
 	char *line;
@@ -118,7 +121,8 @@ static bool pc_exits_ready(struct pc_exits *ex)
 	bool ready;
 
 	spin_lock_irq(&ex->lock);
-	ready = ex->head != ex->tail || ex->dropped || ex->ended;
+	ready = ex->head != ex->tail || ex->dropped != ex->reported ||
+		ex->ended;
 	spin_unlock_irq(&ex->lock);
 	return ready;
 }
@@ -162,12 +166,11 @@ static void pc_exits_add(struct pc_exits *ex, struct task_struct *tsk,
 	}
 	rec = pc_exits_slot(ex, ex->tail);
 	rec->dropped = ex->dropped;
-	ex->dropped = 0;
 	rec->pid = pid;
 	rec->tgid = tgid;
 	rec->ppid = ppid;
 	rec->into = into_pid;
-	/* the task is dead: its comm no longer changes */
+	/* /proc/<pid>/comm may still write it: copy what is there */
 	strscpy_pad(rec->comm, tsk->comm, sizeof(rec->comm));
 	memcpy(rec->counts, self, ex->nr * sizeof(u64));
 	memcpy(rec->counts + ex->nr, children, ex->nr * sizeof(u64));
@@ -238,61 +241,71 @@ static char *pc_exits_comm(char *p, const char *comm)
 	return p;
 }
 
+/* The longest text of one record, its "dropped N" line (29 bytes) included */
+#define PC_EXITS_LINE	(29 + 5 + 4 * 12 + TASK_COMM_LEN * 4 + \
+			 2 * PERFCTR_MAX_COUNTERS * 21 + 1)
+static_assert(PC_EXITS_LINE <= PERFCTR_EXITS_LINE_MAX);
+
 /*
  * The text of @rec into @ex->line: "dropped N" first if records were lost
- * just before it, then "exit PID TGID PPID INTO COMM SELF... CHILDREN...".
- * At most 29 + 5 + 4 * 12 + 60 + 2 * 16 * 21 + 1 bytes, well below
- * PERFCTR_EXITS_LINE_MAX.
+ * since the last one reported, then "exit PID TGID PPID INTO COMM SELF...
+ * CHILDREN...".
  */
 static size_t pc_exits_format(struct pc_exits *ex,
 			      const struct pc_exit_record *rec)
 {
-	char *p = ex->line;
+	char *p = ex->line, *end = ex->line + PERFCTR_EXITS_LINE_MAX;
 	unsigned int i;
 
-	if (rec->dropped)
-		p += sprintf(p, "dropped %llu\n", rec->dropped);
-	p += sprintf(p, "exit %d %d %d %d ", rec->pid, rec->tgid, rec->ppid,
-		     rec->into);
+	if (rec->dropped != ex->reported)
+		p += scnprintf(p, end - p, "dropped %llu\n",
+			       rec->dropped - ex->reported);
+	p += scnprintf(p, end - p, "exit %d %d %d %d ", rec->pid, rec->tgid,
+		       rec->ppid, rec->into);
 	p = pc_exits_comm(p, rec->comm);
 	for (i = 0; i < 2 * ex->nr; i++)
-		p += sprintf(p, " %llu", rec->counts[i]);
+		p += scnprintf(p, end - p, " %llu", rec->counts[i]);
 	*p++ = '\n';
 	return p - ex->line;
 }
 
 /*
  * The next piece of text for the reader into @ex->line, without consuming
- * it.  Returns its length, 0 if there is none.  *@is_record says whether
- * consuming it means advancing past a record; otherwise it reports the
- * dropped count *@dropped.  Caller holds @ex->read_mutex.
+ * it: the oldest record (with the drops before it), or, with no record
+ * left, the drops not reported yet.  Returns its length, 0 if there is
+ * nothing.  *@is_record says whether consuming it advances past a record;
+ * *@reported is the drop count reported once it is consumed.  Caller holds
+ * @ex->read_mutex.
  */
 static size_t pc_exits_peek(struct pc_exits *ex, bool *is_record,
-			    u64 *dropped)
+			    u64 *reported)
 {
+	u64 dropped;
+
 	spin_lock_irq(&ex->lock);
 	if (ex->head != ex->tail) {
 		memcpy(ex->snap, pc_exits_slot(ex, ex->head), ex->slot_size);
 		spin_unlock_irq(&ex->lock);
 		*is_record = true;
+		*reported = ex->snap->dropped;
 		return pc_exits_format(ex, ex->snap);
 	}
-	*dropped = ex->dropped;
+	dropped = ex->dropped;
 	spin_unlock_irq(&ex->lock);
 	*is_record = false;
-	if (!*dropped)
+	*reported = dropped;
+	if (dropped == ex->reported)
 		return 0;
-	return sprintf(ex->line, "dropped %llu\n", *dropped);
+	return sprintf(ex->line, "dropped %llu\n", dropped - ex->reported);
 }
 
 static void pc_exits_consume(struct pc_exits *ex, bool is_record,
-			     u64 dropped)
+			     u64 reported)
 {
 	spin_lock_irq(&ex->lock);
 	if (is_record)
 		ex->head++;
-	else
-		ex->dropped -= dropped;
+	ex->reported = reported;
 	spin_unlock_irq(&ex->lock);
 }
 
@@ -307,8 +320,10 @@ static ssize_t pc_exits_read(struct file *file, char __user *buf,
 	bool is_record;
 	ssize_t ret = 0;
 	size_t done = 0, len;
-	u64 dropped;
+	u64 reported;
 
+	if (!count)
+		return 0;
 	if (mutex_lock_interruptible(&ex->read_mutex))
 		return -ERESTARTSYS;
 	while (!pc_exits_ready(ex)) {
@@ -322,7 +337,7 @@ static ssize_t pc_exits_read(struct file *file, char __user *buf,
 		if (mutex_lock_interruptible(&ex->read_mutex))
 			return -ERESTARTSYS;
 	}
-	while ((len = pc_exits_peek(ex, &is_record, &dropped))) {
+	while ((len = pc_exits_peek(ex, &is_record, &reported))) {
 		if (len > count - done) {
 			if (!done)
 				ret = -EINVAL;
@@ -333,7 +348,7 @@ static ssize_t pc_exits_read(struct file *file, char __user *buf,
 				ret = -EFAULT;
 			break;
 		}
-		pc_exits_consume(ex, is_record, dropped);
+		pc_exits_consume(ex, is_record, reported);
 		done += len;
 	}
 unlock:
@@ -348,7 +363,7 @@ static __poll_t pc_exits_poll(struct file *file, poll_table *pt)
 
 	poll_wait(file, &ex->wait, pt);
 	spin_lock_irq(&ex->lock);
-	if (ex->head != ex->tail || ex->dropped || ex->ended)
+	if (ex->head != ex->tail || ex->dropped != ex->reported || ex->ended)
 		mask |= EPOLLIN | EPOLLRDNORM;
 	if (ex->ended)
 		mask |= EPOLLHUP;
@@ -373,15 +388,15 @@ static int pc_exits_release(struct inode *inode, struct file *file)
 {
 	struct pc_exits *ex = file->private_data;
 	struct perfctr_task *st = pc_task_state(ex->root);
-	unsigned long flags;
+	unsigned long flags, st_flags;
 
 	spin_lock_irqsave(&pc_exits_lock, flags);
 	if (rcu_access_pointer(ex->ctl->exits) == ex)
 		RCU_INIT_POINTER(ex->ctl->exits, NULL);
-	raw_spin_lock(&st->lock);
-	if (st->exits == ex)
-		st->exits = NULL;
-	raw_spin_unlock(&st->lock);
+	raw_spin_lock_irqsave(&st->lock, st_flags);
+	if (rcu_access_pointer(st->exits) == ex)
+		RCU_INIT_POINTER(st->exits, NULL);
+	raw_spin_unlock_irqrestore(&st->lock, st_flags);
 	spin_unlock_irqrestore(&pc_exits_lock, flags);
 	/* the release hook finds listeners under RCU */
 	synchronize_rcu();
@@ -423,20 +438,26 @@ static struct pc_exits *pc_exits_alloc(struct pc_control *ctl)
  * @task: the task the file belongs to, the root of the records' tree
  * @file: the file being opened, access already checked
  *
- * Listens to the control @task has now; one listener per control and per
- * root.  A task that is released while counting with that control (@task
- * included, last) gives the file a record.
+ * Listens to the control @task has now, which must have been written to
+ * @task itself: then every other task that counts with it was forked from
+ * @task since (or from those tasks), and the opener, who may read @task's
+ * counts, may read theirs.  A task that merely inherited its control may
+ * not be listened to: that would show its ancestors and siblings.  One
+ * listener per control and per root.  A task that is released while
+ * counting with that control (@task included, normally last) gives the
+ * file a record.
  *
- * Return: 0; -ENODATA if @task has no control; -ESRCH if it was released;
+ * Return: 0; -ENODATA if @task has no control; -EPERM if it inherited it;
+ * -ESRCH if it was released; -EAGAIN if its control changed meanwhile;
  * -EBUSY if its control or @task has a listener already; -ENOMEM.
  */
 int pc_open_exits(struct task_struct *task, struct file *file)
 {
 	struct perfctr_task *st = pc_task_state(task);
 	const struct file_operations *fops;
+	unsigned long flags, st_flags;
 	struct pc_control *ctl;
 	struct pc_exits *ex;
-	unsigned long flags;
 	int err = 0;
 
 	ctl = st ? pc_task_control(st) : NULL;
@@ -457,16 +478,21 @@ int pc_open_exits(struct task_struct *task, struct file *file)
 	}
 
 	spin_lock_irqsave(&pc_exits_lock, flags);
-	raw_spin_lock(&st->lock);
+	raw_spin_lock_irqsave(&st->lock, st_flags);
 	if (st->released)
 		err = -ESRCH;
-	else if (st->exits || rcu_access_pointer(ctl->exits))
+	else if (st->control != ctl)	/* a write came in between */
+		err = -EAGAIN;
+	else if (!st->programmed)
+		err = -EPERM;
+	else if (rcu_access_pointer(st->exits) ||
+		 rcu_access_pointer(ctl->exits))
 		err = -EBUSY;
 	if (!err) {
-		st->exits = ex;
+		rcu_assign_pointer(st->exits, ex);
 		rcu_assign_pointer(ctl->exits, ex);
 	}
-	raw_spin_unlock(&st->lock);
+	raw_spin_unlock_irqrestore(&st->lock, st_flags);
 	spin_unlock_irqrestore(&pc_exits_lock, flags);
 	if (err) {
 		fops_put(fops);

@@ -17,6 +17,6 @@ int pc_open_exits(struct task_struct *task, struct file *file);
 void pc_exits_record(struct task_struct *tsk, struct perfctr_task *st,
 		     const struct pc_control *ctl, const u64 *self,
 		     const u64 *children, struct task_struct *into);
-void pc_exits_end(struct pc_exits *exits);
+void pc_exits_end(struct pc_exits *ex);
 
 #endif /* _PERFCTR_EXITS_H */

@@ -144,7 +144,7 @@ void pc_release(struct task_struct *tsk)
 	}
 	lost = st->lost;
 	st->released = true;
-	exits = st->exits;
+	exits = rcu_dereference(st->exits);
 	raw_spin_unlock_irqrestore(&st->lock, flags);
 
 	if (ctl) {

@@ -8,6 +8,7 @@
 #include <linux/perf_event.h>
 #include <linux/perfctr.h>
 #include <linux/pid.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -62,7 +63,8 @@ void pc_task_free(struct perfctr_task *st)
 
 	for (i = 0; i < PERFCTR_MAX_COUNTERS; i++)
 		WARN_ON_ONCE(st->events[i]);
-	WARN_ON_ONCE(st->exits);	/* an exits file holds a task reference */
+	/* an open exits file holds a reference on its task */
+	WARN_ON_ONCE(rcu_access_pointer(st->exits));
 	pc_control_put(st->control);
 	put_pid(st->forker);
 	pc_page_free(st->page);
@@ -304,6 +306,7 @@ int pc_task_program(struct task_struct *task, struct pc_control *ctl)
 	raw_spin_lock_irqsave(&st->lock, flags);
 	old = st->control;
 	st->control = ctl;
+	st->programmed = !!ctl;
 	memset(st->children, 0, sizeof(st->children));
 	st->lost = 0;
 	raw_spin_unlock_irqrestore(&st->lock, flags);

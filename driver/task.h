@@ -23,7 +23,8 @@ struct pid;
  * @mutex: serialises whatever touches @events, @base or @final, and the
  *	programmers of @tsc: programming, the exit hook, reading the task's
  *	own counts.  Sleeps.
- * @lock: protects @control, @children, @lost, @released and @exits.  Taken
+ * @lock: protects @control, @programmed, @children, @lost, @released and
+ *	@exits.  Taken
  *	with interrupts off, nested inside tasklist_lock (release hook) and
  *	pc_exits_lock (exits.c); nothing is taken inside it.
  * @control: the current control, or NULL.  Changed under @mutex and @lock,
@@ -41,9 +42,11 @@ struct pid;
  * @exited: the exit hook has run: @final is valid and @control is frozen.
  * @page: the thread's counter page, or NULL until it first opens its page
  *	file.  Set once, by the thread itself under @mutex; see struct pc_page.
+ * @programmed: @control was written to this task, not inherited.
  * @released: the release hook has run: no merge and no record will come.
  * @exits: the listener of an open exits file of this task, which ends when
- *	the task is released.  Set and cleared under pc_exits_lock and @lock.
+ *	the task is released.  Set and cleared under pc_exits_lock and @lock;
+ *	the release hook uses it under RCU (exits.c).
  * @forker: the process that forked the task, if its parent's control had a
  *	listener then (the exits file names it), with a reference; else NULL.
  *
@@ -65,8 +68,9 @@ struct perfctr_task {
 	u64 final[PERFCTR_MAX_COUNTERS];
 	bool exited;
 	struct pc_page *page;
+	bool programmed;
 	bool released;
-	struct pc_exits *exits;
+	struct pc_exits __rcu *exits;
 	struct pid *forker;
 };
 
