@@ -22,11 +22,11 @@ teardown() {
 	done
 }
 
-@test "the directory holds control, id, counts, children, lost and page in /proc/PID and /proc/PID/task/TID" {
+@test "the directory holds control, id, counts, children, lost, page and exits in /proc/PID and /proc/PID/task/TID" {
 	run ls "/proc/$$/perfctr"
-	[ "$output" = "$(printf 'children\ncontrol\ncounts\nid\nlost\npage')" ]
+	[ "$output" = "$(printf 'children\ncontrol\ncounts\nexits\nid\nlost\npage')" ]
 	run ls "/proc/$$/task/$$/perfctr"
-	[ "$output" = "$(printf 'children\ncontrol\ncounts\nid\nlost\npage')" ]
+	[ "$output" = "$(printf 'children\ncontrol\ncounts\nexits\nid\nlost\npage')" ]
 	[ "$(stat -c %a "/proc/$$/perfctr/control")" = 644 ]
 	[ "$(stat -c %a "/proc/$$/perfctr/counts")" = 444 ]
 	[ "$(stat -c %a "/proc/$$/perfctr/page")" = 444 ]

@@ -103,9 +103,8 @@ json_count() {
 }
 
 @test "a command that cannot run: 127 if it is not found, 126 if it is not executable" {
-	run perfex no-such-command-for-perfex
+	run -127 perfex no-such-command-for-perfex
 	echo "$output"
-	[ "$status" -eq 127 ]
 	[[ $output == *"perfex: no-such-command-for-perfex: No such file or directory"* ]]
 	f=$BATS_TEST_TMPDIR/not-executable
 	printf '#!/bin/sh\necho RAN-IT\n' > "$f"
