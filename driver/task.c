@@ -4,6 +4,7 @@
  *
  * See struct perfctr_task for the locking and lifetime rules.
  */
+#include <linux/error-injection.h>
 #include <linux/module.h>
 #include <linux/perf_event.h>
 #include <linux/perfctr.h>
@@ -101,11 +102,13 @@ static void pc_events_release(struct perf_event **events)
 /*
  * Creates @ctl's perf events on @task, counting at once.  They are pinned so
  * that they are never multiplexed: a count is either whole or the event is in
- * error.  On failure nothing is left behind.
+ * error.  On failure nothing is left behind.  The fault-injection framework
+ * may fail it (fail_function), as perf would fail an event, at fork and at
+ * programming alike: noinline so that it can.
  */
-static int pc_events_create(struct task_struct *task,
-			    const struct pc_control *ctl,
-			    struct perf_event **events)
+static noinline int pc_events_create(struct task_struct *task,
+				     const struct pc_control *ctl,
+				     struct perf_event **events)
 {
 	unsigned int i;
 
@@ -134,6 +137,7 @@ static int pc_events_create(struct task_struct *task,
 	}
 	return 0;
 }
+ALLOW_ERROR_INJECTION(pc_events_create, ERRNO);
 
 /*
  * perf events are subject to what perf_event_open(2) would allow the writer
