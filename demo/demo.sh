@@ -4,7 +4,8 @@
 #
 # A shell programs its own counters, runs a small process tree, and shows its
 # self and children counts next to what the kernel's own accounting
-# (/proc/<pid>/stat cminflt, cmajflt) says about the same children.
+# (/proc/<pid>/stat cminflt, cmajflt) says about the same children; then
+# perfex --tree breaks a command down process by process.
 set -eu
 
 me=$$
@@ -83,3 +84,7 @@ step "6. Clearing the control"
 echo "   \$ echo > /proc/\$\$/perfctr/control"
 echo > "$dir/control"
 show control id counts children
+
+step "7. perfex --tree: what each process of a command cost, exactly"
+echo "   \$ perfex --tree -e 'task-clock minor-faults' -- pctest tree 2 2 100"
+perfex --tree -e 'task-clock minor-faults' -- pctest tree 2 2 100 | sed 's/^/   /'
