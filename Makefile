@@ -277,18 +277,21 @@ bench: bench-initramfs
 
 # make bench-memory: the kernel memory a task with counters costs
 # (bench/memory.sh, bench/pcmem.c), separate from the timings: the benchmark
-# kernel with its module, then the debug kernel of make check for
-# comparison, one vCPU, MEMORY_ROUNDS rounds of 1000 / MEMORY_SCALE tasks.
-# Tables in $(BENCH)/memory-bench.out and $(BENCH)/memory-debug.out.
-MEMORY_ROUNDS ?= 5
-MEMORY_SCALE  ?= 1
-MEMORY_VM     := TIMEOUT=$(TIMEOUT) BENCH_ROUNDS=$(MEMORY_ROUNDS) \
-		 BENCH_SCALE=$(MEMORY_SCALE) BENCH_SCRIPT=memory.sh qemu/run-vm.sh bench
+# kernel with its module, MEMORY_ROUNDS rounds of 1000 / MEMORY_SCALE
+# tasks, then the debug kernel of make check for comparison, slower under
+# KASAN: MEMORY_DEBUG_ROUNDS rounds of 1000 / MEMORY_DEBUG_SCALE tasks.
+# One vCPU.  Tables in $(BENCH)/memory-bench.out and memory-debug.out.
+MEMORY_ROUNDS       ?= 5
+MEMORY_SCALE        ?= 1
+MEMORY_DEBUG_ROUNDS ?= 3
+MEMORY_DEBUG_SCALE  ?= 2
+MEMORY_VM           := TIMEOUT=$(TIMEOUT) BENCH_SCRIPT=memory.sh qemu/run-vm.sh bench
 
 bench-memory: bench-initramfs initramfs
-	@BENCH_NAME=memory-bench $(MEMORY_VM) $(BENCH_KTREE)/arch/x86/boot/bzImage \
-		$(BENCH)/patched.cpio.gz $(BENCH)
-	@BENCH_NAME=memory-debug $(MEMORY_VM) $(BZIMAGE) $(INITRD) $(BENCH)
+	@BENCH_NAME=memory-bench BENCH_ROUNDS=$(MEMORY_ROUNDS) BENCH_SCALE=$(MEMORY_SCALE) \
+		$(MEMORY_VM) $(BENCH_KTREE)/arch/x86/boot/bzImage $(BENCH)/patched.cpio.gz $(BENCH)
+	@BENCH_NAME=memory-debug BENCH_ROUNDS=$(MEMORY_DEBUG_ROUNDS) \
+		BENCH_SCALE=$(MEMORY_DEBUG_SCALE) $(MEMORY_VM) $(BZIMAGE) $(INITRD) $(BENCH)
 	@for k in bench debug; do \
 		f=$(BENCH)/memory-$$k.out; \
 		echo "== $$k kernel: $$(grep '^# bench: memory' $$f | sed 's/^# bench: memory: //')"; \
