@@ -22,9 +22,8 @@
  * objects and the slabs of the perfctr_task cache (/proc/slabinfo) while
  * they are alive; the last three are how much MemAvailable fell and
  * SUnreclaim and KernelStack grew (/proc/meminfo) from just before the
- * first fork to then.  Exits 1 if a task could not
- * be created or did not have the id or a process failed (failed counts
- * them), 2 on other errors.
+ * first fork to then.  Exits 1 if a task could not be created or did not
+ * have the id or a process failed (failed counts them), 2 on other errors.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
