@@ -20,7 +20,7 @@ VM      := TIMEOUT=$(TIMEOUT) VERBOSE=$(VERBOSE) qemu/run-vm.sh
 
 .PHONY: check shell demo bench deps host-check lint kernel module helpers initramfs \
 	lib lib-check doc-check install install-check torture \
-	bench-kernels bench-module bench-initramfs parse-test fuzz fuzz-smoke clean
+	bench-kernels bench-module bench-initramfs bench-memory parse-test fuzz fuzz-smoke clean
 
 check: host-check parse-test fuzz-smoke lint lib-check doc-check install-check initramfs
 	@rm -f $(BUILD)/summary
@@ -274,6 +274,31 @@ bench: bench-initramfs
 		$(BENCH)/tcg-patched.out $(BENCH)/tcg-vanilla.out; } >$(BENCH)/table.rst
 	@cat $(BENCH)/table.rst
 	@echo "bench: table written to $(BENCH)/table.rst"
+
+# make bench-memory: the kernel memory a task with counters costs
+# (bench/memory.sh, bench/pcmem.c), separate from the timings: the benchmark
+# kernel with its module, MEMORY_ROUNDS rounds of 1000 / MEMORY_SCALE
+# tasks, then the debug kernel of make check for comparison, slower under
+# KASAN: MEMORY_DEBUG_ROUNDS rounds of 1000 / MEMORY_DEBUG_SCALE tasks.
+# One vCPU.  Tables in $(BENCH)/memory-bench.out and memory-debug.out.
+MEMORY_ROUNDS       ?= 5
+MEMORY_SCALE        ?= 1
+MEMORY_DEBUG_ROUNDS ?= 3
+MEMORY_DEBUG_SCALE  ?= 2
+MEMORY_VM           := TIMEOUT=$(TIMEOUT) BENCH_SCRIPT=memory.sh qemu/run-vm.sh bench
+
+bench-memory: bench-initramfs initramfs
+	@BENCH_NAME=memory-bench BENCH_ROUNDS=$(MEMORY_ROUNDS) BENCH_SCALE=$(MEMORY_SCALE) \
+		$(MEMORY_VM) $(BENCH_KTREE)/arch/x86/boot/bzImage $(BENCH)/patched.cpio.gz $(BENCH)
+	@BENCH_NAME=memory-debug BENCH_ROUNDS=$(MEMORY_DEBUG_ROUNDS) \
+		BENCH_SCALE=$(MEMORY_DEBUG_SCALE) $(MEMORY_VM) $(BZIMAGE) $(INITRD) $(BENCH)
+	@for k in bench debug; do \
+		f=$(BENCH)/memory-$$k.out; \
+		echo "== $$k kernel: $$(grep '^# bench: memory' $$f | sed 's/^# bench: memory: //')"; \
+		sed -n '/^Bytes per task/,/^# pcmem:/p' $$f | tr -d '\r'; \
+		tr -d '\r' <$$f | grep -qx '# bench: failures 0' || \
+			{ echo "bench-memory: $$f: the measurement did not finish cleanly"; exit 1; }; \
+	done
 
 clean:
 	@if [ -d $(KTREE)/ ] && [ -d driver ]; then \

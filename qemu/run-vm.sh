@@ -7,7 +7,8 @@
 #   bench: one vCPU; results to OUTDIR/$BENCH_NAME.out, console to
 #          OUTDIR/$BENCH_NAME.console; ICOUNT=1 adds instruction counting
 #          (-icount shift=0,sleep=off: guest time follows the instructions
-#          executed, 1 ns each); BENCH_ROUNDS and BENCH_SCALE go to the guest.
+#          executed, 1 ns each); BENCH_ROUNDS and BENCH_SCALE go to the guest,
+#          which runs bench/$BENCH_SCRIPT (default run.sh) with them.
 # check, demo and bench are killed after TIMEOUT seconds (exit status 124).
 set -eu
 mode=$1
@@ -61,7 +62,7 @@ bench)
 	start=$(date +%s)
 	status=0
 	timeout --foreground -k 10 "$limit" "${qemu[@]}" "${icount[@]}" \
-		-append "$append bench_rounds=${BENCH_ROUNDS:-9} bench_scale=${BENCH_SCALE:-1}" \
+		-append "$append bench_rounds=${BENCH_ROUNDS:-9} bench_scale=${BENCH_SCALE:-1} bench_script=${BENCH_SCRIPT:-run.sh}" \
 		-monitor none -serial "file:$out/$name.console" \
 		-serial "file:$out/$name.out" </dev/null || status=$?
 	echo "run-vm: $name: guest ran for $(($(date +%s) - start)) s"

@@ -29,3 +29,17 @@
 	run pcbench readgroup perfctr-4 10
 	[ "$status" -eq 2 ]
 }
+
+@test "the memory measurement runs: every config prints a figure" {
+	run bash /opt/perfctr/bench/memory.sh 1 20
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"# bench: failures 0"* ]]
+	figures=$(grep '^mem ' <<<"$output")
+	# mem CONFIG TASKS OBJECTS UNRECL STACK PT STATES
+	bad=$(awk 'NF != 8 || $3 != 50' <<<"$figures")
+	[ -z "$bad" ]
+	for c in none tsc acct-4 perf-1 perf-2 perf-4 mixed-16 perf-16; do
+		grep -q "^mem $c " <<<"$figures"
+	done
+}
