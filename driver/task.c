@@ -4,7 +4,9 @@
  *
  * See struct perfctr_task for the locking and lifetime rules.
  */
+#include <linux/debugfs.h>
 #include <linux/error-injection.h>
+#include <linux/fault-inject.h>
 #include <linux/module.h>
 #include <linux/perf_event.h>
 #include <linux/perfctr.h>
@@ -25,17 +27,34 @@
  */
 static struct kmem_cache *pc_task_cache;
 
+/*
+ * /sys/kernel/debug/fail_perfctr_events: the fault-injection framework
+ * fails perf event creation as perf would refuse an event, at fork and at
+ * programming alike (with CONFIG_FAULT_INJECTION_DEBUG_FS; nothing without).
+ * It is checked in task context, so that its task filter (make-it-fail)
+ * works, which fail_function's kprobe, entered from int3 as NMI, cannot.
+ */
+static DECLARE_FAULT_ATTR(pc_fail_events);
+static struct dentry *pc_fail_dir;
+
 int pc_task_init(void)
 {
 	pc_task_cache = kmem_cache_create("perfctr_task",
 					  sizeof(struct perfctr_task), 0,
 					  SLAB_NO_MERGE | SLAB_ACCOUNT, NULL);
-	return pc_task_cache ? 0 : -ENOMEM;
+	if (!pc_task_cache)
+		return -ENOMEM;
+	pc_fail_dir = fault_create_debugfs_attr("fail_perfctr_events", NULL,
+						&pc_fail_events);
+	if (IS_ERR(pc_fail_dir))	/* no debugfs: no injection, no error */
+		pc_fail_dir = NULL;
+	return 0;
 }
 
 /* Only once no state is left: each one pins the module. */
 void pc_task_exit(void)
 {
+	debugfs_remove_recursive(pc_fail_dir);
 	kmem_cache_destroy(pc_task_cache);
 }
 
@@ -103,15 +122,20 @@ static void pc_events_release(struct perf_event **events)
  * Creates @ctl's perf events on @task, counting at once.  They are pinned so
  * that they are never multiplexed: a count is either whole or the event is in
  * error.  On failure nothing is left behind.  The fault-injection framework
- * may fail it (fail_function), as perf would fail an event, at fork and at
- * programming alike: noinline so that it can.
+ * may fail it: fail_perfctr_events above, and fail_function too (noinline
+ * so that it can).
  */
 static noinline int pc_events_create(struct task_struct *task,
 				     const struct pc_control *ctl,
 				     struct perf_event **events)
 {
+	bool perf = false;
 	unsigned int i;
 
+	for (i = 0; i < ctl->nr; i++)
+		perf |= ctl->ev[i].kind == PC_KIND_PERF;
+	if (perf && should_fail(&pc_fail_events, 1))
+		return -ENOMEM;
 	for (i = 0; i < ctl->nr; i++) {
 		const struct pc_event *ev = &ctl->ev[i];
 		struct perf_event_attr attr = {

@@ -6,6 +6,7 @@
 # perf_event_paranoid.
 
 load helpers
+bats_require_minimum_version 1.5.0	# run -N
 
 teardown() {
 	stop_target
