@@ -34,6 +34,7 @@
 #include <linux/wait.h>
 
 #include "exits.h"
+#include "procfs.h"
 #include "task.h"
 
 /**
@@ -243,23 +244,11 @@ static char *pc_exits_comm(char *p, const char *comm)
 	return p;
 }
 
-/*
- * " <v>" in decimal at @p, returning the end: formatting with vsnprintf()
- * was most of what reading a record cost (the benchmark's listened rows).
- */
+/* " <v>" in decimal at @p, returning the end */
 static char *pc_exits_num(char *p, u64 v)
 {
-	char digits[20], *d = digits + sizeof(digits);
-	size_t len;
-
 	*p++ = ' ';
-	do {
-		*--d = '0' + v % 10;
-		v /= 10;
-	} while (v);
-	len = digits + sizeof(digits) - d;
-	memcpy(p, d, len);
-	return p + len;
+	return pc_put_u64(p, v);
 }
 
 /* The longest text of one record, its "dropped N" line (29 bytes) included */

@@ -17,17 +17,6 @@ teardown() {
 	[ -z "${PARANOID:-}" ] || echo "$PARANOID" > /proc/sys/kernel/perf_event_paranoid
 }
 
-# wait_for CONDITION...: until the command succeeds, for at most a minute.
-wait_for() {
-	local i
-	for ((i = 0; i < 1200; i++)); do
-		"$@" && return 0
-		sleep 0.05
-	done
-	echo "wait_for: $* never held" >&2
-	return 1
-}
-
 # csv_field N EVENT TEXT: field N of the CSV line of EVENT (the last field).
 csv_field() {
 	awk -F, -v n="$1" -v e="$2" '$NF == e { print $n; found = 1 } END { exit !found }' <<<"$3"

@@ -9,16 +9,8 @@ load helpers
 
 EVENTS="tsc task-clock minor-faults context-switches"
 
-# wait_for CONDITION...: until the command succeeds, for at most two minutes.
-wait_for() {
-	local i
-	for ((i = 0; i < 2400; i++)); do
-		"$@" && return 0
-		sleep 0.05
-	done
-	echo "wait_for: $* never held" >&2
-	return 1
-}
+# wait_for's limit: two minutes, for 1,100 children under TCG
+WAIT_FOR_STEPS=2400
 
 teardown() {
 	local pid

@@ -81,3 +81,15 @@ stop_worker() {
 		WORKER=
 	fi
 }
+
+# wait_for CONDITION...: until the command succeeds, polling every 50 ms,
+# at most WAIT_FOR_STEPS times (default 1200: a minute).
+wait_for() {
+	local i
+	for ((i = 0; i < ${WAIT_FOR_STEPS:-1200}; i++)); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	echo "wait_for: $* never held" >&2
+	return 1
+}
