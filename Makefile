@@ -193,29 +193,43 @@ install:
 install-check: module
 	@scripts/install-check.sh $(BUILD)/install $(KTREE)
 
-# make torture: pctorture for TORTURE_SECONDS (600) in the test guest,
-# through the check harness (console splats, kmemleak); TORTURE_SEED
-# optional.  make check runs 20 seconds of it (85-torture-smoke.bats).
-# Results in build/torture/.
-TORTURE_SECONDS ?= 600
-TORTURE_SEED    ?=
-TORTURE         := $(BUILD)/torture
+# make torture: pctorture in two boots, each through the check harness
+# (console splats; kmemleak where the kernel has it), results in
+# build/torture/:
+#  - debug: the test kernel (KASAN, lockdep, kmemleak) for TORTURE_SECONDS
+#    (600), with set-uid execs and a module reload a minute;
+#  - storm: the benchmark kernel (the same patches without the debug
+#    options, where a fork costs a twentieth) for TORTURE_STORM_SECONDS
+#    (300) and on until TORTURE_FORKS (1,000,000) processes were created.
+# TORTURE_SEED optional; TORTURE_PHASES="debug storm" picks the boots.
+# make check runs 20 seconds of the first (85-torture-smoke.bats).
+TORTURE_SECONDS       ?= 600
+TORTURE_STORM_SECONDS ?= 300
+TORTURE_FORKS         ?= 1000000
+TORTURE_SEED          ?=
+TORTURE_PHASES        ?= debug storm
+TORTURE               := $(BUILD)/torture
 
-torture: module helpers
-	@rm -rf $(TORTURE) && mkdir -p $(TORTURE)/tests
-	@printf '%s\n' '#!/usr/bin/env bats' \
-		'@test "pctorture $(TORTURE_SECONDS) $(TORTURE_SEED)" {' \
-		'	run pctorture $(TORTURE_SECONDS) $(TORTURE_SEED)' \
-		'	sed "s/^/# /" <<<"$$output" >&3' \
-		'	[ "$$status" -eq 0 ]' \
-		'	grep -Eqx "torture: ops=[0-9]+ checks=[0-9]+ failures=0 seconds=[0-9]+" <<<"$$output"' \
-		'}' >$(TORTURE)/tests/torture.bats
-	@qemu/initramfs.sh $(TORTURE)/initramfs.cpio.gz $(TORTURE)/tests $(BIN) $(MODULE) \
-		$(CURDIR)/demo $(CURDIR)/bench
-	@status=0; TIMEOUT=$$(($(TORTURE_SECONDS) + 600)) VERBOSE=$(VERBOSE) \
-		qemu/run-vm.sh check $(BZIMAGE) $(TORTURE)/initramfs.cpio.gz $(TORTURE) || status=$$?; \
-	qemu/report.sh $(TORTURE)/results.tap $(TORTURE)/console.log $$status $(TORTURE)/summary; \
-	rc=$$?; grep '^# torture: ' $(TORTURE)/results.tap | sed 's/^# //'; exit $$rc
+torture: module helpers $(if $(filter storm,$(TORTURE_PHASES)),bench-module)
+	@rm -rf $(TORTURE) && mkdir -p $(TORTURE)
+	@rc=0; for phase in $(TORTURE_PHASES); do \
+		case $$phase in \
+		debug) args="$(TORTURE_SECONDS) $(TORTURE_SEED)"; secs=$(TORTURE_SECONDS); \
+			kernel=$(BZIMAGE); module=$(MODULE) ;; \
+		storm) args="--forks $(TORTURE_FORKS) $(TORTURE_STORM_SECONDS) $(TORTURE_SEED)"; \
+			secs=$$(($(TORTURE_STORM_SECONDS) + 3600)); \
+			kernel=$(BENCH_KTREE)/arch/x86/boot/bzImage; module=$(BENCH_MODULE) ;; \
+		*) echo "torture: unknown phase $$phase" >&2; exit 2 ;; \
+		esac; \
+		out=$(TORTURE)/$$phase; mkdir -p $$out/tests; \
+		scripts/torture-bats.sh "$$args" >$$out/tests/torture.bats; \
+		qemu/initramfs.sh $$out/initramfs.cpio.gz $$out/tests $(BIN) $$module \
+			$(CURDIR)/demo $(CURDIR)/bench || exit 1; \
+		status=0; TIMEOUT=$$(($$secs + 600)) VERBOSE=$(VERBOSE) \
+			qemu/run-vm.sh check $$kernel $$out/initramfs.cpio.gz $$out || status=$$?; \
+		qemu/report.sh $$out/results.tap $$out/console.log $$status $$out/summary || rc=1; \
+		echo "torture ($$phase):"; grep '^# torture: ' $$out/results.tap | sed 's/^# /  /'; \
+	done; exit $$rc
 
 # The guest's random writer, with the parser built in as its oracle.
 PROGRAMS += $(BIN)/pcwrite-random

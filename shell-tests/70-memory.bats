@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0
-# Kernel memory perfctr allocates for a task is charged to the memory
-# cgroup of the task it is allocated in, so a user cannot pin unbounded
-# kernel memory outside its cgroup by counting many tasks.
+# Kernel memory perfctr allocates for a task, its own state and the perf
+# events it creates (perf's objects since kernel patch 0010), is charged to
+# the memory cgroup of the task it is allocated in, so a user cannot pin
+# unbounded kernel memory outside its cgroup by counting many tasks.
 
 load helpers
 
@@ -70,4 +71,18 @@ in_group() {
 	echo "slab_unreclaimable: $plain without counters, $counted with tsc; state $state bytes"
 	# each counted child's state, less a quarter for statistics batching
 	[ $((counted - plain)) -ge $((n * state * 3 / 4)) ]
+}
+
+@test "perf events and their task contexts are charged to the memory cgroup too" {
+	n=100
+	events="page-faults alignment-faults emulation-faults minor-faults:u major-faults:u cs:u migrations:u"
+	event=$(cat /sys/kernel/slab/perf_event/object_size)
+	in_group tsc tsc $n
+	tsc=$SLAB
+	in_group perf "$events" $n
+	perf=$SLAB
+	echo "# slab_unreclaimable: $tsc with tsc, $perf with 7 perf events; perf_event $event bytes" >&3
+	# seven events per child, less a quarter for statistics batching; the
+	# perf contexts of each child come on top
+	[ $((perf - tsc)) -ge $((n * 7 * event * 3 / 4)) ]
 }

@@ -2,29 +2,42 @@
 # SPDX-License-Identifier: GPL-2.0
 # A 20-second run of pctorture, so that it cannot rot (`make torture` runs
 # it for longer): trees checked against getrusage(), parents that
-# reprogram or clear while their children run, exec storms, parents that
-# ignore SIGCHLD, orphans adopted by a subreaper, and remote writers, all at
-# once.  Every check must pass, every worker must have done its work, and
-# nothing may be left running.  The harness fails the run on any kernel
-# splat.
+# reprogram or clear while their children run, exec storms with set-uid
+# execs, parents that ignore SIGCHLD, orphans adopted by a subreaper,
+# remote writers and a fork storm, all at once, in two epochs with the
+# module unloaded and loaded again between them.  Every check must pass,
+# every worker must have done its work, the module's references must drain
+# to zero, and nothing may be left running.  The harness fails the run on
+# any kernel splat.
 
 load helpers
 
+MODULE=/opt/perfctr/perfctr.ko
+
+teardown() {
+	grep -q '^perfctr ' /proc/modules || insmod "$MODULE"
+}
+
 @test "a 20-second torture run passes every check and leaves nothing behind" {
-	run pctorture 20
+	# a set-uid copy owned by another user: exec raises privilege
+	cp "$(command -v pctorture)" "$BATS_TEST_TMPDIR/pctorture-setuid"
+	chown 1000:1000 "$BATS_TEST_TMPDIR/pctorture-setuid"
+	chmod 4755 "$BATS_TEST_TMPDIR/pctorture-setuid"
+	run pctorture --reload "$MODULE" --setuid "$BATS_TEST_TMPDIR/pctorture-setuid" 20
 	echo "$output"
-	grep -E '^torture: ' <<<"$output" | tail -n 4 | sed 's/^/# /' >&3
+	grep -E '^torture: ' <<<"$output" | tail -n 5 | sed 's/^/# /' >&3
 	[ "$status" -eq 0 ]
 	summary=$(grep -E '^torture: ops=[0-9]+ checks=[0-9]+ failures=0 seconds=[0-9]+$' <<<"$output")
 	[ -n "$summary" ]
 	[ "$(kv ops "$summary")" -gt 0 ]
 	[ "$(kv checks "$summary")" -gt 1000 ]
-	# 20 seconds of work, then the rounds under way end: well under a minute
+	# 20 seconds of work, then the rounds under way end, twice: well
+	# under a minute and a half
 	[ "$(kv seconds "$summary")" -ge 20 ]
-	[ "$(kv seconds "$summary")" -lt 60 ]
+	[ "$(kv seconds "$summary")" -lt 90 ]
 	# the last progress line: every worker did at least one round
 	rounds=$(grep -E '^torture: [0-9]+s ops=' <<<"$output" | tail -n 1)
-	[[ $rounds =~ rounds:\ exact\ ([0-9]+)\+([0-9]+)\ reprogram\ ([0-9]+)\ exec\ ([0-9]+)\ sigchld\ ([0-9]+)\ churn\ ([0-9]+)\ writer\ ([0-9]+)\;\ live\ 0\  ]]
+	[[ $rounds =~ rounds:\ exact\ ([0-9]+)\+([0-9]+)\ reprogram\ ([0-9]+)\ exec\ ([0-9]+)\ sigchld\ ([0-9]+)\ churn\ ([0-9]+)\ writer\ ([0-9]+)\ storm\ ([0-9]+)\;\ live\ 0\  ]]
 	for n in "${BASH_REMATCH[@]:1}"; do
 		[ "$n" -ge 1 ]
 	done
@@ -32,16 +45,29 @@ load helpers
 	[[ $output =~ writes:\ ([0-9]+)\ accepted,\ ([0-9]+)\ rejected ]]
 	[ "${BASH_REMATCH[1]}" -ge 1 ]
 	[ "${BASH_REMATCH[2]}" -ge 1 ]
+	# the storm forked 512 at a time; set-uid execs ran; one reload
+	# between the two epochs, and unloading was refused while they ran
+	figures=$(grep -E '^torture: forks=' <<<"$output")
+	[[ $figures =~ forks=([0-9]+)\ \(storm\ ([0-9]+)\)\ setuid-execs=([0-9]+)\ reloads=([0-9]+)\ unloads-refused=([0-9]+)$ ]]
+	[ "${BASH_REMATCH[2]}" -ge 512 ]
+	[ "${BASH_REMATCH[1]}" -gt "${BASH_REMATCH[2]}" ]
+	[ "${BASH_REMATCH[3]}" -ge 2 ]
+	[ "${BASH_REMATCH[4]}" -eq 1 ]
+	[ "${BASH_REMATCH[5]}" -ge 5 ]
+	grep -q '^torture: reload 1: no reference left, unloaded' <<<"$output"
+	grep -q '^perfctr ' /proc/modules
 	run pgrep -x pctorture
 	[ "$status" -eq 1 ]
 }
 
 @test "pctorture refuses bad arguments with status 2" {
-	for args in "" "0" "ten" "86401" "5 seed" "5 -1" "5 1 2"; do
+	for args in "" "0" "ten" "86401" "5 seed" "5 -1" "5 1 2" "--forks" \
+		"--forks x 5" "--bogus 1 5" "--setuid /nonexistent 5"; do
 		# (unquoted: the words are the arguments)
 		run pctorture $args
 		echo "pctorture $args: status $status: $output"
 		[ "$status" -eq 2 ]
-		[[ $output == *"usage: pctorture SECONDS [SEED]"* ]]
+		[[ $output == *"usage: pctorture "*"SECONDS [SEED]"* ||
+		   $output == *"--setuid /nonexistent: No such file"* ]]
 	done
 }

@@ -2,14 +2,26 @@
 /*
  * pctorture: a bounded, seeded torture run of perfctr's inheritance
  *
- *	pctorture SECONDS [SEED]
+ *	pctorture [--reload MODULE] [--setuid PROGRAM] [--forks N] SECONDS [SEED]
  *
- * Runs seven workers at once, each a process group of its own and a child
+ * Runs eight workers at once, each a process group of its own and a child
  * subreaper (so that every orphan of its tree comes back to it), for
- * SECONDS; then every worker finishes its round, reaps everything and
- * exits, and the summary line is
+ * SECONDS (with --forks, until N processes were created too); then every
+ * worker finishes its round, reaps everything and exits, and the summary
+ * line is
  *
  *	torture: ops=N checks=N failures=0 seconds=S
+ *
+ * after a line with the figures "forks=N (storm N) setuid-execs=N
+ * reloads=N unloads-refused=N".
+ *
+ * With --reload the run is cut into epochs, one a minute and at least two.
+ * While the workers count, the main process tries to unload the module
+ * once a second, which must be refused.  Between epochs every worker has
+ * ended: the module's reference count, the driver's live-object count,
+ * must drain to zero, the module must unload, the files must then fail
+ * with ENODEV, and MODULE is loaded again for the next epoch (ids go on
+ * above every id seen).  The count must drain to zero at the end too.
  *
  * The workers (see Documentation/perfctr.rst for every rule checked):
  *
@@ -26,8 +38,9 @@
  *		that kept their id merge: exactly their wait4() rusage.
  *   exec	children exec this program again (from the leader, from a
  *		thread, with a thread alive), /bin/true, or a missing file, by
- *		fork and by vfork: the id survives, counts go on, and the
- *		children counts still equal getrusage().
+ *		fork and by vfork (and a set-uid program: see --setuid): the
+ *		id survives, counts go on, and the children counts still
+ *		equal getrusage().
  *   sigchld	a middle process ignores SIGCHLD: its children are released
  *		by the kernel, merge into it, and reach the worker with it.
  *   churn	a changing forest of short-lived processes and threads that
@@ -36,6 +49,15 @@
  *		into its own sleeping processes, where every result is checked
  *		exactly (a rejected write changes nothing, a new control starts
  *		from zero with an id above every id seen before).
+ *   storm	forks as fast as it can, one child at a time, by fork and by
+ *		vfork, children that exit at once: the bulk of a run's forks,
+ *		every one of them merged and checked against getrusage() in
+ *		rounds of 512.
+ *
+ * With --setuid PROGRAM (a set-uid copy of pctorture owned by another
+ * user), the exec worker also execs PROGRAM: the exec raises privilege,
+ * the child must find its counters cleared (id 0), and nothing of it may
+ * merge, so its whole rusage is left out of the comparison.
  *
  * Every decision comes from SEED (random when not given, and printed), the
  * worker and the round; only the timing, and so the number of rounds, varies.
@@ -60,11 +82,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -77,9 +101,11 @@
 #define SLEEPERS	4
 #define GRACE		30	/* seconds after SECONDS for the workers to end */
 
-enum { W_EXACT0, W_EXACT1, W_REPROG, W_EXEC, W_SIGCHLD, W_CHURN, W_WRITER, NW };
+enum {
+	W_EXACT0, W_EXACT1, W_REPROG, W_EXEC, W_SIGCHLD, W_CHURN, W_WRITER, W_STORM, NW
+};
 static const char *const worker_name[NW] = {
-	"exact0", "exact1", "reprogram", "exec", "sigchld", "churn", "writer",
+	"exact0", "exact1", "reprogram", "exec", "sigchld", "churn", "writer", "storm",
 };
 
 /* Shared by every process of the run (MAP_SHARED, inherited at fork). */
@@ -90,6 +116,10 @@ struct shared {
 	long long rounds[NW];
 	long long pages[NW];	/* pages the current round's tree touched */
 	long long mm_exits[NW];	/* tasks of the round that exit sharing their mm */
+	long long forks;	/* processes created, by fork, vfork or clone */
+	long long storm_forks;	/* ... of which by the storm worker */
+	long long reloads, unload_refused;	/* --reload */
+	long long setuid_execs;			/* --setuid */
 	long live, max_live;	/* processes forked and not reaped yet */
 	long churn_live;
 	unsigned long long max_id;	/* the largest id anybody has read */
@@ -107,6 +137,10 @@ struct shared {
 
 static struct shared *sh;
 static bool dry;
+/* --reload, --setuid, --forks: see usage() and the top of this file */
+static const char *reload_path;
+static const char *setuid_path;
+static unsigned long long min_forks;
 static char who[64] = "main";
 static unsigned long long seed;
 
@@ -430,8 +464,10 @@ static pid_t fork_counted(void)
 		add(&sh->live, -1);
 		fail("fork: %s", strerror(errno));
 	}
-	if (pid > 0)
+	if (pid > 0) {
 		add(&sh->ops, 1);
+		add(&sh->forks, 1);
+	}
 	return pid;
 }
 
@@ -1100,6 +1136,7 @@ static void vfork_leaf(int w, int pages)
 		_exit(0);
 	}
 	add(&sh->ops, 1);
+	add(&sh->forks, 1);
 	wait_child(pid, NULL);
 }
 
@@ -1613,17 +1650,55 @@ static int child_exec_main(int argc, char **argv)
 	return 127;
 }
 
+/*
+ * pctorture --child-setuid, exec'd through --setuid's set-uid copy: the
+ * exec raised privilege (AT_SECURE), so the kernel cleared the counters
+ * (kernel patch 0003): id 0, no control, no counts.  Exit status 3 after
+ * printing a failure.
+ */
+static int child_setuid_main(int argc, char **argv)
+{
+	static const char *const files[] = { "id", "control", "counts", "children" };
+	static const char *const want[] = { "0\n", "", "", "" };
+	char path[64], buf[1024], e[1024];
+	unsigned int i;
+	int len;
+
+	if (argc != 2)
+		return 2;
+	prctl(PR_SET_NAME, "pctorture");
+	if (getauxval(AT_SECURE) != 1 || geteuid() == getuid()) {
+		dprintf(STDERR_FILENO,
+			"pctorture: FAILED: setuid child %d: not a secure exec (AT_SECURE %lu, uid %d, euid %d)\n",
+			getpid(), getauxval(AT_SECURE), (int)getuid(), (int)geteuid());
+		return 3;
+	}
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", SELF, files[i]);
+		len = read_at(AT_FDCWD, path, buf, sizeof(buf));
+		if (len < 0 || strcmp(buf, want[i])) {
+			dprintf(STDERR_FILENO,
+				"pctorture: FAILED: setuid child %d: %s is \"%s\" (%s) after a set-uid exec\n",
+				getpid(), path, len < 0 ? "" : esc(buf, e, sizeof(e)),
+				len < 0 ? strerror(-len) : "read");
+			return 3;
+		}
+	}
+	touch(4);
+	return 0;
+}
+
 static bool have_true;
 
 /* One exec child, forked or vforked; returns its pid. */
-static pid_t exec_child(struct rng *r, unsigned long long id, int *kind)
+static pid_t exec_child(struct rng *r, unsigned long long id, int *kind, bool setuid)
 {
 	char a[4][32], *argv[7];
 	uint64_t s = next(r);
 	int n = range(r, 0, 3);
 	pid_t pid;
 
-	*kind = rnd(r, 5);
+	*kind = setuid ? 5 : rnd(r, setuid_path ? 6 : 5);
 	if (*kind == 2 && !have_true)
 		*kind = 0;
 	if (*kind == 1) {
@@ -1650,6 +1725,7 @@ static pid_t exec_child(struct rng *r, unsigned long long id, int *kind)
 			_exit(127);
 		}
 		add(&sh->ops, 1);
+		add(&sh->forks, 1);
 		return pid;
 	}
 	pid = fork_counted();
@@ -1661,6 +1737,9 @@ static pid_t exec_child(struct rng *r, unsigned long long id, int *kind)
 		_exit(127);
 	case 2:
 		execl("/bin/true", "true", (char *)NULL);
+		_exit(127);
+	case 5:
+		execl(setuid_path, "pctorture", "--child-setuid", (char *)NULL);
 		_exit(127);
 	case 3: {
 		/* a failed exec changes nothing */
@@ -1687,17 +1766,18 @@ static pid_t exec_child(struct rng *r, unsigned long long id, int *kind)
 	}
 }
 
-static void exec_round(struct rng *r)
+/* Every fourth round, the first round included, starts with a set-uid exec. */
+static void exec_round(struct rng *r, long long round)
 {
 	static const char *const kinds[] = {
 		"fork+exec self", "vfork+exec self", "exec /bin/true",
-		"failed exec", "exec from a thread",
+		"failed exec", "exec from a thread", "set-uid exec",
 	};
 	int k = range(r, 2, 5), kind[5], i;
-	struct rusage before, after;
+	struct rusage before, after, ru;
 	struct figures f = { 0 };
 	char path[64], buf[1024], e[1024];
-	unsigned long long id, zid;
+	unsigned long long id, zid, want;
 	pid_t pids[5];
 	siginfo_t si;
 	struct snap s;
@@ -1705,7 +1785,7 @@ static void exec_round(struct rng *r)
 	id = program(SELF, EXEC_CTL, EXEC_CTL);
 	getrusage(RUSAGE_CHILDREN, &before);
 	for (i = 0; i < k; i++)
-		pids[i] = exec_child(r, id, &kind[i]);
+		pids[i] = exec_child(r, id, &kind[i], setuid_path && !i && !(round % 4));
 	for (i = 0; i < k; i++) {
 		/* the zombie, before it is reaped: the id it ended with */
 		memset(&si, 0, sizeof(si));
@@ -1718,22 +1798,30 @@ static void exec_round(struct rng *r)
 			     si.si_code == CLD_EXITED ? "exit status" : "signal",
 			     si.si_status, si.si_status == 3 ? " (its message is above)" : "");
 		}
+		/* a set-uid exec cleared the control: nothing of it merges */
+		want = kind[i] == 5 ? 0 : id;
 		if (!dry) {
 			snprintf(path, sizeof(path), "/proc/%d/perfctr/id", pids[i]);
 			buf[0] = '\0';
 			CHECK(read_at(AT_FDCWD, path, buf, sizeof(buf)) > 0 &&
-			      !parse_u64(buf, &zid) && zid == id,
+			      !parse_u64(buf, &zid) && zid == want,
 			      "%s child %d, a zombie: its id is \"%s\" after exec, expected %llu",
-			      kinds[kind[i]], pids[i], esc(buf, e, sizeof(e)), id);
+			      kinds[kind[i]], pids[i], esc(buf, e, sizeof(e)), want);
 			snprintf(path, sizeof(path), "/proc/%d/perfctr/control", pids[i]);
 			buf[0] = '\0';
-			CHECK(read_at(AT_FDCWD, path, buf, sizeof(buf)) > 0 &&
+			CHECK(kind[i] == 5 ?
+			      read_at(AT_FDCWD, path, buf, sizeof(buf)) == 0 :
+			      read_at(AT_FDCWD, path, buf, sizeof(buf)) > 0 &&
 			      !strncmp(buf, EXEC_CTL, strlen(EXEC_CTL)) &&
 			      !strcmp(buf + strlen(EXEC_CTL), "\n"),
 			      "%s child %d, a zombie: control \"%s\" after exec", kinds[kind[i]],
 			      pids[i], esc(buf, e, sizeof(e)));
 		}
-		wait_child(pids[i], NULL);
+		wait_child(pids[i], &ru);
+		if (kind[i] == 5) {
+			add_rusage(&f, &ru, -1);
+			add(&sh->setuid_execs, 1);
+		}
 	}
 	getrusage(RUSAGE_CHILDREN, &after);
 	if (dry)
@@ -1752,8 +1840,8 @@ static void exec_worker(int w, struct rng r)
 
 	have_true = !access("/bin/true", X_OK);
 	do {
-		rr = derive(r.s, round++);
-		exec_round(&rr);
+		rr = derive(r.s, round);
+		exec_round(&rr, round++);
 		self_check(&m, SELF, true, -1);
 		add(&sh->rounds[w], 1);
 	} while (!stopping());
@@ -2380,11 +2468,83 @@ static void writer_worker(int w, struct rng r)
 }
 
 /* ------------------------------------------------------------------ */
+/* storm: as many forks as it can */
+
+#define STORM_BATCH	512
+
+/*
+ * One round: a fresh control, STORM_BATCH children one at a time, by fork
+ * and by vfork, each exiting at once (a fork child touching a page or not),
+ * then the children counts against getrusage() exactly.  Nothing else in
+ * the run forks as fast: this worker is what brings a run to a million
+ * forks, and every one of them merges.
+ */
+static void storm_round(struct rng *r)
+{
+	struct rusage before, after;
+	struct figures f = { 0 };
+	long long pages = 0;
+	struct snap s;
+	int i, st, touch_one;
+	pid_t pid, got;
+
+	program(SELF, EXACT_CTL, EXACT_CTL);
+	getrusage(RUSAGE_CHILDREN, &before);
+	for (i = 0; i < STORM_BATCH && !load(&sh->failed); i++) {
+		touch_one = rnd(r, 4) == 0;
+		note_live(add(&sh->live, 1));
+		pid = i & 1 ? vfork() : fork();
+		if (pid < 0) {
+			add(&sh->live, -1);
+			fail("%s: %s", i & 1 ? "vfork" : "fork", strerror(errno));
+		}
+		if (!pid) {
+			if (touch_one && !(i & 1))
+				touch(1);
+			_exit(0);
+		}
+		if (touch_one && !(i & 1))
+			pages++;
+		do
+			got = waitpid(pid, &st, 0);
+		while (got < 0 && errno == EINTR);
+		if (got != pid)
+			fail("waitpid(%d): %s", pid, strerror(errno));
+		reaped(1);
+		check_status(pid, st);
+		add(&sh->forks, 1);
+		add(&sh->storm_forks, 1);
+	}
+	add(&sh->ops, i);
+	getrusage(RUSAGE_CHILDREN, &after);
+	if (dry)
+		return;
+	snapshot_self(SELF, &s);
+	add_rusage(&f, &after, 1);
+	add_rusage(&f, &before, -1);
+	compare("storm children", &s.children, s.lost, &f, pages, 0);
+}
+
+static void storm_worker(int w, struct rng r)
+{
+	long long round = 0;
+	struct mon m = { 0 };
+	struct rng rr;
+
+	do {
+		rr = derive(r.s, round++);
+		storm_round(&rr);
+		self_check(&m, SELF, true, -1);
+		add(&sh->rounds[w], 1);
+	} while (!stopping());
+}
+
+/* ------------------------------------------------------------------ */
 /* main */
 
 static void (*const workers[NW])(int w, struct rng r) = {
 	exact_worker, exact_worker, rep_worker, exec_worker, ign_worker,
-	churn_worker, writer_worker,
+	churn_worker, writer_worker, storm_worker,
 };
 
 static volatile sig_atomic_t interrupted;
@@ -2396,8 +2556,14 @@ static void on_signal(int sig)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: pctorture SECONDS [SEED]\n"
-		"  SECONDS: 1 to 86400; SEED: an unsigned number (default: random)\n");
+	fprintf(stderr, "usage: pctorture [--reload MODULE] [--setuid PROGRAM] [--forks N] SECONDS [SEED]\n"
+		"  SECONDS: 1 to 86400; SEED: an unsigned number (default: random)\n"
+		"  --reload MODULE: unload the perfctr module and load MODULE between\n"
+		"      epochs (one a minute, at least one), and try to unload it while\n"
+		"      the workers count (refused); the module's references must drain\n"
+		"      to zero each time\n"
+		"  --setuid PROGRAM: a set-uid copy of pctorture for the exec worker\n"
+		"  --forks N: go on past SECONDS until N processes were created\n");
 	exit(2);
 }
 
@@ -2423,20 +2589,181 @@ static void kill_groups(void)
 
 static void progress(long long start)
 {
-	say("torture: %llds ops=%lld checks=%lld rounds: exact %lld+%lld reprogram %lld exec %lld sigchld %lld churn %lld writer %lld; live %ld (max %ld)",
+	say("torture: %llds ops=%lld checks=%lld rounds: exact %lld+%lld reprogram %lld exec %lld sigchld %lld churn %lld writer %lld storm %lld; live %ld (max %ld); forks %lld",
 	    (now_ns() - start) / 1000000000LL, load(&sh->ops), load(&sh->checks),
 	    load(&sh->rounds[W_EXACT0]), load(&sh->rounds[W_EXACT1]),
 	    load(&sh->rounds[W_REPROG]), load(&sh->rounds[W_EXEC]),
 	    load(&sh->rounds[W_SIGCHLD]), load(&sh->rounds[W_CHURN]),
-	    load(&sh->rounds[W_WRITER]), load(&sh->live), load(&sh->max_live));
+	    load(&sh->rounds[W_WRITER]), load(&sh->rounds[W_STORM]),
+	    load(&sh->live), load(&sh->max_live), load(&sh->forks));
+}
+
+/* The first failure, reported by the main process, which goes on to clean up. */
+static void report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void report(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (__atomic_exchange_n(&sh->failed, 1, __ATOMIC_SEQ_CST))
+		return;
+	va_start(ap, fmt);
+	vout(STDERR_FILENO, "pctorture: FAILED: ", fmt, ap);
+	va_end(ap);
+	store(&sh->stop, 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* --reload: the module's references, unloading and loading */
+
+/*
+ * Every task state and every open file of the module's pins it (see
+ * Documentation/perfctr.rst, "The module"), so its reference count is the
+ * driver's live-object count: zero once every counted task is gone.
+ */
+static long module_refs(void)
+{
+	char buf[32];
+
+	if (read_at(AT_FDCWD, "/sys/module/perfctr/refcnt", buf, sizeof(buf)) <= 0)
+		return -1;
+	return atol(buf);
+}
+
+/* Freed task_structs go after an RCU grace period: wait up to 10 s. */
+static long drain_refs(void)
+{
+	long refs = module_refs();
+	int i;
+
+	for (i = 0; i < 1000 && refs != 0; i++) {
+		sleep_us(10000);
+		refs = module_refs();
+	}
+	return refs;
+}
+
+static int unload_module(void)
+{
+	return syscall(SYS_delete_module, "perfctr", O_NONBLOCK) ? errno : 0;
+}
+
+static int load_module(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return errno;
+	if (syscall(SYS_finit_module, fd, "", 0))
+		err = errno;
+	close(fd);
+	return err;
+}
+
+/*
+ * Between epochs, with every worker gone: nothing may hold the module any
+ * more; it unloads, the files say ENODEV, it loads again and ids go on
+ * above every id read before.
+ */
+static void reload(int n)
+{
+	char buf[64];
+	long refs;
+	int err;
+
+	refs = drain_refs();
+	if (refs) {
+		report("reload %d: the module still has %ld references 10 s after every task of the epoch was reaped (a leak)",
+		       n, refs);
+		return;
+	}
+	err = unload_module();
+	if (err) {
+		report("reload %d: unloading with no reference left: %s", n, strerror(err));
+		return;
+	}
+	err = read_at(AT_FDCWD, "/proc/self/perfctr/id", buf, sizeof(buf));
+	if (err != -ENODEV) {
+		report("reload %d: /proc/self/perfctr/id read %s with the module unloaded, not ENODEV",
+		       n, err < 0 ? strerror(-err) : "a value");
+		return;
+	}
+	err = load_module(reload_path);
+	if (err) {
+		report("reload %d: loading %s: %s", n, reload_path, strerror(err));
+		return;
+	}
+	err = read_at(AT_FDCWD, "/proc/self/perfctr/id", buf, sizeof(buf));
+	if (err < 0 || strtoull(buf, NULL, 10) != 0) {
+		report("reload %d: /proc/self/perfctr/id after loading: %s", n,
+		       err < 0 ? strerror(-err) : buf);
+		return;
+	}
+	add(&sh->reloads, 1);
+	say("torture: reload %d: no reference left, unloaded, files ENODEV, loaded again", n);
+}
+
+/*
+ * While the workers count, each of them holds the module: unloading must
+ * be refused, and counting goes on.
+ */
+static void refused_unload(const long long *base, const bool *done)
+{
+	int w, err;
+
+	/* a worker that finished a round programmed itself, and lives on */
+	for (w = 0; w < NW; w++)
+		if (load(&sh->rounds[w]) > base[w] && !done[w])
+			break;
+	if (w == NW)
+		return;
+	err = unload_module();
+	if (err == EWOULDBLOCK || err == EAGAIN) {
+		add(&sh->unload_refused, 1);
+		add(&sh->checks, 1);
+		return;
+	}
+	report("unloading the module while every worker counts: %s",
+	       err ? strerror(err) : "it unloaded");
+	if (!err)
+		load_module(reload_path);
+}
+
+/* ------------------------------------------------------------------ */
+/* main */
+
+static void start_workers(int epoch)
+{
+	pid_t pid;
+	int w;
+
+	for (w = 0; w < NW; w++) {
+		pid = fork_counted();
+		if (!pid) {
+			setpgid(0, 0);
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() == 1)
+				_exit(1);
+			prctl(PR_SET_CHILD_SUBREAPER, 1);
+			signal(SIGINT, SIG_DFL);
+			signal(SIGTERM, SIG_DFL);
+			signal(SIGHUP, SIG_DFL);
+			snprintf(who, sizeof(who), "%s", worker_name[w]);
+			store(&sh->worker[w], getpid());	/* for the writer */
+			workers[w](w, derive(seed, w + (uint64_t)epoch * NW));
+			_exit(0);
+		}
+		setpgid(pid, pid);
+		store(&sh->worker[w], pid);
+	}
 }
 
 int main(int argc, char **argv)
 {
 	unsigned long long seconds, v;
-	long long start, deadline, last_progress, every;
-	int status[NW], alive = 0, w, st, failures = 0, i;
-	bool timed_out = false, killed = false, done[NW] = { false };
+	long long start, deadline, epoch_end, stopped = 0, last_progress, every;
+	long long base[NW], tick = 0;
+	int status[NW], alive, w, st, failures = 0, i, epoch, epochs;
+	bool killed = false, done[NW];
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigset_t none;
 	char buf[64];
@@ -2445,6 +2772,20 @@ int main(int argc, char **argv)
 	dry = getenv("PCTORTURE_DRY_RUN") && !strcmp(getenv("PCTORTURE_DRY_RUN"), "1");
 	if (argc >= 2 && !strcmp(argv[1], "--child-exec"))
 		return child_exec_main(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "--child-setuid"))
+		return child_setuid_main(argc, argv);
+	for (i = 1; i + 1 < argc && !strncmp(argv[i], "--", 2); i += 2) {
+		if (!strcmp(argv[i], "--reload"))
+			reload_path = argv[i + 1];
+		else if (!strcmp(argv[i], "--setuid"))
+			setuid_path = argv[i + 1];
+		else if (!strcmp(argv[i], "--forks") && parse_ull(argv[i + 1], 10, &min_forks))
+			;
+		else
+			usage();
+	}
+	argc -= i - 1;
+	argv += i - 1;
 	if (argc < 2 || argc > 3 || !parse_ull(argv[1], 10, &seconds) || seconds < 1 ||
 	    seconds > 86400)
 		usage();
@@ -2453,6 +2794,14 @@ int main(int argc, char **argv)
 			usage();
 	} else {
 		seed = (unsigned long long)now_ns() ^ ((unsigned long long)getpid() << 32);
+	}
+	if (reload_path && dry) {
+		fprintf(stderr, "pctorture: --reload needs perfctr (not PCTORTURE_DRY_RUN)\n");
+		return 2;
+	}
+	if (setuid_path && access(setuid_path, X_OK)) {
+		fprintf(stderr, "pctorture: --setuid %s: %s\n", setuid_path, strerror(errno));
+		return 2;
 	}
 	if (!dry) {
 		struct stat stt;
@@ -2494,94 +2843,91 @@ int main(int argc, char **argv)
 	 * Live processes: main 1; exact0/1 1 + 20 each; reprogram 1 + 7
 	 * children with a grandchild each; exec 1 + 5 (+ one grandchild
 	 * each); sigchld 1 + middle + 6 children + 6 grandchildren; churn
-	 * 1 + 24; writer 1 + 4: 115 at most, under PROC_CAP.
+	 * 1 + 24; writer 1 + 4; storm 1 + 1: 117 at most, under PROC_CAP.
 	 */
-	say("torture: seed=%llu seconds=%llu%s", seed, seconds, dry ? " DRY RUN: perfctr is not used" : "");
+	epochs = reload_path ? 1 + (seconds < 120 ? 1 : (int)(seconds / 60)) : 1;
+	say("torture: seed=%llu seconds=%llu epochs=%d%s%s%s", seed, seconds, epochs,
+	    setuid_path ? " setuid" : "", min_forks ? " forks>=" : "",
+	    dry ? " DRY RUN: perfctr is not used" : "");
+	if (min_forks)
+		say("torture: going on past %llu s until %llu processes were created", seconds,
+		    min_forks);
 	start = now_ns();
 	deadline = start + (long long)seconds * 1000000000LL;
 	every = seconds <= 60 ? 5 : 30;
 	last_progress = start;
-	for (w = 0; w < NW; w++) {
-		pid = fork_counted();
-		if (!pid) {
-			setpgid(0, 0);
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			if (getppid() == 1)
-				_exit(1);
-			prctl(PR_SET_CHILD_SUBREAPER, 1);
-			signal(SIGINT, SIG_DFL);
-			signal(SIGTERM, SIG_DFL);
-			signal(SIGHUP, SIG_DFL);
-			snprintf(who, sizeof(who), "%s", worker_name[w]);
-			store(&sh->worker[w], getpid());	/* for the writer */
-			workers[w](w, derive(seed, w));
-			_exit(0);
+	for (epoch = 0; epoch < epochs && !load(&sh->failed); epoch++) {
+		epoch_end = epoch == epochs - 1 ? deadline :
+			start + (long long)seconds * 1000000000LL * (epoch + 1) / epochs;
+		for (w = 0; w < NW; w++) {
+			base[w] = load(&sh->rounds[w]);
+			done[w] = false;
 		}
-		setpgid(pid, pid);
-		store(&sh->worker[w], pid);
-		alive++;
-	}
-
-	while (alive > 0) {
-		sleep_us(100000);
-		while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-			reaped(1);
-			for (w = 0; w < NW; w++)
-				if (sh->worker[w] == pid && !done[w])
-					break;
-			if (w == NW)
-				continue;	/* an orphan handed up to us */
-			done[w] = true;
-			status[w] = st;
-			alive--;
-			if (!(WIFEXITED(st) && !WEXITSTATUS(st)) && !load(&sh->failed)) {
-				store(&sh->failed, 1);
-				fprintf(stderr, "pctorture: FAILED: worker %s (%d) ended with %s %d\n",
-					worker_name[w], pid,
-					WIFEXITED(st) ? "exit status" : "signal",
-					WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+		store(&sh->stop, 0);
+		stopped = 0;
+		start_workers(epoch);
+		alive = NW;
+		while (alive > 0) {
+			sleep_us(100000);
+			while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+				reaped(1);
+				for (w = 0; w < NW; w++)
+					if (sh->worker[w] == pid && !done[w])
+						break;
+				if (w == NW)
+					continue;	/* an orphan handed up to us */
+				done[w] = true;
+				status[w] = st;
+				alive--;
+				if (!(WIFEXITED(st) && !WEXITSTATUS(st)))
+					report("worker %s (%d) ended with %s %d", worker_name[w], pid,
+					       WIFEXITED(st) ? "exit status" : "signal",
+					       WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 			}
-		}
-		if (!load(&sh->stop) && now_ns() >= deadline)
-			store(&sh->stop, 1);
-		if (interrupted && !load(&sh->failed)) {
-			store(&sh->failed, 1);
-			fprintf(stderr, "pctorture: FAILED: interrupted by signal %d\n",
-				(int)interrupted);
-		}
-		if (!timed_out && now_ns() >= deadline + GRACE * 1000000000LL) {
-			timed_out = true;
-			if (!load(&sh->failed)) {
-				store(&sh->failed, 1);
-				fprintf(stderr, "pctorture: FAILED: %d workers still running %d s after the end:",
-					alive, GRACE);
+			if (!stopped && now_ns() >= epoch_end &&
+			    (epoch < epochs - 1 || (unsigned long long)load(&sh->forks) >= min_forks)) {
+				store(&sh->stop, 1);
+				stopped = now_ns();
+			}
+			if (interrupted)
+				report("interrupted by signal %d", (int)interrupted);
+			if (stopped && now_ns() >= stopped + GRACE * 1000000000LL &&
+			    !load(&sh->failed)) {
+				char names[256] = "";
+
 				for (w = 0; w < NW; w++)
 					if (!done[w])
-						fprintf(stderr, " %s", worker_name[w]);
-				fprintf(stderr, "\n");
+						snprintf(names + strlen(names),
+							 sizeof(names) - strlen(names), " %s",
+							 worker_name[w]);
+				report("%d workers still running %d s after the end:%s", alive, GRACE,
+				       names);
+			}
+			if (load(&sh->failed) && !killed) {
+				store(&sh->stop, 1);
+				kill_groups();
+				killed = true;
+			}
+			if (reload_path && !stopped && !killed && ++tick % 10 == 0)
+				refused_unload(base, done);
+			if (alive && now_ns() - last_progress >= every * 1000000000LL) {
+				last_progress = now_ns();
+				progress(start);
 			}
 		}
-		if (load(&sh->failed) && !killed) {
-			store(&sh->stop, 1);
-			kill_groups();
-			killed = true;
-		}
-		if (alive && now_ns() - last_progress >= every * 1000000000LL) {
-			last_progress = now_ns();
-			progress(start);
-		}
+		for (w = 0; w < NW; w++)
+			if (!(WIFEXITED(status[w]) && !WEXITSTATUS(status[w])))
+				failures = 1;
+		/* every worker reaped its own: nothing may be left in their groups */
+		if (!killed)
+			for (w = 0; w < NW; w++)
+				if (!kill(-sh->worker[w], 0))
+					report("processes left in the group of %s after it ended",
+					       worker_name[w]);
+		if (reload_path && !load(&sh->failed) && epoch < epochs - 1)
+			reload(epoch + 1);
 	}
 
-	/* every worker reaped its own: nothing may be left in their groups */
-	if (!killed) {
-		for (w = 0; w < NW; w++) {
-			if (!kill(-sh->worker[w], 0) && !load(&sh->failed)) {
-				store(&sh->failed, 1);
-				fprintf(stderr, "pctorture: FAILED: processes left in the group of %s after it ended\n",
-					worker_name[w]);
-			}
-		}
-	}
 	/* kill and reap whatever is left, and anything handed up to us */
 	for (i = 0; i < 100; i++) {
 		kill_groups();
@@ -2596,19 +2942,28 @@ int main(int argc, char **argv)
 		}
 		sleep_us(100000);
 	}
-	if (i == 100) {
-		store(&sh->failed, 1);
-		fprintf(stderr, "pctorture: FAILED: processes survived SIGKILL for 10 s\n");
+	if (i == 100)
+		report("processes survived SIGKILL for 10 s");
+	/* the driver's live objects: none once every counted task is gone */
+	if (reload_path && !load(&sh->failed)) {
+		long refs = drain_refs();
+
+		if (refs)
+			report("the module still has %ld references 10 s after every task of the run was reaped (a leak)",
+			       refs);
+		else
+			add(&sh->checks, 1);
 	}
 
-	failures = load(&sh->failed) ? 1 : 0;
-	for (w = 0; w < NW; w++)
-		if (done[w] && !(WIFEXITED(status[w]) && !WEXITSTATUS(status[w])))
-			failures = 1;
+	if (load(&sh->failed))
+		failures = 1;
 	progress(start);
 	say("torture: writes: %lld accepted, %lld rejected, %lld to tasks gone (%lld to sleepers, %lld to churn); lost-child rounds %lld",
 	    load(&sh->wr_ok), load(&sh->wr_rejected), load(&sh->wr_gone),
 	    load(&sh->wr_sleeper), load(&sh->wr_churn), load(&sh->lost));
+	say("torture: forks=%lld (storm %lld) setuid-execs=%lld reloads=%lld unloads-refused=%lld",
+	    load(&sh->forks), load(&sh->storm_forks), load(&sh->setuid_execs),
+	    load(&sh->reloads), load(&sh->unload_refused));
 	v = (now_ns() - start + 500000000LL) / 1000000000LL;
 	say("torture%s: ops=%lld checks=%lld failures=%d seconds=%llu", dry ? " (dry run)" : "",
 	    load(&sh->ops), load(&sh->checks), failures, v);
