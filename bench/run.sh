@@ -49,9 +49,10 @@ echo 0 > /proc/sys/kernel/randomize_va_space
 echo "# bench: kernel $(uname -r), rounds $rounds, scale $scale"
 failures=0
 # Each state of a perfctr run holds the hooks' static key, whose decrement
-# is deferred by a second: a "none" run right after a perfctr run would
-# still pay for the enabled hooks.  Wait it out (with -icount sleep=off a
-# sleep costs no host time).
+# is deferred by a second, and perf defers disabling its context-switch
+# hooks by a second too: a "none" or "blank" run right after a perfctr or
+# perf run would still pay for enabled hooks.  Wait it out (with -icount
+# sleep=off a sleep costs no host time).
 counted=no
 for ((round = 1; round <= rounds; round++)); do
 	for row in "${rows[@]}"; do
@@ -62,7 +63,7 @@ for ((round = 1; round <= rounds; round++)); do
 				sleep 1.2
 				counted=no
 			fi
-			[[ $config == perfctr-* ]] && counted=yes
+			[[ $config == perfctr-* || $config == perf-* ]] && counted=yes
 			if ! pcbench "$workload" "$config" "$iterations"; then
 				echo "# bench: FAILED: pcbench $workload $config $iterations"
 				failures=$((failures + 1))

@@ -8,10 +8,36 @@
  * longer move.
  */
 #include <linux/compiler.h>
+#include <linux/irqflags.h>
+#include <linux/math64.h>
 #include <linux/perfctr.h>
 #include <linux/sched.h>
+#include <linux/timex.h>
 
 #include "account.h"
+
+/*
+ * current's task-clock.  Where the kernel's task clock is a scaling of the
+ * TSC (perfctr_current_clock(), as for the counter page), it is that
+ * scaling of get_cycles(): the same value task_sched_runtime() would give,
+ * without its update_curr() and the task's pi_lock, which were most of
+ * what a read of one's own counts cost.
+ */
+static u64 pc_current_runtime(void)
+{
+	struct perfctr_clock clk;
+	unsigned long flags;
+	u64 runtime;
+	bool tsc;
+
+	local_irq_save(flags);
+	tsc = perfctr_current_clock(&clk);
+	if (tsc)
+		runtime = clk.base + mul_u64_u32_shr(get_cycles(), clk.mult,
+						     clk.shift);
+	local_irq_restore(flags);
+	return tsc ? runtime : perfctr_task_runtime(current);
+}
 
 /*
  * Any context but the runqueue lock's (task-clock takes it).  The plain
@@ -34,7 +60,8 @@ u64 pc_account_read(struct task_struct *task, enum pc_account item)
 	case PC_ACCT_MIGRATIONS:
 		return READ_ONCE(task->se.nr_migrations);
 	case PC_ACCT_RUNTIME:
-		return perfctr_task_runtime(task);
+		return task == current ? pc_current_runtime() :
+					 perfctr_task_runtime(task);
 	}
 	return 0;
 }

@@ -31,6 +31,7 @@ static const struct perfctr_ops pc_ops = {
 	.sched_switch	= pc_sched_switch,
 	.fault		= pc_fault,
 	.show		= pc_show,
+	.read		= pc_read,
 	.write_control	= pc_write_control,
 	.write_max	= PERFCTR_CONTROL_MAX,
 	.open_page	= pc_open_page,

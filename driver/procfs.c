@@ -26,7 +26,8 @@
  * @v: the number
  *
  * What the files of many lines (counts, exits) print most; vsnprintf()
- * was most of what reading them cost.
+ * was most of what reading them cost, and two digits per 64-bit division
+ * halve what is left.
  *
  * Return: the end of what was written.
  */
@@ -35,38 +36,34 @@ char *pc_put_u64(char *p, u64 v)
 	char digits[20], *d = digits + sizeof(digits);
 	size_t len;
 
-	do {
+	while (v >= 100) {
+		unsigned int r = v % 100;
+
+		v /= 100;
+		*--d = '0' + r % 10;
+		*--d = '0' + r / 10;
+	}
+	if (v >= 10)
 		*--d = '0' + v % 10;
-		v /= 10;
-	} while (v);
+	*--d = '0' + (v >= 10 ? v / 10 : v);
 	len = digits + sizeof(digits) - d;
 	memcpy(p, d, len);
 	return p + len;
 }
 
-/*
- * "<label> <count>\n" per counter, written straight into the seq_file's
- * buffer: counts files are what scripts poll in loops, and this is most of
- * what a read of one costs.  If the buffer is too small, seq_commit(-1)
- * makes seq_file retry with a larger one.
- */
-static void pc_counts_print(struct seq_file *m, const struct pc_control *ctl,
-			    const u64 *counts)
+/* The longest line of a counts file: a label, a blank, 20 digits, '\n'. */
+#define PC_COUNTS_LINE_MAX	(PC_LABEL_MAX + 22)
+static_assert(PERFCTR_MAX_COUNTERS * PC_COUNTS_LINE_MAX <= PERFCTR_READ_MAX);
+
+/* "<label> <count>\n" per counter, at @buf, which has room for all. */
+static size_t pc_counts_print(char *buf, const struct pc_control *ctl,
+			      const u64 *counts)
 {
-	size_t room, need = 0;
 	unsigned int i;
-	char *buf, *p;
+	char *p = buf;
 
 	if (!ctl)
-		return;
-	for (i = 0; i < ctl->nr; i++)
-		need += ctl->ev[i].label_len + sizeof(" 18446744073709551615\n");
-	room = seq_get_buf(m, &buf);
-	if (room < need) {
-		seq_commit(m, -1);
-		return;
-	}
-	p = buf;
+		return 0;
 	for (i = 0; i < ctl->nr; i++) {
 		const struct pc_event *ev = &ctl->ev[i];
 
@@ -76,41 +73,67 @@ static void pc_counts_print(struct seq_file *m, const struct pc_control *ctl,
 		p = pc_put_u64(p, counts[i]);
 		*p++ = '\n';
 	}
-	seq_commit(m, p - buf);
+	return p - buf;
 }
 
+/* One number and a newline. */
+static size_t pc_number_print(char *buf, u64 v)
+{
+	char *p = pc_put_u64(buf, v);
+
+	*p++ = '\n';
+	return p - buf;
+}
+
+/* The control file, the one read through seq_file. */
 int pc_show(struct seq_file *m, struct task_struct *task,
 	    enum perfctr_file file)
 {
 	struct perfctr_task *st = pc_task_state(task);
+	struct pc_control *ctl;
+
+	if (file != PERFCTR_FILE_CONTROL)
+		return -EINVAL;
+	ctl = st ? pc_task_control(st) : NULL;
+	if (ctl)
+		pc_control_print(m, ctl);
+	pc_control_put(ctl);
+	return 0;
+}
+
+/* id, counts, children and lost, into @buf of PERFCTR_READ_MAX bytes. */
+ssize_t pc_read(struct task_struct *task, enum perfctr_file file, char *buf,
+		size_t size)
+{
+	struct perfctr_task *st = pc_task_state(task);
 	u64 counts[PERFCTR_MAX_COUNTERS], lost = 0;
 	struct pc_control *ctl = NULL;
+	size_t len;
 
+	if (size < PERFCTR_READ_MAX)
+		return -EINVAL;
 	switch (file) {
-	case PERFCTR_FILE_CONTROL:
-		ctl = st ? pc_task_control(st) : NULL;
-		if (ctl)
-			pc_control_print(m, ctl);
-		break;
 	case PERFCTR_FILE_ID:
 		ctl = st ? pc_task_control(st) : NULL;
-		seq_printf(m, "%llu\n", ctl ? ctl->id : 0);
+		len = pc_number_print(buf, ctl ? ctl->id : 0);
 		break;
 	case PERFCTR_FILE_COUNTS:
 		ctl = st ? pc_task_read_counts(task, st, counts) : NULL;
-		pc_counts_print(m, ctl, counts);
+		len = pc_counts_print(buf, ctl, counts);
 		break;
 	case PERFCTR_FILE_CHILDREN:
 		ctl = st ? pc_task_read_children(st, counts, &lost) : NULL;
-		pc_counts_print(m, ctl, counts);
+		len = pc_counts_print(buf, ctl, counts);
 		break;
 	case PERFCTR_FILE_LOST:
 		ctl = st ? pc_task_read_children(st, counts, &lost) : NULL;
-		seq_printf(m, "%llu\n", lost);
+		len = pc_number_print(buf, lost);
 		break;
+	default:
+		return -EINVAL;
 	}
 	pc_control_put(ctl);
-	return 0;
+	return len;
 }
 
 /*

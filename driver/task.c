@@ -215,8 +215,14 @@ static void pc_counts_read(struct task_struct *task, struct perfctr_task *st,
 							  &enabled, &running);
 			break;
 		case PC_KIND_ACCOUNT:
-			counts[i] = pc_account_read(task, ev->acct) -
-				    st->base[i];
+			/*
+			 * A task's own task-clock comes from the TSC, a base
+			 * another task took from task_sched_runtime(): with
+			 * the TSCs of two CPUs a few cycles apart, the first
+			 * may lag the second by nanoseconds.  Never wrap.
+			 */
+			counts[i] = max(pc_account_read(task, ev->acct),
+					st->base[i]) - st->base[i];
 			break;
 		case PC_KIND_TSC:
 			counts[i] = pc_tsc_read(&st->tsc);

@@ -47,6 +47,27 @@ children_after() {
 	done
 }
 
+@test "a read at offset 0 is a new snapshot; reads further on go on in it" {
+	# pctest inherits the control: byte by byte, with 300 fresh pages
+	# touched after the first byte, then pread() at 0
+	run bash -c 'echo "minor-faults tsc task-clock" > /proc/$$/perfctr/control &&
+		exec pctest chunks /proc/self/perfctr/counts 300'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 7 ]
+	[ "${lines[3]}" = -- ]
+	for i in 0 1 2 4 5 6; do
+		[[ ${lines[i]} =~ ^(minor-faults|tsc|task-clock)\ [0-9]+$ ]]
+	done
+	[ "${lines[0]%% *}" = minor-faults ] && [ "${lines[4]%% *}" = minor-faults ]
+	[ "${lines[1]%% *}" = tsc ] && [ "${lines[5]%% *}" = tsc ]
+	# the byte-by-byte text is the snapshot of its first read, before the
+	# pages; the pread() a new one, after them
+	[ $(( ${lines[4]#* } - ${lines[0]#* } )) -ge 300 ]
+	[ "${lines[5]#* }" -gt "${lines[1]#* }" ]
+	[ "${lines[6]#* }" -gt "${lines[2]#* }" ]
+}
+
 @test "context-switches and cpu-migrations count" {
 	out=$(children_after "cs cs:u migrations" sleep 0.1)
 	echo "$out"

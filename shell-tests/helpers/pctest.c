@@ -805,6 +805,47 @@ static int cmd_cat(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * chunks FILE PAGES: read FILE through one descriptor a byte at a time,
+ * touching PAGES fresh pages after the first byte, then pread() it whole
+ * at offset 0; print the byte-by-byte text, a line "--", and the whole one.
+ * The first is one snapshot taken before the pages were touched, the second
+ * a new one.
+ */
+static int cmd_chunks(int argc, char **argv)
+{
+	static char text[8192], whole[8192];
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	if (argc != 4)
+		return 64;
+	fd = open(argv[2], O_RDONLY);
+	if (fd < 0)
+		die("open");
+	for (;;) {
+		if (len == sizeof(text) - 1)
+			die("chunks: text too long");
+		n = read(fd, text + len, 1);
+		if (n < 0)
+			die("read");
+		if (!n)
+			break;
+		if (!len)
+			touch_pages(atol(argv[3]));
+		len += n;
+	}
+	text[len] = '\0';
+	n = pread(fd, whole, sizeof(whole) - 1, 0);
+	if (n < 0)
+		die("pread");
+	whole[n] = '\0';
+	close(fd);
+	printf("%s--\n%s", text, whole);
+	return 0;
+}
+
 /* Waits for any signal; used as a long-lived target. */
 static int cmd_pause(int argc, char **argv)
 {
@@ -840,6 +881,7 @@ static const struct {
 	{ "pass", cmd_pass, "user-opens|root-opens UID TEXT" },
 	{ "setcap", cmd_setcap, "FILE" },
 	{ "cat", cmd_cat, "FILE" },
+	{ "chunks", cmd_chunks, "FILE PAGES" },
 	{ "pause", cmd_pause, "" },
 };
 
