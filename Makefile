@@ -199,12 +199,13 @@ install-check: module
 #  - debug: the test kernel (KASAN, lockdep, kmemleak) for TORTURE_SECONDS
 #    (600), with set-uid execs and a module reload a minute;
 #  - storm: the benchmark kernel (the same patches without the debug
-#    options, where a fork costs a twentieth) for TORTURE_STORM_SECONDS
-#    (300) and on until TORTURE_FORKS (1,000,000) processes were created.
+#    options, where a fork costs a twentieth), the fork storm worker alone
+#    with a module reload a minute, for TORTURE_STORM_SECONDS (60) and on
+#    until TORTURE_FORKS (1,000,000) processes were created.
 # TORTURE_SEED optional; TORTURE_PHASES="debug storm" picks the boots.
 # make check runs 20 seconds of the first (85-torture-smoke.bats).
 TORTURE_SECONDS       ?= 600
-TORTURE_STORM_SECONDS ?= 300
+TORTURE_STORM_SECONDS ?= 60
 TORTURE_FORKS         ?= 1000000
 TORTURE_SEED          ?=
 TORTURE_PHASES        ?= debug storm
@@ -216,7 +217,7 @@ torture: module helpers $(if $(filter storm,$(TORTURE_PHASES)),bench-module)
 		case $$phase in \
 		debug) args="$(TORTURE_SECONDS) $(TORTURE_SEED)"; secs=$(TORTURE_SECONDS); \
 			kernel=$(BZIMAGE); module=$(MODULE) ;; \
-		storm) args="--forks $(TORTURE_FORKS) $(TORTURE_STORM_SECONDS) $(TORTURE_SEED)"; \
+		storm) args="--workers storm --forks $(TORTURE_FORKS) $(TORTURE_STORM_SECONDS) $(TORTURE_SEED)"; \
 			secs=$$(($(TORTURE_STORM_SECONDS) + 3600)); \
 			kernel=$(BENCH_KTREE)/arch/x86/boot/bzImage; module=$(BENCH_MODULE) ;; \
 		*) echo "torture: unknown phase $$phase" >&2; exit 2 ;; \

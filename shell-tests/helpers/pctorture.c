@@ -141,6 +141,7 @@ static bool dry;
 static const char *reload_path;
 static const char *setuid_path;
 static unsigned long long min_forks;
+static bool selected[NW];	/* --workers; all by default */
 static char who[64] = "main";
 static unsigned long long seed;
 
@@ -527,6 +528,24 @@ static void reap_all(reap_fn each, void *arg)
 		check_status(pid, st);
 		if (each)
 			each(pid, &ru, arg);
+	}
+}
+
+/*
+ * A child the kernel releases itself (its parent ignores SIGCHLD) is
+ * EXIT_DEAD, which wait() no longer sees, for a moment before its release:
+ * wait() can end with ECHILD before the child's counts merged.  The
+ * release hook runs before the pid is unhashed (release_task()), so once
+ * kill() finds no task the merge is done.
+ */
+static void wait_released(pid_t pid)
+{
+	int i;
+
+	for (i = 0; !kill(pid, 0) || errno != ESRCH; i++) {
+		if (i == 100000)
+			fail("child %d not released 10 s after wait() gave ECHILD", pid);
+		sleep_us(100);
 	}
 }
 
@@ -1887,6 +1906,8 @@ static void ign_child(struct rng r, unsigned long long id)
 			} else {
 				CHECK(wait(NULL) < 0 && errno == ECHILD,
 				      "wait() with SIGCHLD ignored did not end with ECHILD");
+				/* else it would merge into our reaper */
+				wait_released(pid);
 				reaped(1);
 			}
 		}
@@ -1901,8 +1922,8 @@ static void ign_middle(struct rng r, unsigned long long id)
 {
 	unsigned long long last = 0, v;
 	int k = range(&r, 2, 6), i;
+	pid_t pid, kids[6];
 	struct snap s;
-	pid_t pid;
 
 	signal(SIGCHLD, SIG_IGN);
 	expect_fresh(SELF);
@@ -1910,6 +1931,7 @@ static void ign_middle(struct rng r, unsigned long long id)
 		pid = fork_counted();
 		if (!pid)
 			ign_child(derive(r.s, i), id);
+		kids[i] = pid;
 	}
 	if (rnd(&r, 2)) {
 		/* watch the children counts grow while they go */
@@ -1932,6 +1954,8 @@ static void ign_middle(struct rng r, unsigned long long id)
 		CHECK(wait(NULL) < 0 && errno == ECHILD,
 		      "wait() with SIGCHLD ignored did not end with ECHILD");
 	}
+	for (i = 0; i < k; i++)
+		wait_released(kids[i]);
 	reaped(k);
 	if (!dry) {
 		/* no child left: these no longer change */
@@ -2559,14 +2583,16 @@ static void on_signal(int sig)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: pctorture [--reload MODULE] [--setuid PROGRAM] [--forks N] SECONDS [SEED]\n"
+	fprintf(stderr, "usage: pctorture [--reload MODULE] [--setuid PROGRAM] [--forks N] [--workers W,...] SECONDS [SEED]\n"
 		"  SECONDS: 1 to 86400; SEED: an unsigned number (default: random)\n"
 		"  --reload MODULE: unload the perfctr module and load MODULE between\n"
 		"      epochs (one a minute, at least one), and try to unload it while\n"
 		"      the workers count (refused); the module's references must drain\n"
 		"      to zero each time\n"
 		"  --setuid PROGRAM: a set-uid copy of pctorture for the exec worker\n"
-		"  --forks N: go on past SECONDS until N processes were created\n");
+		"  --forks N: go on past SECONDS until N processes were created\n"
+		"  --workers W,...: run only these of exact0 exact1 reprogram exec\n"
+		"      sigchld churn writer storm\n");
 	exit(2);
 }
 
@@ -2586,7 +2612,7 @@ static void kill_groups(void)
 	int w;
 
 	for (w = 0; w < NW; w++)
-		if (sh->worker[w] > 0)
+		if (selected[w] && sh->worker[w] > 0)
 			kill(-sh->worker[w], SIGKILL);
 }
 
@@ -2734,12 +2760,32 @@ static void refused_unload(const long long *base, const bool *done)
 /* ------------------------------------------------------------------ */
 /* main */
 
+/* "storm,exact0": the workers to run; false on an unknown name. */
+static bool parse_workers(const char *list)
+{
+	char buf[256], *name, *save = NULL;
+	int w;
+
+	if (snprintf(buf, sizeof(buf), "%s", list) >= (int)sizeof(buf))
+		return false;
+	for (name = strtok_r(buf, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+		for (w = 0; w < NW && strcmp(name, worker_name[w]); w++)
+			;
+		if (w == NW)
+			return false;
+		selected[w] = true;
+	}
+	return true;
+}
+
 static void start_workers(int epoch)
 {
 	pid_t pid;
 	int w;
 
 	for (w = 0; w < NW; w++) {
+		if (!selected[w])
+			continue;
 		pid = fork_counted();
 		if (!pid) {
 			setpgid(0, 0);
@@ -2784,9 +2830,16 @@ int main(int argc, char **argv)
 			setuid_path = argv[i + 1];
 		else if (!strcmp(argv[i], "--forks") && parse_ull(argv[i + 1], 10, &min_forks))
 			;
+		else if (!strcmp(argv[i], "--workers") && parse_workers(argv[i + 1]))
+			;
 		else
 			usage();
 	}
+	for (w = 0; w < NW && !selected[w]; w++)
+		;
+	if (w == NW)	/* none chosen: all */
+		for (w = 0; w < NW; w++)
+			selected[w] = true;
 	argc -= i - 1;
 	argv += i - 1;
 	if (argc < 2 || argc > 3 || !parse_ull(argv[1], 10, &seconds) || seconds < 1 ||
@@ -2862,14 +2915,16 @@ int main(int argc, char **argv)
 	for (epoch = 0; epoch < epochs && !load(&sh->failed); epoch++) {
 		epoch_end = epoch == epochs - 1 ? deadline :
 			start + (long long)seconds * 1000000000LL * (epoch + 1) / epochs;
+		alive = 0;
 		for (w = 0; w < NW; w++) {
 			base[w] = load(&sh->rounds[w]);
-			done[w] = false;
+			done[w] = !selected[w];
+			status[w] = 0;
+			alive += selected[w];
 		}
 		store(&sh->stop, 0);
 		stopped = 0;
 		start_workers(epoch);
-		alive = NW;
 		while (alive > 0) {
 			sleep_us(100000);
 			while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
@@ -2924,7 +2979,7 @@ int main(int argc, char **argv)
 		/* every worker reaped its own: nothing may be left in their groups */
 		if (!killed)
 			for (w = 0; w < NW; w++)
-				if (!kill(-sh->worker[w], 0))
+				if (selected[w] && !kill(-sh->worker[w], 0))
 					report("processes left in the group of %s after it ended",
 					       worker_name[w]);
 		if (reload_path && !load(&sh->failed) && epoch < epochs - 1)
@@ -2938,7 +2993,7 @@ int main(int argc, char **argv)
 			;
 		if (pid < 0 && errno == ECHILD) {
 			for (w = 0; w < NW; w++)
-				if (!kill(-sh->worker[w], 0))
+				if (selected[w] && !kill(-sh->worker[w], 0))
 					break;
 			if (w == NW)
 				break;
