@@ -26,16 +26,23 @@
  * @v: the number
  *
  * What the files of many lines (counts, exits) print most; vsnprintf()
- * was most of what reading them cost, and two digits per 64-bit division
- * halve what is left.
+ * was most of what reading them cost.  The digits go straight to their
+ * place, two per 64-bit division.
  *
  * Return: the end of what was written.
  */
 char *pc_put_u64(char *p, u64 v)
 {
-	char digits[20], *d = digits + sizeof(digits);
-	size_t len;
+	unsigned int len = 1;
+	u64 limit = 10;
+	char *d;
 
+	/* 20 digits at most: the last step would wrap */
+	while (len < 20 && v >= limit) {
+		len++;
+		limit *= 10;
+	}
+	d = p + len;
 	while (v >= 100) {
 		unsigned int r = v % 100;
 
@@ -46,8 +53,6 @@ char *pc_put_u64(char *p, u64 v)
 	if (v >= 10)
 		*--d = '0' + v % 10;
 	*--d = '0' + (v >= 10 ? v / 10 : v);
-	len = digits + sizeof(digits) - d;
-	memcpy(p, d, len);
 	return p + len;
 }
 
@@ -55,7 +60,10 @@ char *pc_put_u64(char *p, u64 v)
 #define PC_COUNTS_LINE_MAX	(PC_LABEL_MAX + 22)
 static_assert(PERFCTR_MAX_COUNTERS * PC_COUNTS_LINE_MAX <= PERFCTR_READ_MAX);
 
-/* "<label> <count>\n" per counter, at @buf, which has room for all. */
+/*
+ * "<label> <count>\n" per counter, at @buf, which has room for all, and
+ * for a whole label buffer at the start of any line.
+ */
 static size_t pc_counts_print(char *buf, const struct pc_control *ctl,
 			      const u64 *counts)
 {
@@ -67,7 +75,8 @@ static size_t pc_counts_print(char *buf, const struct pc_control *ctl,
 	for (i = 0; i < ctl->nr; i++) {
 		const struct pc_event *ev = &ctl->ev[i];
 
-		memcpy(p, ev->label, ev->label_len);
+		/* a constant size: a few moves, where label_len was a call */
+		memcpy(p, ev->label, PC_LABEL_MAX);
 		p += ev->label_len;
 		*p++ = ' ';
 		p = pc_put_u64(p, counts[i]);
