@@ -13,6 +13,7 @@
  *   children  the same for the children counts
  *   lost      the lost children count in decimal
  */
+#include <linux/bitops.h>
 #include <linux/seq_file.h>
 #include <linux/string.h>
 
@@ -33,16 +34,19 @@
  */
 char *pc_put_u64(char *p, u64 v)
 {
-	unsigned int len = 1;
-	u64 limit = 10;
-	char *d;
+	static const u64 pow10[20] = {
+		1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
+		10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL,
+		100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+		100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
+		100000000000000000ULL, 1000000000000000000ULL,
+		10000000000000000000ULL,
+	};
+	/* log10(2) is about 1233 / 4096: the digits of 2^(bits - 1) */
+	unsigned int t = fls64(v) * 1233 >> 12;
+	unsigned int len = v ? t + (v >= pow10[t]) : 1;
+	char *d = p + len;
 
-	/* 20 digits at most: the last step would wrap */
-	while (len < 20 && v >= limit) {
-		len++;
-		limit *= 10;
-	}
-	d = p + len;
 	while (v >= 100) {
 		unsigned int r = v % 100;
 
@@ -127,8 +131,12 @@ ssize_t pc_read(struct task_struct *task, enum perfctr_file file, char *buf,
 		len = pc_number_print(buf, ctl ? ctl->id : 0);
 		break;
 	case PERFCTR_FILE_COUNTS:
-		ctl = st ? pc_task_read_counts(task, st, counts) : NULL;
-		len = pc_counts_print(buf, ctl, counts);
+		if (!st)
+			return 0;
+		/* printed under the state's mutex, which holds the control */
+		len = pc_counts_print(buf, pc_task_counts_begin(task, st, counts),
+				      counts);
+		pc_task_counts_end(st);
 		break;
 	case PERFCTR_FILE_CHILDREN:
 		ctl = st ? pc_task_read_children(st, counts, &lost) : NULL;

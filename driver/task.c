@@ -204,7 +204,7 @@ static void pc_counts_read(struct task_struct *task, struct perfctr_task *st,
 			   const struct pc_control *ctl, u64 *counts)
 {
 	const struct pc_event *ev;
-	u64 enabled, running;
+	u64 enabled, running, v;
 	unsigned int i;
 
 	for (i = 0; i < ctl->nr; i++) {
@@ -221,8 +221,11 @@ static void pc_counts_read(struct task_struct *task, struct perfctr_task *st,
 			 * the TSCs of two CPUs a few cycles apart, the first
 			 * may lag the second by nanoseconds.  Never wrap.
 			 */
-			counts[i] = max(pc_account_read(task, ev->acct),
-					st->base[i]) - st->base[i];
+			if (ev->acct == PC_ACCT_RUNTIME && task == current)
+				v = pc_own_runtime(&st->own_clock);
+			else
+				v = pc_account_read(task, ev->acct);
+			counts[i] = max(v, st->base[i]) - st->base[i];
 			break;
 		case PC_KIND_TSC:
 			counts[i] = pc_tsc_read(&st->tsc);
@@ -397,15 +400,18 @@ void pc_task_stop(struct task_struct *task, struct perfctr_task *st)
 }
 
 /**
- * pc_task_read_counts() - one snapshot of a task's own counts
+ * pc_task_counts_begin() - one snapshot of a task's own counts
  * @task: the task
  * @st: its state
  * @counts: PERFCTR_MAX_COUNTERS slots to fill
  *
- * Return: the control the counts belong to, with a reference, or NULL.
+ * Holds @st's mutex, so that the control stays as it is (without a
+ * reference of its own) until pc_task_counts_end().
+ *
+ * Return: the control the counts belong to, or NULL.
  */
-struct pc_control *pc_task_read_counts(struct task_struct *task,
-				       struct perfctr_task *st, u64 *counts)
+struct pc_control *pc_task_counts_begin(struct task_struct *task,
+					struct perfctr_task *st, u64 *counts)
 {
 	struct pc_control *ctl;
 
@@ -413,13 +419,21 @@ struct pc_control *pc_task_read_counts(struct task_struct *task,
 	/* the thread's own read(2) is how its page catches up with a change */
 	if (task == current && st->page && pc_page_stale(st->page))
 		pc_page_publish(task, st);
-	ctl = pc_control_get(st->control);
+	ctl = st->control;
 	if (ctl && st->exited)
 		memcpy(counts, st->final, ctl->nr * sizeof(*counts));
 	else if (ctl)
 		pc_counts_read(task, st, ctl, counts);
-	mutex_unlock(&st->mutex);
 	return ctl;
+}
+
+/**
+ * pc_task_counts_end() - done with pc_task_counts_begin()'s snapshot
+ * @st: the state
+ */
+void pc_task_counts_end(struct perfctr_task *st)
+{
+	mutex_unlock(&st->mutex);
 }
 
 /**

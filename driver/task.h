@@ -10,6 +10,7 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
+#include "account.h"
 #include "control.h"
 #include "page.h"
 #include "tsc.h"
@@ -34,6 +35,8 @@ struct pid;
  *	not be set up at fork; merged like @children.
  * @tsc: the tsc counter, written by the task's own context (see
  *	struct pc_tsc); the context-switch hook takes no lock.
+ * @own_clock: the task's task clock for its own reads (struct pc_own_clock);
+ *	the task and the context-switch hook only.
  * @events: the perf events of @control, NULL in the other slots; owned by
  *	the state until @exited, when they are released.
  * @base: for the accounting counters of @control, the task's figure when
@@ -63,6 +66,7 @@ struct perfctr_task {
 	u64 children[PERFCTR_MAX_COUNTERS];
 	u64 lost;
 	struct pc_tsc tsc;
+	struct pc_own_clock own_clock;
 	struct perf_event *events[PERFCTR_MAX_COUNTERS];
 	u64 base[PERFCTR_MAX_COUNTERS];
 	u64 final[PERFCTR_MAX_COUNTERS];
@@ -90,8 +94,9 @@ int pc_task_start(struct task_struct *task, struct perfctr_task *st,
 int pc_task_program(struct task_struct *task, struct pc_control *ctl);
 void pc_task_discard(struct perfctr_task *st);
 void pc_task_stop(struct task_struct *task, struct perfctr_task *st);
-struct pc_control *pc_task_read_counts(struct task_struct *task,
-				       struct perfctr_task *st, u64 *counts);
+struct pc_control *pc_task_counts_begin(struct task_struct *task,
+					struct perfctr_task *st, u64 *counts);
+void pc_task_counts_end(struct perfctr_task *st);
 struct pc_control *pc_task_read_children(struct perfctr_task *st,
 					 u64 *counts, u64 *lost);
 

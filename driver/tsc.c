@@ -139,6 +139,7 @@ void pc_sched_switch(struct task_struct *prev, struct task_struct *next)
 	if (out)
 		pc_tsc_switch(&out->tsc, false, now);
 	if (in) {
+		in->own_clock.valid = false;
 		pc_tsc_switch(&in->tsc, true, now);
 		pc_page_switch_in(next, in);
 	}
