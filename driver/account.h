@@ -5,9 +5,6 @@
 #ifndef _PERFCTR_ACCOUNT_H
 #define _PERFCTR_ACCOUNT_H
 
-#include <linux/compiler.h>
-#include <linux/perfctr.h>
-#include <linux/sched.h>
 #include <linux/types.h>
 
 /**
@@ -36,6 +33,12 @@ enum pc_account {
 	PC_ACCT_MIGRATIONS,
 	PC_ACCT_RUNTIME,
 };
+
+/* The rest is the kernel's; control.c, built for user space too, needs the enum. */
+#ifdef __KERNEL__
+#include <linux/compiler.h>
+#include <linux/perfctr.h>
+#include <linux/sched.h>
 
 /**
  * struct pc_own_clock - a thread's task clock as a function of the TSC, for
@@ -82,5 +85,6 @@ static inline u64 pc_account_read(struct task_struct *task,
 }
 
 u64 pc_own_runtime(struct pc_own_clock *oc);
+#endif /* __KERNEL__ */
 
 #endif /* _PERFCTR_ACCOUNT_H */
