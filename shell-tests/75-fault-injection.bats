@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # perfctr under fault injection: thousands of failed slab allocations in
 # every path a counted task takes (control writes, fork, threads, the
-# counter page, reads), and failed perf event creation (the module's own
+# counter page, reads, the exits file), and failed perf event creation (the module's own
 # fault attribute), with no splat, no leak (kmemleak, at the end of the
 # run), and no failed write that changes anything.
 
@@ -37,6 +37,8 @@ teardown() {
 	[ "$status" -eq 0 ]
 	[ "$injected" -ge 1000 ]
 	[ "$(kv enomem "$output")" -gt 0 ]
+	# exit records were listened to and read, whole lines only
+	[ "$(kv records "$output")" -gt 0 ]
 	# the module still works for everybody else afterwards
 	run bash -c 'echo minor-faults > /proc/$$/perfctr/control && pctest touch 10 && cat /proc/$$/perfctr/children'
 	[ "$status" -eq 0 ]

@@ -6,12 +6,14 @@
  *
  * Marks itself make-it-fail (inherited by its children), then until
  * SECONDS pass: writes controls, forks counted children and grandchildren,
- * creates threads, maps its counter page, reads every file; every one of
+ * creates threads, maps its counter page, reads every file, listens to
+ * its children's exit records; every one of
  * these may fail because an allocation failed.  A failed control write must
  * fail with ENOMEM (or EINVAL/E2BIG for what it wrote) and change nothing:
  * the id stays.  A read of a file must give a well-formed text or fail
  * with ENOMEM (or ENOENT from open: procfs reports a failed lookup
- * allocation so).  Prints "ops=N failures=N enomem=N" and exits 0, or 1 with
+ * allocation so).  Prints "ops=N failures=N enomem=N records=N" (exit
+ * records read) and exits 0, or 1 with
  * a message on the first broken rule.  Faults are injected by the caller
  * (/sys/kernel/debug/failslab with task-filter).
  */
@@ -29,6 +31,7 @@
 #include <unistd.h>
 
 static unsigned long ops, failures, enomem;
+static unsigned long *records;	/* exit records read, shared with the children */
 
 static void die(const char *fmt, ...)
 {
@@ -167,6 +170,46 @@ static void map_page(void)
 	close(fd);
 }
 
+/*
+ * The exits file of a process that wrote its own control: opening it
+ * allocates the listener's ring.  Besides what allocations may do, its
+ * control may be an inherited one (its own write failed: EPERM) or none
+ * (it cleared it: ENODATA).  Returns the descriptor or -1.
+ */
+static int open_exits(void)
+{
+	int fd = open("/proc/self/perfctr/exits", O_RDONLY | O_NONBLOCK);
+
+	ops++;
+	if (fd < 0 && errno != EPERM && errno != ENODATA)
+		open_failed("open exits", errno);
+	return fd;
+}
+
+/* Whatever records are there: whole "exit ..." or "dropped ..." lines. */
+static void read_exits(int fd)
+{
+	char buf[65536], *line, *save = NULL;
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	while ((n = read(fd, buf, sizeof(buf) - 1)) > 0) {
+		if (buf[n - 1] != '\n')
+			die("exits: a read ends inside a line");
+		buf[n] = '\0';
+		for (line = strtok_r(buf, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save))
+			if (!strncmp(line, "exit ", 5))
+				__atomic_add_fetch(records, 1, __ATOMIC_RELAXED);
+			else if (strncmp(line, "dropped ", 8))
+				die("exits: bad record '%s'", line);
+	}
+	if (n < 0 && errno != EAGAIN)
+		failed("read exits", errno);
+	close(fd);
+}
+
 static void child_work(int depth)
 {
 	pthread_t t;
@@ -208,6 +251,10 @@ int main(int argc, char **argv)
 	if (argc != 2)
 		return 2;
 	end = time(NULL) + atoi(argv[1]);
+	records = mmap(NULL, sizeof(*records), PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (records == MAP_FAILED)
+		die("mmap: %s", strerror(errno));
 	fd = open("/proc/self/make-it-fail", O_WRONLY);
 	if (fd < 0 || write(fd, "1", 1) != 1)
 		die("make-it-fail: %s", strerror(errno));
@@ -219,7 +266,9 @@ int main(int argc, char **argv)
 		pid = fork();
 		if (pid == 0) {
 			write_control(controls[i % 5]);
+			fd = open_exits();
 			child_work(2);
+			read_exits(fd);
 			_exit(0);
 		}
 		if (pid < 0) {
@@ -237,6 +286,7 @@ int main(int argc, char **argv)
 			die("make-it-fail off");
 		close(fd);
 	}
-	printf("ops=%lu failures=%lu enomem=%lu\n", ops, failures, enomem);
+	printf("ops=%lu failures=%lu enomem=%lu records=%lu\n", ops, failures, enomem,
+	       *records);
 	return 0;
 }
