@@ -1075,6 +1075,47 @@ static void compare(const char *what, const struct cnt *ch, unsigned long long l
 	      what, min, pages);
 }
 
+/*
+ * A worker made of rounds: each round from its own seed (the worker's and
+ * the round's number), then a check of the worker's own files, until the
+ * run stops.
+ */
+typedef void (*round_fn)(int w, struct rng *r, long long n);
+
+static void run_rounds(int w, struct rng r, round_fn round)
+{
+	struct mon m = { 0 };
+	long long n = 0;
+	struct rng rr;
+
+	do {
+		rr = derive(r.s, n);
+		round(w, &rr, n++);
+		self_check(&m, SELF, true, -1);
+		add(&sh->rounds[w], 1);
+	} while (!stopping());
+}
+
+/*
+ * The end of a round: the children counts against what getrusage() gained
+ * since @before, plus what @f already holds (children the round leaves
+ * out, with a negative sign).
+ */
+static void compare_since(const char *what, const struct rusage *before,
+			  struct figures *f, long long pages)
+{
+	struct rusage after;
+	struct snap s;
+
+	getrusage(RUSAGE_CHILDREN, &after);
+	if (dry)
+		return;
+	snapshot_self(SELF, &s);
+	add_rusage(f, &after, 1);
+	add_rusage(f, before, -1);
+	compare(what, &s.children, s.lost, f, pages, 0);
+}
+
 /* ------------------------------------------------------------------ */
 /* exact0, exact1: a random fork-only tree against getrusage() */
 
@@ -1330,7 +1371,7 @@ static void orphan_check(int w, struct rng *r)
 	add(&sh->pages[w], pages);
 }
 
-static void exact_round(int w, struct rng *r)
+static void exact_round(int w, struct rng *r, long long n)
 {
 	int budget = range(r, 4, 20), roots, parts[3], i;
 	bool threads = rnd(r, 2);	/* else single-threaded: exact */
@@ -1370,16 +1411,7 @@ static void exact_round(int w, struct rng *r)
 
 static void exact_worker(int w, struct rng r)
 {
-	long long round = 0;
-	struct mon m = { 0 };
-	struct rng rr;
-
-	do {
-		rr = derive(r.s, round++);
-		exact_round(w, &rr);
-		self_check(&m, SELF, true, -1);
-		add(&sh->rounds[w], 1);
-	} while (!stopping());
+	run_rounds(w, r, exact_round);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1441,7 +1473,7 @@ static void rep_collect(pid_t pid, const struct rusage *ru, void *arg)
 		add_rusage(&sum->f, ru, 1);
 }
 
-static void rep_round(int w, struct rng *r)
+static void rep_round(int w, struct rng *r, long long n)
 {
 	struct kid kids[8];
 	struct rep_sum sum = { kids, 0, { 0 } };
@@ -1506,16 +1538,7 @@ static void rep_round(int w, struct rng *r)
 
 static void rep_worker(int w, struct rng r)
 {
-	long long round = 0;
-	struct mon m = { 0 };
-	struct rng rr;
-
-	do {
-		rr = derive(r.s, round++);
-		rep_round(w, &rr);
-		self_check(&m, SELF, true, -1);
-		add(&sh->rounds[w], 1);
-	} while (!stopping());
+	run_rounds(w, r, rep_round);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1786,20 +1809,19 @@ static pid_t exec_child(struct rng *r, unsigned long long id, int *kind, bool se
 }
 
 /* Every fourth round, the first round included, starts with a set-uid exec. */
-static void exec_round(struct rng *r, long long round)
+static void exec_round(int w, struct rng *r, long long round)
 {
 	static const char *const kinds[] = {
 		"fork+exec self", "vfork+exec self", "exec /bin/true",
 		"failed exec", "exec from a thread", "set-uid exec",
 	};
 	int k = range(r, 2, 5), kind[5], i;
-	struct rusage before, after, ru;
+	struct rusage before, ru;
 	struct figures f = { 0 };
 	char path[64], buf[1024], e[1024];
 	unsigned long long id, zid, want;
 	pid_t pids[5];
 	siginfo_t si;
-	struct snap s;
 
 	id = program(SELF, EXEC_CTL, EXEC_CTL);
 	getrusage(RUSAGE_CHILDREN, &before);
@@ -1842,28 +1864,13 @@ static void exec_round(struct rng *r, long long round)
 			add(&sh->setuid_execs, 1);
 		}
 	}
-	getrusage(RUSAGE_CHILDREN, &after);
-	if (dry)
-		return;
-	snapshot_self(SELF, &s);
-	add_rusage(&f, &after, 1);
-	add_rusage(&f, &before, -1);
-	compare("exec children", &s.children, s.lost, &f, 0, 0);
+	compare_since("exec children", &before, &f, 0);
 }
 
 static void exec_worker(int w, struct rng r)
 {
-	long long round = 0;
-	struct mon m = { 0 };
-	struct rng rr;
-
 	have_true = !access("/bin/true", X_OK);
-	do {
-		rr = derive(r.s, round);
-		exec_round(&rr, round++);
-		self_check(&m, SELF, true, -1);
-		add(&sh->rounds[w], 1);
-	} while (!stopping());
+	run_rounds(w, r, exec_round);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1972,7 +1979,7 @@ static void ign_middle(struct rng r, unsigned long long id)
 	_exit(0);
 }
 
-static void ign_round(struct rng *r)
+static void ign_round(int w, struct rng *r, long long n)
 {
 	struct rusage before, after;
 	struct figures f = { 0 };
@@ -2014,16 +2021,7 @@ static void ign_round(struct rng *r)
 
 static void ign_worker(int w, struct rng r)
 {
-	long long round = 0;
-	struct mon m = { 0 };
-	struct rng rr;
-
-	do {
-		rr = derive(r.s, round++);
-		ign_round(&rr);
-		self_check(&m, SELF, true, -1);
-		add(&sh->rounds[w], 1);
-	} while (!stopping());
+	run_rounds(w, r, ign_round);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2504,13 +2502,12 @@ static void writer_worker(int w, struct rng r)
  * the run forks as fast: this worker is what brings a run to a million
  * forks, and every one of them merges.
  */
-static void storm_round(struct rng *r)
+static void storm_round(int w, struct rng *r, long long n)
 {
-	struct rusage before, after;
+	struct rusage before;
 	struct figures f = { 0 };
 	long long pages = 0;
 	bool use_fork, touch_one;
-	struct snap s;
 	int i, st;
 	pid_t pid, got;
 
@@ -2543,27 +2540,12 @@ static void storm_round(struct rng *r)
 		add(&sh->storm_forks, 1);
 	}
 	add(&sh->ops, i);
-	getrusage(RUSAGE_CHILDREN, &after);
-	if (dry)
-		return;
-	snapshot_self(SELF, &s);
-	add_rusage(&f, &after, 1);
-	add_rusage(&f, &before, -1);
-	compare("storm children", &s.children, s.lost, &f, pages, 0);
+	compare_since("storm children", &before, &f, pages);
 }
 
 static void storm_worker(int w, struct rng r)
 {
-	long long round = 0;
-	struct mon m = { 0 };
-	struct rng rr;
-
-	do {
-		rr = derive(r.s, round++);
-		storm_round(&rr);
-		self_check(&m, SELF, true, -1);
-		add(&sh->rounds[w], 1);
-	} while (!stopping());
+	run_rounds(w, r, storm_round);
 }
 
 /* ------------------------------------------------------------------ */
