@@ -106,11 +106,11 @@ struct pc_control *pc_task_control(struct perfctr_task *st)
 	return ctl;
 }
 
-static void pc_events_release(struct perf_event **events)
+static void pc_events_release(struct perf_event **events, unsigned int nr)
 {
 	unsigned int i;
 
-	for (i = 0; i < PERFCTR_MAX_COUNTERS; i++) {
+	for (i = 0; i < nr; i++) {
 		if (events[i]) {
 			perf_event_release_kernel(events[i]);
 			events[i] = NULL;
@@ -154,7 +154,7 @@ static noinline int pc_events_create(struct task_struct *task,
 		event = perf_event_create_kernel_counter(&attr, -1, task,
 							 NULL, NULL);
 		if (IS_ERR(event)) {
-			pc_events_release(events);
+			pc_events_release(events, i);
 			return PTR_ERR(event);
 		}
 		events[i] = event;
@@ -357,7 +357,8 @@ int pc_task_program(struct task_struct *task, struct pc_control *ctl)
 unlock:
 	mutex_unlock(&st->mutex);
 release:
-	pc_events_release(events);	/* the old ones, or the unused new ones */
+	/* the old ones, or the unused new ones */
+	pc_events_release(events, PERFCTR_MAX_COUNTERS);
 	return err;
 }
 
@@ -371,7 +372,7 @@ release:
 void pc_task_discard(struct perfctr_task *st)
 {
 	mutex_lock(&st->mutex);
-	pc_events_release(st->events);
+	pc_events_release(st->events, PERFCTR_MAX_COUNTERS);
 	st->exited = true;
 	mutex_unlock(&st->mutex);
 }
@@ -389,9 +390,11 @@ void pc_task_stop(struct task_struct *task, struct perfctr_task *st)
 
 	mutex_lock(&st->mutex);
 	ctl = st->control;
-	if (ctl)
+	if (ctl) {
 		pc_counts_read(task, st, ctl, st->final);
-	pc_events_release(st->events);
+		/* @events is indexed like the control: nothing beyond it */
+		pc_events_release(st->events, ctl->nr);
+	}
 	pc_tsc_program(task, &st->tsc, false);
 	st->exited = true;
 	if (st->page)
