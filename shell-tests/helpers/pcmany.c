@@ -40,6 +40,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "touch.h"
+
 static void die(const char *what)
 {
 	fprintf(stderr, "pcmany: %s: %s\n", what, strerror(errno));
@@ -53,18 +55,8 @@ static int release_rd;
 /* Exactly @pages minor faults, as pctest touch. */
 static void touch_pages(void)
 {
-	char *p;
-	long i;
-
-	if (pages <= 0)
-		return;
-	p = mmap(NULL, pages * psz, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
+	if (touch_fresh_pages(pages))
 		die("mmap");
-	for (i = 0; i < pages; i++)
-		p[i * psz] = 1;
-	munmap(p, pages * psz);
 }
 
 /* Blocks until the parent closes the pipe's write end. */

@@ -30,6 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "touch.h"
+
 static void die(const char *what)
 {
 	fprintf(stderr, "pctest: %s: %s\n", what, strerror(errno));
@@ -39,19 +41,8 @@ static void die(const char *what)
 /* Fault in @pages fresh anonymous pages: exactly @pages minor faults. */
 static void touch_pages(long pages)
 {
-	long psz = sysconf(_SC_PAGESIZE);
-	char *p;
-	long i;
-
-	if (pages <= 0)
-		return;
-	p = mmap(NULL, pages * psz, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
+	if (touch_fresh_pages(pages))
 		die("mmap");
-	for (i = 0; i < pages; i++)
-		p[i * psz] = 1;
-	munmap(p, pages * psz);
 }
 
 /* Reads a whole small file into a static buffer (touched before use). */

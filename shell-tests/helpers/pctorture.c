@@ -93,6 +93,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "touch.h"
+
 #define MAXC		17	/* lines parsed per file; the kernel allows 16 */
 #define NAMELEN		40
 #define PROC_CAP	200	/* the design keeps well below: see main() */
@@ -375,18 +377,8 @@ static void nap(struct rng *r)
 /* Faults in @pages fresh anonymous pages: exactly @pages minor faults. */
 static void touch(long pages)
 {
-	long psz = sysconf(_SC_PAGESIZE), i;
-	char *p;
-
-	if (pages <= 0)
-		return;
-	p = mmap(NULL, pages * psz, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
+	if (touch_fresh_pages(pages))
 		fail("mmap of %ld pages: %s", pages, strerror(errno));
-	for (i = 0; i < pages; i++)
-		p[i * psz] = 1;
-	munmap(p, pages * psz);
 }
 
 static void touch_for(int w, long pages)
