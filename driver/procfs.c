@@ -4,7 +4,9 @@
  *
  * The kernel has checked access before calling in here (ptrace read access
  * to read, ptrace attach access to write) and holds the task's
- * exec_update_lock for reading.  Formats, see Documentation/perfctr.rst:
+ * exec_update_lock for reading, except for a thread group reading its own
+ * id, counts, children or lost (perfctr_proc_read()).  Formats, see
+ * Documentation/perfctr.rst:
  *
  *   control   canonical names separated by single spaces, one line;
  *             empty without a control
