@@ -20,7 +20,8 @@ VM      := TIMEOUT=$(TIMEOUT) VERBOSE=$(VERBOSE) qemu/run-vm.sh
 
 .PHONY: check shell demo bench deps host-check lint kernel module helpers initramfs \
 	lib lib-check doc-check install install-check torture \
-	bench-kernels bench-module bench-initramfs bench-memory parse-test fuzz fuzz-smoke clean
+	bench-kernels bench-module bench-initramfs bench-memory profile parse-test fuzz \
+	fuzz-smoke clean
 
 check: host-check parse-test fuzz-smoke lint lib-check doc-check install-check initramfs
 	@rm -f $(BUILD)/summary
@@ -289,6 +290,17 @@ bench: bench-initramfs
 		$(BENCH)/tcg-patched.out $(BENCH)/tcg-vanilla.out; } >$(BENCH)/table.rst
 	@cat $(BENCH)/table.rst
 	@echo "bench: table written to $(BENCH)/table.rst"
+
+# make profile: where a workload's instructions go, per kernel and module
+# function (bench/icprof/): the benchmark kernel with -icount and a QEMU
+# plugin counting each translated block, one pcbench run per configuration,
+# compared with the first.  Table in $(BENCH)/profile/profile.txt.
+PROFILE_WORKLOAD ?= thread
+PROFILE_OPS      ?= 4000
+PROFILE_CONFIGS  ?= none perfctr-tsc
+profile: bench-module helpers
+	@bench/icprof/run.sh $(BENCH_KTREE) $(BENCH_MODULE) $(BIN) $(BENCH)/profile \
+		$(PROFILE_WORKLOAD) $(PROFILE_OPS) $(PROFILE_CONFIGS)
 
 # make bench-memory: the kernel memory a task with counters costs
 # (bench/memory.sh, bench/pcmem.c), separate from the timings: the benchmark

@@ -59,6 +59,10 @@ bench)
 	if [ "${ICOUNT:-0}" = 1 ]; then
 		icount=(-icount shift=0,sleep=off)
 	fi
+	# QEMU_PLUGIN: a TCG plugin and its arguments (bench/icprof)
+	if [ -n "${QEMU_PLUGIN:-}" ]; then
+		icount+=(-plugin "$QEMU_PLUGIN")
+	fi
 	start=$(date +%s)
 	status=0
 	timeout --foreground -k 10 "$limit" "${qemu[@]}" "${icount[@]}" \

@@ -43,3 +43,15 @@
 		grep -q "^mem $c " <<<"$figures"
 	done
 }
+
+@test "make profile's guest side runs: one segment between two marks per config" {
+	conf=$BATS_TEST_TMPDIR/profile.conf
+	printf 'workload=thread\nops=20\nconfigs="none perfctr-tsc"\n' >"$conf"
+	PROFILE_CONF=$conf run bash /opt/perfctr/bench/profile.sh
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^text\ 0x[0-9a-f]+ ]]
+	grep -qx 'segment none 1 2' <<<"$output"
+	grep -qx 'segment perfctr-tsc 3 4' <<<"$output"
+	grep -q '^# pcbench thread perfctr-tsc [0-9.]*$' <<<"$output"
+}
