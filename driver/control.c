@@ -298,6 +298,8 @@ int pc_control_parse(const char *text, struct pc_control **ctlp)
 		pc_event_label(&ctl->ev[i]);
 		if (evs[i].kind == PC_KIND_TSC)
 			ctl->tsc = i;
+		if (evs[i].kind == PC_KIND_PERF)
+			ctl->nr_perf++;
 	}
 	ctl->nr = n;
 	*ctlp = ctl;
@@ -309,7 +311,7 @@ out:
 void pc_control_put(struct pc_control *ctl)
 {
 	if (ctl && refcount_dec_and_test(&ctl->ref))
-		kfree(ctl);
+		kfree_rcu(ctl, rcu);
 }
 
 void pc_event_print(struct seq_file *m, const struct pc_event *ev)

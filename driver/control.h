@@ -58,10 +58,15 @@ struct pc_event {
  * @ref: one reference per task whose state points here, plus temporary ones
  * @id: system-wide id, assigned once when the control is first programmed
  * @nr: number of counters
+ * @nr_perf: how many of them are perf events (none: fork and programming
+ *	create no perf event and need no perf_event_paranoid permission)
  * @tsc: index of the tsc counter in @ev, or -1
  * @exits: the listener that receives a record of each task released with
  *	this control, or NULL; see struct pc_exits
  * @ev: the counters, in the order they were written
+ * @rcu: the last reference goes after a grace period, so that a state's
+ *	control can be found and referenced without the state's lock
+ *	(pc_task_control())
  *
  * Immutable once programmed, but for @exits: a child shares its parent's
  * control, and equal ids imply equal counter lists, which is what makes
@@ -71,9 +76,11 @@ struct pc_control {
 	refcount_t ref;
 	u64 id;
 	unsigned int nr;
+	unsigned int nr_perf;
 	int tsc;
 	struct pc_exits __rcu *exits;
 	struct pc_event ev[PERFCTR_MAX_COUNTERS];
+	struct rcu_head rcu;
 };
 
 int pc_control_parse(const char *text, struct pc_control **ctlp);

@@ -67,7 +67,8 @@ struct pc_exit_record {
  * @read_mutex: one reader at a time: the reader owns @head's advance,
  *	@snap and @line
  * @ctl: the control listened to, with a reference
- * @root: the task whose file was opened, with a reference
+ * @root: the state of the task whose file was opened, with a reference
+ *	(pc_task_get()), which outlives the task's release (that ends the file)
  * @ns: the pid namespace the records' numbers are in: that of the proc
  *	mount the file was opened through, with a reference
  * @nr: counters per record
@@ -82,7 +83,7 @@ struct pc_exit_record {
  * @line: its text
  *
  * Lifetime: created by the open of the file and freed by its release.
- * While attached, @ctl->exits and @root's state's exits point here; both
+ * While attached, @ctl->exits and @root->exits point here; both
  * change only under pc_exits_lock, the latter also under the state's lock.
  * The release hook finds a listener under RCU (pc_exits_record(),
  * pc_exits_end()), so the file's release detaches it and waits for a grace
@@ -93,7 +94,7 @@ struct pc_exits {
 	wait_queue_head_t wait;
 	struct mutex read_mutex;	/* one reader */
 	struct pc_control *ctl;
-	struct task_struct *root;
+	struct perfctr_task *root;
 	struct pid_namespace *ns;
 	unsigned int nr;
 	size_t slot_size;
@@ -396,7 +397,7 @@ static void pc_exits_free(struct pc_exits *ex)
 	if (ex->ns)
 		put_pid_ns(ex->ns);
 	if (ex->root)
-		put_task_struct(ex->root);
+		pc_task_put(ex->root);
 	pc_control_put(ex->ctl);
 	kfree(ex);
 }
@@ -404,7 +405,7 @@ static void pc_exits_free(struct pc_exits *ex)
 static int pc_exits_release(struct inode *inode, struct file *file)
 {
 	struct pc_exits *ex = file->private_data;
-	struct perfctr_task *st = pc_task_state(ex->root);
+	struct perfctr_task *st = ex->root;
 	unsigned long flags, st_flags;
 
 	spin_lock_irqsave(&pc_exits_lock, flags);
@@ -470,7 +471,7 @@ static struct pc_exits *pc_exits_alloc(struct pc_control *ctl)
  */
 int pc_open_exits(struct task_struct *task, struct file *file)
 {
-	struct perfctr_task *st = pc_task_state(task);
+	struct perfctr_task *st = pc_task_get(task);
 	const struct file_operations *fops;
 	unsigned long flags, st_flags;
 	struct pc_control *ctl;
@@ -478,16 +479,22 @@ int pc_open_exits(struct task_struct *task, struct file *file)
 	int err = 0;
 
 	ctl = st ? pc_task_control(st) : NULL;
-	if (!ctl)
-		return -ENODATA;
+	if (!ctl) {
+		if (st)
+			pc_task_put(st);
+		/* a released task's state is gone with it */
+		return READ_ONCE(task->exit_state) == EXIT_DEAD ? -ESRCH :
+								  -ENODATA;
+	}
 	ex = pc_exits_alloc(ctl);
 	if (!ex) {
+		pc_task_put(st);
 		pc_control_put(ctl);
 		return -ENOMEM;
 	}
 	ex->ctl = ctl;
 	ex->ns = get_pid_ns(proc_pid_ns(file_inode(file)->i_sb));
-	ex->root = get_task_struct(task);
+	ex->root = st;
 	fops = fops_get(&pc_exits_fops);
 	if (!fops) {
 		pc_exits_free(ex);

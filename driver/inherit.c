@@ -61,7 +61,7 @@ void pc_fork(struct task_struct *child, u64 clone_flags)
 		return;
 	}
 	if (st)
-		pc_task_free(st);
+		pc_task_put(st);	/* never published */
 	pc_fork_lost(parent, ctl);
 	pc_control_put(ctl);
 }
@@ -71,9 +71,8 @@ void pc_fork_abort(struct task_struct *child)
 {
 	struct perfctr_task *st = pc_task_state(child);
 
-	WRITE_ONCE(child->perfctr, NULL);
 	pc_task_discard(st);
-	pc_task_free(st);
+	pc_task_detach(child, st);
 }
 
 void pc_exit(struct task_struct *tsk)
@@ -111,20 +110,22 @@ static bool pc_merge(struct perfctr_task *dst, const struct pc_control *ctl,
 
 /*
  * release_task(), under write_lock_irq(&tasklist_lock): the task being
- * released is dead and its parent links are stable.  Its final counts were
- * taken at exit; its children were released or reparented before it, so its
- * children counts are final too.  Only the target's lock is needed to add.
- * An exits file listening to the control gets the task's record after the
- * merge, and one whose root this task is ends after it.  Interrupts are off
- * here, except on PREEMPT_RT: hence irqsave.
+ * released is dead and its parent links are stable.  Its control and final
+ * counts were frozen at exit.  Its children counts are final too, and read
+ * in place: its threads were released before it, its child processes were
+ * reparented at its exit, and every merge, theirs and this one, happens
+ * under tasklist_lock.  Only the target's lock is needed to add.  An exits
+ * file listening to the control gets the task's record after the merge,
+ * and one whose root this task is ends after it.  Interrupts are off here,
+ * except on PREEMPT_RT: hence irqsave.  The task's state is detached last
+ * (see struct perfctr_task).
  */
 void pc_release(struct task_struct *tsk)
 {
 	struct perfctr_task *st = pc_task_state(tsk), *dst;
-	u64 self[PERFCTR_MAX_COUNTERS], children[PERFCTR_MAX_COUNTERS], lost;
+	struct pc_control *ctl = st->control;
 	struct task_struct *target, *into = NULL;
 	struct pc_exits *exits;
-	struct pc_control *ctl;
 	unsigned long flags;
 
 	/* tasklist_lock, held by the caller, keeps ->real_parent stable */
@@ -137,23 +138,28 @@ void pc_release(struct task_struct *tsk)
 	/* the listeners are found, and freed, under RCU (exits.c) */
 	rcu_read_lock();
 	raw_spin_lock_irqsave(&st->lock, flags);
-	ctl = st->control;	/* frozen since exit, freed with the state */
-	if (ctl) {
-		memcpy(self, st->final, ctl->nr * sizeof(u64));
-		memcpy(children, st->children, ctl->nr * sizeof(u64));
-	}
-	lost = st->lost;
 	st->released = true;
 	exits = rcu_dereference(st->exits);
 	raw_spin_unlock_irqrestore(&st->lock, flags);
 
 	if (ctl) {
 		WARN_ON_ONCE(!st->exited);
-		if (dst && pc_merge(dst, ctl, self, children, lost))
+		if (dst && pc_merge(dst, ctl, st->final, st->children,
+				    st->lost))
 			into = target;
-		pc_exits_record(tsk, st, ctl, self, children, into);
+		if (rcu_access_pointer(ctl->exits))
+			pc_exits_record(tsk, st, ctl, st->final, st->children,
+					into);
 	}
 	if (exits)
 		pc_exits_end(exits);
 	rcu_read_unlock();
+	/*
+	 * Nothing is counted for the task any more: its state goes now, not
+	 * with the task_struct, unless a reader holds it.  tasklist_lock is
+	 * held, which makes this an RCU read-side section (interrupts are
+	 * off, or on PREEMPT_RT the lock takes rcu_read_lock()), so this may
+	 * drop the module's last pin.
+	 */
+	pc_task_detach(tsk, st);
 }

@@ -15,9 +15,14 @@
 #include "task.h"
 #include "tsc.h"
 
+/*
+ * The release hook detaches every state: a task freed with one still
+ * attached never went through it.
+ */
 static void pc_free(struct task_struct *tsk)
 {
-	pc_task_free(pc_task_state(tsk));
+	WARN_ON_ONCE(1);
+	pc_task_detach(tsk, pc_task_state(tsk));
 }
 
 static const struct perfctr_ops pc_ops = {

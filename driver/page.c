@@ -314,6 +314,7 @@ int pc_open_page(struct task_struct *task)
 	}
 unlock:
 	mutex_unlock(&st->mutex);
+	pc_task_put(st);
 	return err;
 }
 

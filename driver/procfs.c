@@ -104,12 +104,15 @@ static size_t pc_number_print(char *buf, u64 v)
 int pc_show(struct seq_file *m, struct task_struct *task,
 	    enum perfctr_file file)
 {
-	struct perfctr_task *st = pc_task_state(task);
+	struct perfctr_task *st;
 	struct pc_control *ctl;
 
 	if (file != PERFCTR_FILE_CONTROL)
 		return -EINVAL;
+	st = pc_task_get(task);
 	ctl = st ? pc_task_control(st) : NULL;
+	if (st)
+		pc_task_put(st);
 	if (ctl)
 		pc_control_print(m, ctl);
 	pc_control_put(ctl);
@@ -120,13 +123,18 @@ int pc_show(struct seq_file *m, struct task_struct *task,
 ssize_t pc_read(struct task_struct *task, enum perfctr_file file, char *buf,
 		size_t size)
 {
-	struct perfctr_task *st = pc_task_state(task);
+	/* a task reading itself, the common case, needs no reference */
+	bool stable = pc_task_stable(task);
+	struct perfctr_task *st = stable ? pc_task_state(task) :
+					   pc_task_get(task);
 	u64 counts[PERFCTR_MAX_COUNTERS], lost = 0;
 	struct pc_control *ctl = NULL;
-	size_t len;
+	ssize_t len = 0;
 
-	if (size < PERFCTR_READ_MAX)
-		return -EINVAL;
+	if (size < PERFCTR_READ_MAX) {
+		len = -EINVAL;
+		goto out;
+	}
 	switch (file) {
 	case PERFCTR_FILE_ID:
 		ctl = st ? pc_task_control(st) : NULL;
@@ -134,7 +142,7 @@ ssize_t pc_read(struct task_struct *task, enum perfctr_file file, char *buf,
 		break;
 	case PERFCTR_FILE_COUNTS:
 		if (!st)
-			return 0;
+			break;
 		/* printed under the state's mutex, which holds the control */
 		len = pc_counts_print(buf, pc_task_counts_begin(task, st, counts),
 				      counts);
@@ -149,9 +157,13 @@ ssize_t pc_read(struct task_struct *task, enum perfctr_file file, char *buf,
 		len = pc_number_print(buf, lost);
 		break;
 	default:
-		return -EINVAL;
+		len = -EINVAL;
+		break;
 	}
 	pc_control_put(ctl);
+out:
+	if (st && !stable)
+		pc_task_put(st);
 	return len;
 }
 

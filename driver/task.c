@@ -24,8 +24,26 @@
  * They are charged to the memory cgroup of the task that allocates them
  * (the forking parent, or the writer that gives a task its first control),
  * so that a user's counted tasks cannot pin kernel memory outside it.
+ *
+ * The cache is SLAB_TYPESAFE_BY_RCU (see struct perfctr_task), so a state
+ * is constructed once, when its slab is (pc_task_ctor()), and is freed in
+ * that form again: its locks initialised, every @events slot NULL
+ * (pc_task_free() checks it).  Allocation resets only the fields that are
+ * not per counter; the per-counter arrays are set up, for the slots of a
+ * control, by whoever installs the control (pc_task_start(),
+ * pc_task_program()).  Zeroing the whole state at every fork cost a sixth
+ * of what counting tsc added to a thread's creation.
  */
 static struct kmem_cache *pc_task_cache;
+
+static void pc_task_ctor(void *obj)
+{
+	struct perfctr_task *st = obj;
+
+	memset(st, 0, sizeof(*st));
+	mutex_init(&st->mutex);
+	raw_spin_lock_init(&st->lock);
+}
 
 /*
  * /sys/kernel/debug/fail_perfctr_events: the fault-injection framework
@@ -41,7 +59,8 @@ int pc_task_init(void)
 {
 	pc_task_cache = kmem_cache_create("perfctr_task",
 					  sizeof(struct perfctr_task), 0,
-					  SLAB_NO_MERGE | SLAB_ACCOUNT, NULL);
+					  SLAB_NO_MERGE | SLAB_ACCOUNT |
+					  SLAB_TYPESAFE_BY_RCU, pc_task_ctor);
 	if (!pc_task_cache)
 		return -ENOMEM;
 	pc_fail_dir = fault_create_debugfs_attr("fail_perfctr_events", NULL,
@@ -59,50 +78,133 @@ void pc_task_exit(void)
 }
 
 /*
- * Allocates a state that pins the module and the hooks.  Called from module
- * code that already holds a pin (a file access, or a parent's state), which
- * makes __module_get() safe.
+ * Allocates a state that pins the module and the hooks, with no control and
+ * nothing counted.  Its per-counter arrays are left as the last owner left
+ * them (see pc_task_ctor()).  Called from module code that already holds a
+ * pin (a file access, or a parent's state), which makes __module_get()
+ * safe.
  */
 struct perfctr_task *pc_task_alloc(void)
 {
-	struct perfctr_task *st = kmem_cache_zalloc(pc_task_cache, GFP_KERNEL);
+	struct perfctr_task *st = kmem_cache_alloc(pc_task_cache, GFP_KERNEL);
 
 	if (!st)
 		return NULL;
-	mutex_init(&st->mutex);
-	raw_spin_lock_init(&st->lock);
+	st->control = NULL;
+	st->lost = 0;
+	st->own_clock.valid = false;
+	st->exited = false;
+	st->page = NULL;
+	st->programmed = false;
+	st->released = false;
+	st->forker = NULL;
+	/*
+	 * The state is ready before pc_task_get() can count it as in use:
+	 * a reference tried on this object while it was free (at 0) failed.
+	 */
+	refcount_set_release(&st->users, 1);
 	__module_get(THIS_MODULE);
 	perfctr_hooks_get();
 	return st;
 }
 
-/* Any context.  The module may be unloaded once this returns. */
-void pc_task_free(struct perfctr_task *st)
+/*
+ * Any context.  The module may be unloaded once this returns.  The state
+ * goes back to its cache as pc_task_ctor() left it: no perf event (all
+ * released at exit or at a failed fork), no listener, unlocked, and no
+ * reference: pc_task_get() may still try one on the free object, and must
+ * find 0.  Only pc_task_put() calls this.
+ */
+static void pc_task_free(struct perfctr_task *st)
 {
 	unsigned int i;
 
+	WARN_ON_ONCE(refcount_read(&st->users));
+
 	for (i = 0; i < PERFCTR_MAX_COUNTERS; i++)
 		WARN_ON_ONCE(st->events[i]);
-	/* an open exits file holds a reference on its task */
+	/* an open exits file holds a reference on the state */
 	WARN_ON_ONCE(rcu_access_pointer(st->exits));
 	pc_control_put(st->control);
 	put_pid(st->forker);
 	pc_page_free(st->page);
-	mutex_destroy(&st->mutex);
 	kmem_cache_free(pc_task_cache, st);
 	perfctr_hooks_put();
 	module_put(THIS_MODULE);
 }
 
-/* The state's control, with a reference, or NULL.  Any context. */
+/**
+ * pc_task_get() - a task's state, for a context that may see it released
+ * @task: the task, of which the caller holds a reference
+ *
+ * Context: any context.
+ * Return: the state with a reference (pc_task_put()), or NULL if @task has
+ * none, never had one or was released.
+ */
+struct perfctr_task *pc_task_get(struct task_struct *task)
+{
+	struct perfctr_task *st;
+
+	rcu_read_lock();
+	st = READ_ONCE(task->perfctr);
+	if (st && !refcount_inc_not_zero_acquire(&st->users))
+		st = NULL;
+	/*
+	 * The object cannot have been freed to the page allocator, but it
+	 * may have been freed and given to another task since it was read:
+	 * then @task's pointer, cleared before its release dropped the
+	 * task's reference, no longer leads to it.
+	 */
+	if (st && READ_ONCE(task->perfctr) != st) {
+		pc_task_put(st);
+		st = NULL;
+	}
+	rcu_read_unlock();
+	return st;
+}
+
+/**
+ * pc_task_put() - drop a reference on a state, freeing it with the last
+ * @st: the state
+ *
+ * Context: any context.  The last reference drops the state's pin on the
+ * module: the caller must hold a pin of its own, or be in an RCU read-side
+ * section (which module unloading waits for).
+ */
+void pc_task_put(struct perfctr_task *st)
+{
+	if (refcount_dec_and_test(&st->users))
+		pc_task_free(st);
+}
+
+/**
+ * pc_task_detach() - the task lets go of its state
+ * @task: a task being released, or a child whose fork failed
+ * @st: its state
+ *
+ * After this pc_task_get() finds no state on @task.  Context as
+ * pc_task_put().
+ */
+void pc_task_detach(struct task_struct *task, struct perfctr_task *st)
+{
+	WRITE_ONCE(task->perfctr, NULL);
+	pc_task_put(st);
+}
+
+/*
+ * The state's control, with a reference, or NULL.  Any context.  No lock:
+ * controls are freed after a grace period, and one whose last reference
+ * is going was replaced in the state first, so a retry finds the new one.
+ */
 struct pc_control *pc_task_control(struct perfctr_task *st)
 {
 	struct pc_control *ctl;
-	unsigned long flags;
 
-	raw_spin_lock_irqsave(&st->lock, flags);
-	ctl = pc_control_get(st->control);
-	raw_spin_unlock_irqrestore(&st->lock, flags);
+	rcu_read_lock();
+	do {
+		ctl = READ_ONCE(st->control);
+	} while (ctl && !refcount_inc_not_zero(&ctl->ref));
+	rcu_read_unlock();
 	return ctl;
 }
 
@@ -119,7 +221,8 @@ static void pc_events_release(struct perf_event **events, unsigned int nr)
 }
 
 /*
- * Creates @ctl's perf events on @task, counting at once.  They are pinned so
+ * Creates @ctl's perf events on @task, counting at once (callers skip it
+ * for a control without any: ctl->nr_perf).  They are pinned so
  * that they are never multiplexed: a count is either whole or the event is in
  * error.  On failure nothing is left behind.  The fault-injection framework
  * may fail it: fail_perfctr_events above, and fail_function too (noinline
@@ -129,12 +232,9 @@ static noinline int pc_events_create(struct task_struct *task,
 				     const struct pc_control *ctl,
 				     struct perf_event **events)
 {
-	bool perf = false;
 	unsigned int i;
 
-	for (i = 0; i < ctl->nr; i++)
-		perf |= ctl->ev[i].kind == PC_KIND_PERF;
-	if (perf && should_fail(&pc_fail_events, 1))
+	if (should_fail(&pc_fail_events, 1))
 		return -ENOMEM;
 	for (i = 0; i < ctl->nr; i++) {
 		const struct pc_event *ev = &ctl->ev[i];
@@ -244,26 +344,40 @@ static void pc_counts_read(struct task_struct *task, struct perfctr_task *st,
  * instruction.  tsc starts at the child's first switch in.  The accounting
  * counters need nothing: the child's figures start at zero, and so does
  * the new state's @base.  (They are not read here: copy_process() only
- * clears the fault and switch figures after this hook.)
+ * clears the fault and switch figures after this hook.)  Only @ctl's slots
+ * of the per-counter arrays are reset: nothing reads beyond a control's
+ * slots.
  *
  * Return: 0 or the errno of the failed perf event.
  */
 int pc_task_start(struct task_struct *task, struct perfctr_task *st,
 		  struct pc_control *ctl)
 {
-	int err = pc_events_create(task, ctl, st->events);
+	unsigned int i;
+	int err;
 
-	if (err)
-		return err;
+	if (ctl->nr_perf) {
+		err = pc_events_create(task, ctl, st->events);
+		if (err)
+			return err;
+	}
+	for (i = 0; i < ctl->nr; i++) {
+		st->children[i] = 0;
+		st->base[i] = 0;
+	}
 	st->control = ctl;
 	pc_tsc_init(&st->tsc, ctl->tsc >= 0);
 	return 0;
 }
 
-/* Give @task a state if it has none.  Returns it, or an ERR_PTR. */
+/*
+ * @task's state, with a reference (pc_task_put()), given one if it has
+ * none.  Returns it or an ERR_PTR: -ENOMEM, or -ESRCH for a task that is
+ * exiting or was released.
+ */
 struct perfctr_task *pc_task_get_state(struct task_struct *task)
 {
-	struct perfctr_task *st = pc_task_state(task);
+	struct perfctr_task *st = pc_task_get(task);
 	int err;
 
 	if (st)
@@ -271,13 +385,19 @@ struct perfctr_task *pc_task_get_state(struct task_struct *task)
 	st = pc_task_alloc();
 	if (!st)
 		return ERR_PTR(-ENOMEM);
+	/* a recycled state's tsc may still run: stopped until programmed */
+	pc_tsc_init(&st->tsc, false);
+	refcount_inc(&st->users);	/* the caller's, next to the task's */
 	err = perfctr_attach(task, st);
 	if (!err)
 		return st;
-	pc_task_free(st);
-	if (err == -EEXIST)	/* somebody else attached one first */
-		return pc_task_state(task);
-	return ERR_PTR(err);
+	/* never published: both references go */
+	refcount_dec(&st->users);
+	pc_task_put(st);
+	if (err != -EEXIST)
+		return ERR_PTR(err);
+	st = pc_task_get(task);	/* somebody else attached one first */
+	return st ?: ERR_PTR(-ESRCH);
 }
 
 /**
@@ -314,17 +434,19 @@ int pc_task_program(struct task_struct *task, struct pc_control *ctl)
 		err = pc_control_may_count(ctl);
 		if (err)
 			return err;
-		err = pc_events_create(task, ctl, events);
-		if (err)
-			return err;
+		if (ctl->nr_perf) {
+			err = pc_events_create(task, ctl, events);
+			if (err)
+				return err;
+		}
 		st = pc_task_get_state(task);
 		if (IS_ERR(st)) {
 			err = PTR_ERR(st);
 			goto release;
 		}
 	} else {
-		st = pc_task_state(task);
-		if (!st)	/* never counted: nothing to clear */
+		st = pc_task_get(task);
+		if (!st)	/* never counted, or released: nothing to clear */
 			return task->flags & PF_EXITING ? -ESRCH : 0;
 	}
 
@@ -342,7 +464,8 @@ int pc_task_program(struct task_struct *task, struct pc_control *ctl)
 
 	raw_spin_lock_irqsave(&st->lock, flags);
 	old = st->control;
-	st->control = ctl;
+	/* pairs with READ_ONCE() in pc_task_control(): @ctl is complete */
+	smp_store_release(&st->control, ctl);
 	st->programmed = !!ctl;
 	memset(st->children, 0, sizeof(st->children));
 	st->lost = 0;
@@ -356,6 +479,7 @@ int pc_task_program(struct task_struct *task, struct pc_control *ctl)
 	pc_control_put(old);
 unlock:
 	mutex_unlock(&st->mutex);
+	pc_task_put(st);
 release:
 	/* the old ones, or the unused new ones */
 	pc_events_release(events, PERFCTR_MAX_COUNTERS);
@@ -395,7 +519,10 @@ void pc_task_stop(struct task_struct *task, struct perfctr_task *st)
 		/* @events is indexed like the control: nothing beyond it */
 		pc_events_release(st->events, ctl->nr);
 	}
-	pc_tsc_program(task, &st->tsc, false);
+	/*
+	 * The counts are @final from here on: the tsc accumulator is left
+	 * to run, unread, and nothing programs the state again.
+	 */
 	st->exited = true;
 	if (st->page)
 		pc_page_publish(task, st);
@@ -455,7 +582,8 @@ struct pc_control *pc_task_read_children(struct perfctr_task *st, u64 *counts,
 
 	raw_spin_lock_irqsave(&st->lock, flags);
 	ctl = pc_control_get(st->control);
-	memcpy(counts, st->children, sizeof(st->children));
+	if (ctl)
+		memcpy(counts, st->children, ctl->nr * sizeof(*counts));
 	*lost = st->lost;
 	raw_spin_unlock_irqrestore(&st->lock, flags);
 	return ctl;

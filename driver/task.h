@@ -6,6 +6,7 @@
 #define _PERFCTR_TASK_H
 
 #include <linux/mutex.h>
+#include <linux/refcount.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -29,8 +30,12 @@ struct pid;
  *	with interrupts off, nested inside tasklist_lock (release hook) and
  *	pc_exits_lock (exits.c); nothing is taken inside it.
  * @control: the current control, or NULL.  Changed under @mutex and @lock,
- *	so holding either is enough to read it.
- * @children: counts merged from released children, indexed like @control.
+ *	so holding either is enough to read it; frozen once @exited.  Read
+ *	without them too, under RCU, to take a reference (pc_task_control()).
+ * @children: counts merged from released children, indexed like @control;
+ *	only @control's slots mean anything (see pc_task_ctor()).  Merges
+ *	into it happen under tasklist_lock, and none after the task's own
+ *	release hook, which reads it in place.
  * @lost: descendants that run without counters because their state could
  *	not be set up at fork; merged like @children.
  * @tsc: the tsc counter, written by the task's own context (see
@@ -53,11 +58,30 @@ struct pid;
  * @forker: the process that forked the task, if its parent's control had a
  *	listener then (the exits file names it), with a reference; else NULL.
  *
+ * @users: references: one for the task's pointer to the state, from attach
+ *	to the release hook, and one for each holder of pc_task_get().
+ *
  * Lifetime: attached once, when the task forks from a parent with a control
- * or when its control is first written, and freed with the task_struct
- * (perfctr_ops::free).  The task's pointer to it never changes in between,
- * so any context that holds a reference on the task may use the state.  Each
- * state pins the module and the kernel's hook static key.
+ * or when its control is first written; detached by the task's release
+ * hook, which drops the task's reference, and freed by the last
+ * pc_task_put().  The task's pointer never changes in between.  Hence:
+ *
+ *  - the task itself, until its release (an exiting thread releases itself
+ *    in exit_notify(), after which it never looks at its state), and the
+ *    thread-group leader of current, which is released last, use
+ *    pc_task_state() as they are;
+ *  - so do the release hooks of a task's children, for the task they merge
+ *    into: both happen under tasklist_lock, the task's after its children
+ *    were released or reparented;
+ *  - any other user takes a reference with pc_task_get(), which may find
+ *    no state once the task is released.  The context-switch hook sees no
+ *    exited task (perfctr_switch_counts()).
+ *
+ * The cache is SLAB_TYPESAFE_BY_RCU: a state freed at release is reused at
+ * once by the next fork, from the allocator's hot per-CPU list, rather than
+ * after the task_struct's grace period.  pc_task_get() copes with that by
+ * checking, after it took its reference, that the task still points at the
+ * state.  Each state pins the module and the kernel's hook static key.
  */
 struct perfctr_task {
 	struct mutex mutex;		/* programming, exit, own counts */
@@ -76,17 +100,27 @@ struct perfctr_task {
 	bool released;
 	struct pc_exits __rcu *exits;
 	struct pid *forker;
+	refcount_t users;
 };
 
+/* The state of current, or of a task that cannot be released meanwhile. */
 static inline struct perfctr_task *pc_task_state(struct task_struct *task)
 {
 	return READ_ONCE(task->perfctr);
 }
 
+/* Whether @task cannot be released while current looks at its state. */
+static inline bool pc_task_stable(struct task_struct *task)
+{
+	return task == current || task == current->group_leader;
+}
+
 int pc_task_init(void);
 void pc_task_exit(void);
 struct perfctr_task *pc_task_alloc(void);
-void pc_task_free(struct perfctr_task *st);
+struct perfctr_task *pc_task_get(struct task_struct *task);
+void pc_task_put(struct perfctr_task *st);
+void pc_task_detach(struct task_struct *task, struct perfctr_task *st);
 struct pc_control *pc_task_control(struct perfctr_task *st);
 struct perfctr_task *pc_task_get_state(struct task_struct *task);
 int pc_task_start(struct task_struct *task, struct perfctr_task *st,

@@ -8,6 +8,7 @@
  * who writes what.
  */
 #include <linux/irqflags.h>
+#include <linux/perfctr.h>
 #include <linux/sched.h>
 #include <linux/timex.h>
 
@@ -42,7 +43,8 @@ static void pc_tsc_restart(struct pc_tsc *tsc, unsigned int requested)
  * account a switch away from the CPU (@in false) or onto it (@in true) at
  * @now.  Interrupts off.
  */
-static void pc_tsc_switch(struct pc_tsc *tsc, bool in, u64 now)
+static __always_inline void pc_tsc_switch(struct pc_tsc *tsc, bool in,
+					  u64 now)
 {
 	/* pairs with smp_store_release() in pc_tsc_program() */
 	unsigned int requested = smp_load_acquire(&tsc->requested);
@@ -130,17 +132,29 @@ u64 pc_tsc_read(struct pc_tsc *tsc)
 	return count;
 }
 
+/*
+ * An exited task's state may be released by its parent, on another CPU,
+ * while the task makes its last switches: as the kernel's test before the
+ * call (perfctr_switch_counts()), this leaves out a task with an
+ * exit_state.
+ */
 void pc_sched_switch(struct task_struct *prev, struct task_struct *next)
 {
 	struct perfctr_task *out = pc_task_state(prev);
 	struct perfctr_task *in = pc_task_state(next);
 	u64 now = get_cycles();
 
+	if (out && unlikely(READ_ONCE(prev->exit_state)))
+		out = NULL;
+	if (in && unlikely(READ_ONCE(next->exit_state)))
+		in = NULL;
+
 	if (out)
 		pc_tsc_switch(&out->tsc, false, now);
 	if (in) {
 		in->own_clock.valid = false;
 		pc_tsc_switch(&in->tsc, true, now);
-		pc_page_switch_in(next, in);
+		if (READ_ONCE(in->page))
+			pc_page_switch_in(next, in);
 	}
 }

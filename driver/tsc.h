@@ -24,8 +24,9 @@ struct task_struct;
  * One writer: the task's own context.  Its switch hook (interrupts off)
  * moves the count forward and applies a new @requested at the task's next
  * switch: it restarts the count from zero with @want as @on.  The task
- * itself, with interrupts off, applies its own programming at once and
- * takes its final count at exit.  No lock is taken at a context switch.
+ * itself, with interrupts off, applies its own programming at once; its
+ * exit hook takes the final count (after which the accumulator runs on,
+ * unread).  No lock is taken at a context switch.
  *
  * Programmers hold the owning perfctr_task::mutex, which serialises
  * @requested and @want; they only write those two.  Readers anywhere use

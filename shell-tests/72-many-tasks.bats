@@ -58,7 +58,7 @@ refcnt() {
 	[ "$(kv children_minor "$output")" -ge $((2 * alive)) ]
 	[ "$(kv lost "$output")" -eq 0 ]
 
-	# Freed task_structs drop their states after an RCU grace period.
+	# States go at release; a reader may hold one a little longer.
 	for i in $(seq 100); do
 		[ "$(refcnt)" -eq "$before" ] && break
 		sleep 0.1

@@ -13,8 +13,8 @@ teardown() {
 	grep -q '^perfctr ' /proc/modules || insmod "$MODULE"
 }
 
-# unload: rmmod, retrying while freed tasks drain (their task_structs go
-# away after an RCU grace period).
+# unload: rmmod, retrying while the states of exiting tasks drain (each
+# goes at its task's release, or with the last reader's reference).
 unload() {
 	local i
 	for i in $(seq 50); do
@@ -54,6 +54,24 @@ unload() {
 	echo "$output (last id before unload: $last)"
 	[ "$status" -eq 0 ]
 	[ "$output" -gt "$last" ]
+}
+
+@test "a reaped child's state, and its pin on the module, are gone when wait() returns" {
+	# The state is freed in the child's release, inside its parent's
+	# wait(), not with its task_struct after an RCU grace period.  Each
+	# reading shows the counting shell and the cat that reads; the 50
+	# children in between must leave nothing.
+	run bash -c 'echo tsc > /proc/$$/perfctr/control || exit 1
+		before=$(cat /sys/module/perfctr/refcnt)
+		for i in $(seq 50); do /bin/true; done
+		after=$(cat /sys/module/perfctr/refcnt)
+		echo "$before $after"'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	read -r before after <<<"$output"
+	[ "$before" -ge 2 ]
+	# (less if an earlier test's task was released meanwhile)
+	[ "$after" -le "$before" ]
 }
 
 @test "loading twice is refused" {

@@ -18,4 +18,9 @@ typedef unsigned long long u64;	/* as the kernel has it */
 typedef long long s64;
 
 #define __rcu		/* an annotation for sparse only */
+
+struct rcu_head {
+	struct rcu_head *next;
+	void (*func)(struct rcu_head *head);
+};
 #endif
