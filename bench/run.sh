@@ -18,17 +18,17 @@ scale=${2:-1}
 # WORKLOAD ITERATIONS CONFIGS...  Threads run 4000 to a measurement: with
 # 400 their rounds spread by 3 to 10% under -icount, more than tsc costs.
 rows=(
-	"fork     400 none blank perfctr-4 perf-4 perfctr-tsc perf-tsc perfctr-1 perf-1 perfctr-16 perf-16 perfctr-4exits"
-	"exec     100 none blank perfctr-4 perf-4 perfctr-tsc perf-tsc"
-	"thread  4000 none blank perfctr-4 perf-4 perfctr-tsc perf-tsc perfctr-4exits"
-	"switch  4000 none blank perfctr-4 perf-4 perfctr-tsc perf-tsc"
-	"fault  16384 none blank perfctr-4 perf-4 perfctr-tsc perf-tsc perfctr-4mapped"
-	"read   20000 perfctr-4 perf-4 perfctr-1 perf-1 perfctr-16 perf-16 perfctr-page4"
+	"fork     400 none blank perfctr-4 perfctr-tsc perfctr-1 perfctr-16 perfctr-4exits perf-4 perf-tsc perf-1 perf-16"
+	"exec     100 none blank perfctr-4 perfctr-tsc perf-4 perf-tsc"
+	"thread  4000 none blank perfctr-4 perfctr-tsc perfctr-4exits perf-4 perf-tsc"
+	"switch  4000 none blank perfctr-4 perfctr-tsc perf-4 perf-tsc"
+	"fault  16384 none blank perfctr-4 perfctr-tsc perfctr-4mapped perf-4 perf-tsc"
+	"read   20000 perfctr-4 perfctr-1 perfctr-16 perfctr-page4 perf-4 perf-1 perf-16"
 	"readfast 200000 perfctr-page4 perfctr-4"
 	"readbare 200000 perfctr-page4"
 	"readgroup 20000 perf-4 perf-1 perf-16"
 	"chain1   200 none perfctr-4 perf-4"
-	"chain8    40 none perfctr-4 perf-4 perfctr-4exits"
+	"chain8    40 none perfctr-4 perfctr-4exits perf-4"
 	"chain64    8 none perfctr-4 perf-4"
 )
 unused_rows=(
@@ -51,20 +51,30 @@ echo "# bench: kernel $(uname -r), rounds $rounds, scale $scale"
 failures=0
 # Each state of a perfctr run holds the hooks' static key, whose decrement
 # is deferred by a second, and perf defers disabling its context-switch
-# hooks by a second too: a "none" or "blank" run right after a perfctr or
-# perf run would still pay for enabled hooks.  Wait it out (with -icount
-# sleep=off a sleep costs no host time).
-counted=no
+# hooks by a second too: a run right after one of the other kind (none or
+# blank after perfctr or perf, perfctr after perf, perf after perfctr)
+# would still pay for the other's hooks.  Each row lists its perfctr
+# configurations together, and its perf ones, and a run waits that second
+# out when the kind changes (with -icount sleep=off a sleep costs no host
+# time).
+kind_of() {
+	case $1 in
+	perfctr-*) echo perfctr ;;
+	perf-*) echo perf ;;
+	*) echo none ;;
+	esac
+}
+last=none
 for ((round = 1; round <= rounds; round++)); do
 	for row in "${rows[@]}"; do
 		read -r workload iterations configs <<<"$row"
 		iterations=$(((iterations + scale - 1) / scale))
 		for config in $configs; do
-			if [[ $config == none || $config == blank ]] && [ $counted = yes ]; then
+			kind=$(kind_of "$config")
+			if [ "$last" != none ] && [ "$last" != "$kind" ]; then
 				sleep 1.2
-				counted=no
 			fi
-			[[ $config == perfctr-* || $config == perf-* ]] && counted=yes
+			last=$kind
 			if ! pcbench "$workload" "$config" "$iterations"; then
 				echo "# bench: FAILED: pcbench $workload $config $iterations"
 				failures=$((failures + 1))

@@ -29,6 +29,8 @@ struct pid;
  *	@exits.  Taken
  *	with interrupts off, nested inside tasklist_lock (release hook) and
  *	pc_exits_lock (exits.c); nothing is taken inside it.
+ * @users: references: one for the task's pointer to the state, from attach
+ *	to the release hook, and one for each holder of pc_task_get().
  * @control: the current control, or NULL.  Changed under @mutex and @lock,
  *	so holding either is enough to read it; frozen once @exited.  Read
  *	without them too, under RCU, to take a reference (pc_task_control()).
@@ -58,8 +60,6 @@ struct pid;
  * @forker: the process that forked the task, if its parent's control had a
  *	listener then (the exits file names it), with a reference; else NULL.
  *
- * @users: references: one for the task's pointer to the state, from attach
- *	to the release hook, and one for each holder of pc_task_get().
  *
  * Lifetime: attached once, when the task forks from a parent with a control
  * or when its control is first written; detached by the task's release
@@ -86,6 +86,7 @@ struct pid;
 struct perfctr_task {
 	struct mutex mutex;		/* programming, exit, own counts */
 	raw_spinlock_t lock;		/* control, children, lost */
+	refcount_t users;
 	struct pc_control *control;
 	u64 children[PERFCTR_MAX_COUNTERS];
 	u64 lost;
@@ -94,13 +95,12 @@ struct perfctr_task {
 	struct perf_event *events[PERFCTR_MAX_COUNTERS];
 	u64 base[PERFCTR_MAX_COUNTERS];
 	u64 final[PERFCTR_MAX_COUNTERS];
-	bool exited;
 	struct pc_page *page;
-	bool programmed;
-	bool released;
 	struct pc_exits __rcu *exits;
 	struct pid *forker;
-	refcount_t users;
+	bool exited;
+	bool programmed;
+	bool released;
 };
 
 /* The state of current, or of a task that cannot be released meanwhile. */
