@@ -16,7 +16,8 @@ if [ $# -lt 7 ]; then
 	echo "usage: $0 KTREE MODULE BIN OUTDIR WORKLOAD OPS CONFIG..." >&2
 	exit 2
 fi
-ktree=$1 module=$2 bin=$3 out=$4 workload=$5 ops=$6
+ktree=$(realpath "$1") module=$(realpath "$2") bin=$(realpath "$3")
+out=$(realpath -m "$4") workload=$5 ops=$6
 shift 6
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
