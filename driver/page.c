@@ -221,6 +221,7 @@ bool pc_page_stale(const struct pc_page *pg)
  * pc_page_switch_in() - bring the page up to date as its thread gets a CPU
  * @task: the thread being switched in
  * @st: its state, whose tsc has just been switched in
+ * @pg: its page (a thread without one has nothing to update)
  *
  * seq changes at every switch-in, so that a reader that was switched out
  * in the middle of a read retries: its time stamps are from before.  A
@@ -231,14 +232,11 @@ bool pc_page_stale(const struct pc_page *pg)
  *
  * Context: the context-switch hook, interrupts off.
  */
-void pc_page_switch_in(struct task_struct *task, struct perfctr_task *st)
+void pc_page_switch_in(struct task_struct *task, struct perfctr_task *st,
+		       struct pc_page *pg)
 {
-	struct pc_page *pg = READ_ONCE(st->page);
-	struct perfctr_page *up;
+	struct perfctr_page *up = pg->user;
 
-	if (!pg)
-		return;
-	up = pg->user;
 	pc_page_begin(up);
 	if (READ_ONCE(up->requested) == up->applied)
 		pc_page_update(task, st, pg, true);

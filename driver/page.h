@@ -63,7 +63,8 @@ void pc_page_free(struct pc_page *pg);
 void pc_page_publish(struct task_struct *task, struct perfctr_task *st);
 void pc_page_request(struct pc_page *pg);
 bool pc_page_stale(const struct pc_page *pg);
-void pc_page_switch_in(struct task_struct *task, struct perfctr_task *st);
+void pc_page_switch_in(struct task_struct *task, struct perfctr_task *st,
+		       struct pc_page *pg);
 void pc_fault(struct task_struct *tsk);
 
 #endif /* _PERFCTR_PAGE_H */

@@ -269,16 +269,15 @@ ALLOW_ERROR_INJECTION(pc_events_create, ERRNO);
  */
 static int pc_control_may_count(const struct pc_control *ctl)
 {
-	bool perf = false, kernel = false;
+	bool kernel = false;
 	unsigned int i;
 
-	for (i = 0; i < ctl->nr; i++) {
-		if (ctl->ev[i].kind != PC_KIND_PERF)
-			continue;
-		perf = true;
-		kernel |= ctl->ev[i].mod != PC_MOD_USER;
-	}
-	return perf ? perfctr_may_count(kernel) : 0;
+	if (!ctl->nr_perf)
+		return 0;
+	for (i = 0; i < ctl->nr; i++)
+		kernel |= ctl->ev[i].kind == PC_KIND_PERF &&
+			  ctl->ev[i].mod != PC_MOD_USER;
+	return perfctr_may_count(kernel);
 }
 
 /*

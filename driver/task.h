@@ -60,7 +60,6 @@ struct pid;
  * @forker: the process that forked the task, if its parent's control had a
  *	listener then (the exits file names it), with a reference; else NULL.
  *
- *
  * Lifetime: attached once, when the task forks from a parent with a control
  * or when its control is first written; detached by the task's release
  * hook, which drops the task's reference, and freed by the last

@@ -143,6 +143,7 @@ void pc_sched_switch(struct task_struct *prev, struct task_struct *next)
 	struct perfctr_task *out = pc_task_state(prev);
 	struct perfctr_task *in = pc_task_state(next);
 	u64 now = get_cycles();
+	struct pc_page *pg;
 
 	if (out && unlikely(READ_ONCE(prev->exit_state)))
 		out = NULL;
@@ -154,7 +155,8 @@ void pc_sched_switch(struct task_struct *prev, struct task_struct *next)
 	if (in) {
 		in->own_clock.valid = false;
 		pc_tsc_switch(&in->tsc, true, now);
-		if (READ_ONCE(in->page))
-			pc_page_switch_in(next, in);
+		pg = READ_ONCE(in->page);
+		if (pg)
+			pc_page_switch_in(next, in, pg);
 	}
 }
