@@ -14,7 +14,6 @@
 #include <linux/perf_event.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
-#include <linux/sort.h>
 #include <linux/string.h>
 
 #include "control.h"
@@ -170,60 +169,41 @@ static void pc_event_label(struct pc_event *ev)
 }
 
 /*
- * 0 if @a and @b name the same counter (the same event and modifier, the
- * same accounting figure, or both tsc); otherwise an order that sorts
- * equal events next to each other.
+ * Whether @x and @y name the same counter: the same event and modifier, the
+ * same accounting figure, or both tsc.
  */
-static int pc_event_cmp(const void *a, const void *b)
+static bool pc_event_same(const struct pc_event *x, const struct pc_event *y)
 {
-	const struct pc_event *x = a, *y = b;
-
 	if (x->kind != y->kind)
-		return x->kind < y->kind ? -1 : 1;
-	if (x->kind == PC_KIND_TSC)
-		return 0;
-	if (x->kind == PC_KIND_ACCOUNT)
-		return x->acct == y->acct ? 0 : x->acct < y->acct ? -1 : 1;
-	if (x->type != y->type)
-		return x->type < y->type ? -1 : 1;
-	if (x->config != y->config)
-		return x->config < y->config ? -1 : 1;
-	if (x->mod != y->mod)
-		return x->mod < y->mod ? -1 : 1;
-	return 0;
-}
-
-/* Whether any counter is named twice; may reorder @evs. */
-static bool pc_events_repeat(struct pc_event *evs, unsigned int n)
-{
-	unsigned int i, j;
-
-	if (n <= PERFCTR_MAX_COUNTERS) {
-		for (i = 0; i < n; i++)
-			for (j = 0; j < i; j++)
-				if (!pc_event_cmp(&evs[i], &evs[j]))
-					return true;
 		return false;
+	switch (x->kind) {
+	case PC_KIND_TSC:
+		return true;
+	case PC_KIND_ACCOUNT:
+		return x->acct == y->acct;
+	default:
+		return x->type == y->type && x->config == y->config &&
+		       x->mod == y->mod;
 	}
-	sort(evs, n, sizeof(*evs), pc_event_cmp, NULL);
-	for (i = 1; i < n; i++)
-		if (!pc_event_cmp(&evs[i], &evs[i - 1]))
-			return true;
-	return false;
 }
 
 /*
- * Split @text into events.  Names are separated by blanks (space, tab,
- * newline) and/or single commas; any other byte outside a name, such as
- * \v, \f, \r or a non-ASCII byte, makes the name around it unknown.
- * Returns the number of events in @evs or a negative errno.
+ * Split @text into events, into @evs (PERFCTR_MAX_COUNTERS of them).  Names
+ * are separated by blanks (space, tab, newline) and/or single commas; any
+ * other byte outside a name, such as \v, \f, \r or a non-ASCII byte, makes
+ * the name around it unknown.  The text is read from the left and the first
+ * error ends it: one more valid counter than fits, not named before, is
+ * -E2BIG, and nothing after it is looked at, so that a long text costs no
+ * more than the limit.  Returns the number of events in @evs or a negative
+ * errno.
  */
-static int pc_split(const char *text, struct pc_event *evs, unsigned int max)
+static int pc_split(const char *text, struct pc_event *evs)
 {
 	static const char separators[] = ", \t\n";
 	bool need_name = false;	/* after a comma */
+	struct pc_event extra, *ev;
 	const char *p = text;
-	unsigned int n = 0;
+	unsigned int n = 0, i;
 	size_t len;
 	int err;
 
@@ -239,11 +219,16 @@ static int pc_split(const char *text, struct pc_event *evs, unsigned int max)
 			continue;
 		}
 		len = strcspn(p, separators);
-		if (WARN_ON_ONCE(n == max))
-			return -EINVAL;
-		err = pc_parse_event(p, len, &evs[n++]);
+		ev = n < PERFCTR_MAX_COUNTERS ? &evs[n] : &extra;
+		err = pc_parse_event(p, len, ev);
 		if (err)
 			return err;
+		for (i = 0; i < n; i++)
+			if (pc_event_same(ev, &evs[i]))
+				return -EINVAL;
+		if (ev == &extra)
+			return -E2BIG;
+		n++;
 		p += len;
 		need_name = false;
 	}
@@ -254,10 +239,10 @@ static int pc_split(const char *text, struct pc_event *evs, unsigned int max)
  * @text: NUL-terminated text
  * @ctlp: the new control (one reference), or NULL for a blank text
  *
- * The whole text is checked whatever its length, in this order: syntax,
- * names and modifiers; a counter named twice anywhere; then the number of
- * counters.  So a text with a repeated counter is -EINVAL even past the
- * sixteenth counter, and -E2BIG means every name was valid and distinct.
+ * The text is checked from the left, and the first error found is the
+ * answer: bad syntax, an unknown name or modifier, or a counter named a
+ * second time is -EINVAL; a seventeenth valid, distinct counter is -E2BIG,
+ * whatever follows it.
  *
  * Return: 0; -EINVAL for bad syntax, an unknown name, a bad modifier or a
  * counter named twice; -E2BIG for more than PERFCTR_MAX_COUNTERS counters;
@@ -265,47 +250,31 @@ static int pc_split(const char *text, struct pc_event *evs, unsigned int max)
  */
 int pc_control_parse(const char *text, struct pc_control **ctlp)
 {
-	/* every name takes a byte and a separator, but the last */
-	unsigned int max = strlen(text) / 2 + 1, i;
-	struct pc_control *ctl = NULL;
-	struct pc_event *evs;
-	int n, err = 0;
+	/* charged to the writer's memory cgroup, like the task states */
+	struct pc_control *ctl = kzalloc(sizeof(*ctl), GFP_KERNEL_ACCOUNT);
+	unsigned int i;
+	int n;
 
 	*ctlp = NULL;
-	evs = kvmalloc_array(max, sizeof(*evs), GFP_KERNEL);
-	if (!evs)
+	if (!ctl)
 		return -ENOMEM;
-	n = pc_split(text, evs, max);
-	if (n < 0)
-		err = n;
-	else if (pc_events_repeat(evs, n))
-		err = -EINVAL;
-	else if (n > PERFCTR_MAX_COUNTERS)
-		err = -E2BIG;
-	if (err || !n)
-		goto out;
-
-	/* charged to the writer's memory cgroup, like the task states */
-	ctl = kzalloc(sizeof(*ctl), GFP_KERNEL_ACCOUNT);
-	if (!ctl) {
-		err = -ENOMEM;
-		goto out;
+	n = pc_split(text, ctl->ev);
+	if (n <= 0) {
+		kfree(ctl);
+		return n;
 	}
 	refcount_set(&ctl->ref, 1);
 	ctl->tsc = -1;
 	for (i = 0; i < n; i++) {
-		ctl->ev[i] = evs[i];
 		pc_event_label(&ctl->ev[i]);
-		if (evs[i].kind == PC_KIND_TSC)
+		if (ctl->ev[i].kind == PC_KIND_TSC)
 			ctl->tsc = i;
-		if (evs[i].kind == PC_KIND_PERF)
+		if (ctl->ev[i].kind == PC_KIND_PERF)
 			ctl->nr_perf++;
 	}
 	ctl->nr = n;
 	*ctlp = ctl;
-out:
-	kvfree(evs);
-	return err;
+	return 0;
 }
 
 void pc_control_put(struct pc_control *ctl)

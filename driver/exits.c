@@ -178,9 +178,6 @@ static void pc_exits_add(struct pc_exits *ex, struct task_struct *tsk,
 	memcpy(rec->counts + ex->nr, children, ex->nr * sizeof(u64));
 	ex->tail++;
 	spin_unlock_irqrestore(&ex->lock, flags);
-	/* a reader that reads as records come (perfex) is rarely asleep */
-	if (wq_has_sleeper(&ex->wait))
-		wake_up_interruptible_poll(&ex->wait, EPOLLIN | EPOLLRDNORM);
 }
 
 /**
@@ -192,6 +189,8 @@ static void pc_exits_add(struct pc_exits *ex, struct task_struct *tsk,
  * @self: its final counts
  * @children: its children counts
  * @into: the task its counts were just merged into, or NULL
+ *
+ * The reader is woken by pc_exits_wake(), once tasklist_lock is dropped.
  */
 void pc_exits_record(struct task_struct *tsk, struct perfctr_task *st,
 		     const struct pc_control *ctl, const u64 *self,
@@ -212,7 +211,8 @@ void pc_exits_record(struct task_struct *tsk, struct perfctr_task *st,
  *
  * The root's own record, if any, is in already.  Tasks that still count
  * with the control are outside the root's tree from now on (orphans), and
- * are no longer recorded.
+ * are no longer recorded.  Called under tasklist_lock; the reader is woken
+ * by pc_exits_wake(), once it is dropped.
  */
 void pc_exits_end(struct pc_exits *ex)
 {
@@ -224,9 +224,26 @@ void pc_exits_end(struct pc_exits *ex)
 	spin_unlock_irqrestore(&pc_exits_lock, flags);
 
 	spin_lock_irqsave(&ex->lock, flags);
-	ex->ended = true;
+	WRITE_ONCE(ex->ended, true);	/* pc_exits_wake() reads it unlocked */
 	spin_unlock_irqrestore(&ex->lock, flags);
-	wake_up_interruptible_poll(&ex->wait, EPOLLIN | EPOLLRDNORM | EPOLLHUP);
+}
+
+/**
+ * pc_exits_wake() - wake the reader of a listener that got a record or ended
+ * @ex: the listener, found under RCU
+ *
+ * Called by the release hook's second half, outside tasklist_lock.  A
+ * reader that reads as records come (perfex) is rarely asleep, so the wait
+ * queue's lock is only taken for a sleeper.  The barrier of
+ * wq_has_sleeper() pairs with the one the reader's prepare_to_wait() makes
+ * before it tests pc_exits_ready(), which the record or the end, made under
+ * @ex->lock before this, then satisfies.
+ */
+void pc_exits_wake(struct pc_exits *ex)
+{
+	if (wq_has_sleeper(&ex->wait))
+		wake_up_interruptible_poll(&ex->wait, EPOLLIN | EPOLLRDNORM |
+					   (READ_ONCE(ex->ended) ? EPOLLHUP : 0));
 }
 
 /* Escapes what would split or hide a field: blanks, controls, '\'. */
@@ -505,7 +522,7 @@ int pc_open_exits(struct task_struct *task, struct file *file)
 	raw_spin_lock_irqsave(&st->lock, st_flags);
 	if (st->released)
 		err = -ESRCH;
-	else if (st->control != ctl)	/* a write came in between */
+	else if (rcu_access_pointer(st->control) != ctl)	/* a write came in between */
 		err = -EAGAIN;
 	else if (!st->programmed)
 		err = -EPERM;

@@ -18,5 +18,6 @@ void pc_exits_record(struct task_struct *tsk, struct perfctr_task *st,
 		     const struct pc_control *ctl, const u64 *self,
 		     const u64 *children, struct task_struct *into);
 void pc_exits_end(struct pc_exits *ex);
+void pc_exits_wake(struct pc_exits *ex);
 
 #endif /* _PERFCTR_EXITS_H */

@@ -29,7 +29,7 @@ static void pc_fork_lost(struct perfctr_task *parent, struct pc_control *ctl)
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&parent->lock, flags);
-	if (parent->control == ctl)
+	if (rcu_access_pointer(parent->control) == ctl)
 		parent->lost++;
 	raw_spin_unlock_irqrestore(&parent->lock, flags);
 	pr_warn_ratelimited("perfctr: %s[%d]: a child could not inherit counters\n",
@@ -80,32 +80,69 @@ void pc_exit(struct task_struct *tsk)
 	pc_task_stop(tsk, pc_task_state(tsk));
 }
 
-/* Counting must not follow a task into a privilege it just gained. */
+/*
+ * Counting must not follow a task into a privilege it just gained; what it
+ * counted before still reaches its parent (pc_task_seal()).
+ */
 void pc_secure_exec(struct task_struct *tsk)
 {
-	pc_task_program(tsk, NULL);
+	pc_task_seal(tsk);
 }
 
 /*
- * Adds a released task's counts to @dst's children counts if @dst still
- * counts with the same id.  Returns whether it did.
+ * Adds a released task's counts, @nr of each, to @dst's children counts if
+ * @dst still counts with control id @id, or to the counts @dst kept of that
+ * id when an exec raised its privilege.  Returns whether it did.
  */
-static bool pc_merge(struct perfctr_task *dst, const struct pc_control *ctl,
+static bool pc_merge(struct perfctr_task *dst, u64 id, unsigned int nr,
 		     const u64 *self, const u64 *children, u64 lost)
 {
+	struct pc_control *ctl;
 	unsigned long flags;
-	bool merged = false;
+	u64 *sum = NULL, *sum_lost;
 	unsigned int i;
 
 	raw_spin_lock_irqsave(&dst->lock, flags);
-	if (dst->control && dst->control->id == ctl->id) {
-		for (i = 0; i < ctl->nr; i++)
-			dst->children[i] += self[i] + children[i];
-		dst->lost += lost;
-		merged = true;
+	ctl = pc_task_ctl(dst);
+	if (ctl && ctl->id == id) {
+		sum = dst->children;
+		sum_lost = &dst->lost;
+	} else if (dst->kept_id == id && dst->kept) {
+		sum = dst->kept->counts + nr;
+		sum_lost = &dst->kept->lost;
+	}
+	if (sum) {
+		for (i = 0; i < nr; i++)
+			sum[i] += self[i] + children[i];
+		*sum_lost += lost;
 	}
 	raw_spin_unlock_irqrestore(&dst->lock, flags);
-	return merged;
+	return !!sum;
+}
+
+/*
+ * The counts a task kept at a privilege-raising exec merge as its final
+ * counts would; without them (no memory at the exec) it counts as lost.
+ */
+static void pc_release_kept(struct task_struct *tsk, struct perfctr_task *st,
+			    struct task_struct *target, struct perfctr_task *dst)
+{
+	const struct pc_kept *kept = st->kept;
+	struct task_struct *into = NULL;
+	unsigned int nr;
+
+	if (!kept) {
+		if (dst)
+			pc_merge(dst, st->kept_id, 0, NULL, NULL, 1);
+		return;
+	}
+	nr = kept->ctl->nr;
+	if (dst && pc_merge(dst, st->kept_id, nr, kept->counts,
+			    kept->counts + nr, kept->lost))
+		into = target;
+	if (rcu_access_pointer(kept->ctl->exits))
+		pc_exits_record(tsk, st, kept->ctl, kept->counts,
+				kept->counts + nr, into);
 }
 
 /*
@@ -115,15 +152,16 @@ static bool pc_merge(struct perfctr_task *dst, const struct pc_control *ctl,
  * in place: its threads were released before it, its child processes were
  * reparented at its exit, and every merge, theirs and this one, happens
  * under tasklist_lock.  Only the target's lock is needed to add.  An exits
- * file listening to the control gets the task's record after the merge,
- * and one whose root this task is ends after it.  Interrupts are off here,
- * except on PREEMPT_RT: hence irqsave.  The task's state is detached last
- * (see struct perfctr_task).
+ * file listening to the control gets the task's record here too, where the
+ * merge is decided, so that records come in the order merges happen; one
+ * whose root this task is ends after it.  That is all the lock is held
+ * for: waking their readers and freeing the state wait for pc_released().
+ * Interrupts are off here, except on PREEMPT_RT: hence irqsave.
  */
 void pc_release(struct task_struct *tsk)
 {
 	struct perfctr_task *st = pc_task_state(tsk), *dst;
-	struct pc_control *ctl = st->control;
+	struct pc_control *ctl = pc_task_ctl(st);
 	struct task_struct *target, *into = NULL;
 	struct pc_exits *exits;
 	unsigned long flags;
@@ -144,22 +182,47 @@ void pc_release(struct task_struct *tsk)
 
 	if (ctl) {
 		WARN_ON_ONCE(!st->exited);
-		if (dst && pc_merge(dst, ctl, st->final, st->children,
-				    st->lost))
+		if (dst && pc_merge(dst, ctl->id, ctl->nr, st->final,
+				    st->children, st->lost))
 			into = target;
 		if (rcu_access_pointer(ctl->exits))
 			pc_exits_record(tsk, st, ctl, st->final, st->children,
 					into);
 	}
+	if (st->kept_id)
+		pc_release_kept(tsk, st, target, dst);
 	if (exits)
 		pc_exits_end(exits);
 	rcu_read_unlock();
-	/*
-	 * Nothing is counted for the task any more: its state goes now, not
-	 * with the task_struct, unless a reader holds it.  tasklist_lock is
-	 * held, which makes this an RCU read-side section (interrupts are
-	 * off, or on PREEMPT_RT the lock takes rcu_read_lock()), so this may
-	 * drop the module's last pin.
-	 */
+}
+
+/*
+ * release_task(), right after it dropped tasklist_lock, in an RCU read-side
+ * critical section: wakes the readers of the exits files pc_release() wrote
+ * to, and lets go of the state.  Nothing is counted for the task any more:
+ * its state goes now, not with the task_struct, unless a reader holds it
+ * (see struct perfctr_task).  This may drop the module's last pin.
+ */
+void pc_released(struct task_struct *tsk)
+{
+	struct perfctr_task *st = pc_task_state(tsk);
+	struct pc_control *ctl = pc_task_ctl(st);
+	struct pc_exits *exits;
+
+	rcu_read_lock();
+	if (ctl) {
+		exits = rcu_dereference(ctl->exits);
+		if (exits)
+			pc_exits_wake(exits);
+	}
+	if (st->kept) {
+		exits = rcu_dereference(st->kept->ctl->exits);
+		if (exits)
+			pc_exits_wake(exits);
+	}
+	exits = rcu_dereference(st->exits);
+	if (exits)
+		pc_exits_wake(exits);
+	rcu_read_unlock();
 	pc_task_detach(tsk, st);
 }

@@ -14,5 +14,6 @@ void pc_fork_abort(struct task_struct *child);
 void pc_exit(struct task_struct *tsk);
 void pc_secure_exec(struct task_struct *tsk);
 void pc_release(struct task_struct *tsk);
+void pc_released(struct task_struct *tsk);
 
 #endif /* _PERFCTR_INHERIT_H */

@@ -15,16 +15,6 @@
 #include "task.h"
 #include "tsc.h"
 
-/*
- * The release hook detaches every state: a task freed with one still
- * attached never went through it.
- */
-static void pc_free(struct task_struct *tsk)
-{
-	WARN_ON_ONCE(1);
-	pc_task_detach(tsk, pc_task_state(tsk));
-}
-
 static const struct perfctr_ops pc_ops = {
 	.owner		= THIS_MODULE,
 	.fork		= pc_fork,
@@ -32,7 +22,7 @@ static const struct perfctr_ops pc_ops = {
 	.exit		= pc_exit,
 	.secure_exec	= pc_secure_exec,
 	.release	= pc_release,
-	.free		= pc_free,
+	.released	= pc_released,
 	.sched_switch	= pc_sched_switch,
 	.fault		= pc_fault,
 	.show		= pc_show,

@@ -153,7 +153,7 @@ static void pc_page_update(struct task_struct *task, struct perfctr_task *st,
  */
 void pc_page_publish(struct task_struct *task, struct perfctr_task *st)
 {
-	const struct pc_control *ctl = st->control;
+	const struct pc_control *ctl = pc_task_ctl(st);
 	struct pc_page *pg = st->page;
 	struct perfctr_page *up = pg->user;
 	unsigned int i, nr = ctl ? ctl->nr : 0;

@@ -90,7 +90,13 @@ struct perfctr_task *pc_task_alloc(void)
 
 	if (!st)
 		return NULL;
-	st->control = NULL;
+	if (perfctr_hooks_get()) {
+		kmem_cache_free(pc_task_cache, st);
+		return NULL;
+	}
+	RCU_INIT_POINTER(st->control, NULL);
+	st->kept_id = 0;
+	st->kept = NULL;
 	st->lost = 0;
 	st->own_clock.valid = false;
 	st->exited = false;
@@ -104,7 +110,6 @@ struct perfctr_task *pc_task_alloc(void)
 	 */
 	refcount_set_release(&st->users, 1);
 	__module_get(THIS_MODULE);
-	perfctr_hooks_get();
 	return st;
 }
 
@@ -125,7 +130,11 @@ static void pc_task_free(struct perfctr_task *st)
 		WARN_ON_ONCE(st->events[i]);
 	/* an open exits file holds a reference on the state */
 	WARN_ON_ONCE(rcu_access_pointer(st->exits));
-	pc_control_put(st->control);
+	pc_control_put(rcu_dereference_protected(st->control, 1));
+	if (st->kept) {
+		pc_control_put(st->kept->ctl);
+		kfree(st->kept);
+	}
 	put_pid(st->forker);
 	pc_page_free(st->page);
 	kmem_cache_free(pc_task_cache, st);
@@ -202,7 +211,7 @@ struct pc_control *pc_task_control(struct perfctr_task *st)
 
 	rcu_read_lock();
 	do {
-		ctl = READ_ONCE(st->control);
+		ctl = rcu_dereference(st->control);
 	} while (ctl && !refcount_inc_not_zero(&ctl->ref));
 	rcu_read_unlock();
 	return ctl;
@@ -364,7 +373,7 @@ int pc_task_start(struct task_struct *task, struct perfctr_task *st,
 		st->children[i] = 0;
 		st->base[i] = 0;
 	}
-	st->control = ctl;
+	RCU_INIT_POINTER(st->control, ctl);
 	pc_tsc_init(&st->tsc, ctl->tsc >= 0);
 	return 0;
 }
@@ -399,29 +408,17 @@ struct perfctr_task *pc_task_get_state(struct task_struct *task)
 	return st ?: ERR_PTR(-ESRCH);
 }
 
-/**
- * pc_task_program() - replace a task's control
- * @task: the task, running or not, current or not
- * @ctl: the new control, or NULL to clear; the state takes over this
- *	reference on success
- *
- * All or nothing: the new counters are created before anything changes (and
- * before a task that never counted gets a state), and then the control, a
- * new id, zeroed children and lost counts and zeroed counters replace the
- * old ones at once.  The old counters are released after the mutex.  A
- * thread's counter page is rewritten at once if the thread programs itself;
- * for another task it is marked stale first (see struct pc_page).
- *
- * Context: process context; the caller holds @task's exec_update_lock for
- * reading or writing.
- * Return: 0; -ESRCH if @task is exiting; -EACCES if perf_event_open(2)
- * would refuse the writer (perf_event_paranoid, an LSM); -ENOMEM; or the
- * errno perf gave for an event it cannot count (-ENOENT or -EOPNOTSUPP for
- * hardware events without a PMU).
+/*
+ * Replaces @task's control with @ctl, as pc_task_program() says.  With
+ * @seal, the old control is an exec's that raised @task's privilege: its
+ * id and the counts so far are kept in @st->kept (in @kept, if there was
+ * room), for the parent to merge at release.
  */
-int pc_task_program(struct task_struct *task, struct pc_control *ctl)
+static int pc_task_replace(struct task_struct *task, struct pc_control *ctl,
+			   bool seal)
 {
 	struct perf_event *events[PERFCTR_MAX_COUNTERS] = {};
+	struct pc_kept *kept = NULL;
 	struct perfctr_task *st;
 	struct pc_control *old;
 	unsigned long flags;
@@ -454,6 +451,15 @@ int pc_task_program(struct task_struct *task, struct pc_control *ctl)
 		err = -ESRCH;
 		goto unlock;
 	}
+	old = pc_task_ctl(st);
+	/* a second such exec has nothing to keep: its parent's id is kept */
+	seal = seal && old && !st->kept_id;
+	if (seal) {
+		kept = kzalloc(struct_size(kept, counts, 2 * old->nr),
+			       GFP_KERNEL_ACCOUNT);
+		if (kept)
+			pc_counts_read(task, st, old, kept->counts);
+	}
 	if (st->page && task != current)
 		pc_page_request(st->page);
 	if (ctl) {
@@ -462,9 +468,20 @@ int pc_task_program(struct task_struct *task, struct pc_control *ctl)
 	}
 
 	raw_spin_lock_irqsave(&st->lock, flags);
-	old = st->control;
-	/* pairs with READ_ONCE() in pc_task_control(): @ctl is complete */
-	smp_store_release(&st->control, ctl);
+	if (seal) {
+		st->kept_id = old->id;
+		if (kept) {
+			memcpy(kept->counts + old->nr, st->children,
+			       old->nr * sizeof(u64));
+			kept->lost = st->lost;
+			kept->ctl = old;	/* takes over the reference */
+			st->kept = kept;
+			kept = NULL;
+			old = NULL;
+		}
+	}
+	/* pairs with rcu_dereference() in pc_task_control(): @ctl is complete */
+	rcu_assign_pointer(st->control, ctl);
 	st->programmed = !!ctl;
 	memset(st->children, 0, sizeof(st->children));
 	st->lost = 0;
@@ -479,10 +496,53 @@ int pc_task_program(struct task_struct *task, struct pc_control *ctl)
 unlock:
 	mutex_unlock(&st->mutex);
 	pc_task_put(st);
+	kfree(kept);	/* unused */
 release:
 	/* the old ones, or the unused new ones */
 	pc_events_release(events, PERFCTR_MAX_COUNTERS);
 	return err;
+}
+
+/**
+ * pc_task_program() - replace a task's control
+ * @task: the task, running or not, current or not
+ * @ctl: the new control, or NULL to clear; the state takes over this
+ *	reference on success
+ *
+ * All or nothing: the new counters are created before anything changes (and
+ * before a task that never counted gets a state), and then the control, a
+ * new id, zeroed children and lost counts and zeroed counters replace the
+ * old ones at once.  The old counters are released after the mutex.  A
+ * thread's counter page is rewritten at once if the thread programs itself;
+ * for another task it is marked stale first (see struct pc_page).
+ *
+ * Context: process context; the caller holds @task's exec_update_lock for
+ * reading or writing.
+ * Return: 0; -ESRCH if @task is exiting; -EACCES if perf_event_open(2)
+ * would refuse the writer (perf_event_paranoid, an LSM); -ENOMEM; or the
+ * errno perf gave for an event it cannot count (-ENOENT or -EOPNOTSUPP for
+ * hardware events without a PMU).
+ */
+int pc_task_program(struct task_struct *task, struct pc_control *ctl)
+{
+	return pc_task_replace(task, ctl, false);
+}
+
+/**
+ * pc_task_seal() - stop counting a task whose exec raised its privilege
+ * @task: current, in the exec, with its exec_update_lock held for writing
+ *
+ * Clears the control as pc_task_program() does, so that nothing of the
+ * privileged program is counted or inherited, but keeps what was counted
+ * before: the control's id and the task's own and children counts at this
+ * point.  At release they merge into the parent as the task's final counts
+ * would have (pc_release()), and children forked before the exec still
+ * merge into them.  Without memory for the counts, the task counts as lost
+ * in its parent instead, so that the loss shows.
+ */
+void pc_task_seal(struct task_struct *task)
+{
+	pc_task_replace(task, NULL, true);
 }
 
 /**
@@ -512,7 +572,7 @@ void pc_task_stop(struct task_struct *task, struct perfctr_task *st)
 	struct pc_control *ctl;
 
 	mutex_lock(&st->mutex);
-	ctl = st->control;
+	ctl = pc_task_ctl(st);
 	if (ctl) {
 		pc_counts_read(task, st, ctl, st->final);
 		/* @events is indexed like the control: nothing beyond it */
@@ -548,7 +608,7 @@ struct pc_control *pc_task_counts_begin(struct task_struct *task,
 	/* the thread's own read(2) is how its page catches up with a change */
 	if (task == current && st->page && pc_page_stale(st->page))
 		pc_page_publish(task, st);
-	ctl = st->control;
+	ctl = pc_task_ctl(st);
 	if (ctl && st->exited)
 		memcpy(counts, st->final, ctl->nr * sizeof(*counts));
 	else if (ctl)
@@ -580,7 +640,7 @@ struct pc_control *pc_task_read_children(struct perfctr_task *st, u64 *counts,
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&st->lock, flags);
-	ctl = pc_control_get(st->control);
+	ctl = pc_control_get(pc_task_ctl(st));
 	if (ctl)
 		memcpy(counts, st->children, ctl->nr * sizeof(*counts));
 	*lost = st->lost;

@@ -21,6 +21,21 @@ struct perf_event;
 struct pid;
 
 /**
+ * struct pc_kept - a task's counts from before an exec that raised its
+ *	privilege (perfctr_task::kept)
+ * @ctl: the control the task had, with a reference
+ * @lost: its lost count at the exec, and what merged into it since
+ * @counts: its own counts at the exec, then its children counts: those it
+ *	had and those merged since by children forked before the exec that
+ *	share @ctl's id; @ctl->nr of each
+ */
+struct pc_kept {
+	struct pc_control *ctl;
+	u64 lost;
+	u64 counts[];
+};
+
+/**
  * struct perfctr_task - the perfctr state of one task (task_struct::perfctr)
  * @mutex: serialises whatever touches @events, @base or @final, and the
  *	programmers of @tsc: programming, the exit hook, reading the task's
@@ -32,8 +47,17 @@ struct pid;
  * @users: references: one for the task's pointer to the state, from attach
  *	to the release hook, and one for each holder of pc_task_get().
  * @control: the current control, or NULL.  Changed under @mutex and @lock,
- *	so holding either is enough to read it; frozen once @exited.  Read
- *	without them too, under RCU, to take a reference (pc_task_control()).
+ *	so holding either is enough to read it (pc_task_ctl()); frozen once
+ *	@exited.  Read without them too, under RCU, to take a reference
+ *	(pc_task_control()).
+ * @kept_id: the id of the control an exec that raised the task's privilege
+ *	cleared (pc_task_seal()), or 0.  Its parent merges by it.
+ * @kept: the counts the task had then (struct pc_kept), merged at release
+ *	as @final and @children would be, so that nothing counted before the
+ *	exec is lost, while nothing the privileged program does is counted; or
+ *	NULL if there was no room for them: the task then counts as lost where
+ *	it merges.  Both set once, under @mutex and @lock; merges into @kept
+ *	happen under @lock.
  * @children: counts merged from released children, indexed like @control;
  *	only @control's slots mean anything (see pc_task_ctor()).  Merges
  *	into it happen under tasklist_lock, and none after the task's own
@@ -86,7 +110,9 @@ struct perfctr_task {
 	struct mutex mutex;		/* programming, exit, own counts */
 	raw_spinlock_t lock;		/* control, children, lost */
 	refcount_t users;
-	struct pc_control *control;
+	struct pc_control __rcu *control;
+	u64 kept_id;
+	struct pc_kept *kept;
 	u64 children[PERFCTR_MAX_COUNTERS];
 	u64 lost;
 	struct pc_tsc tsc;
@@ -108,6 +134,18 @@ static inline struct perfctr_task *pc_task_state(struct task_struct *task)
 	return READ_ONCE(task->perfctr);
 }
 
+/*
+ * @st's control, for a holder of its mutex or its lock, or once it has
+ * exited and the control is frozen.
+ */
+static inline struct pc_control *pc_task_ctl(struct perfctr_task *st)
+{
+	return rcu_dereference_protected(st->control,
+					 lockdep_is_held(&st->mutex) ||
+					 lockdep_is_held(&st->lock) ||
+					 READ_ONCE(st->exited));
+}
+
 /* Whether @task cannot be released while current looks at its state. */
 static inline bool pc_task_stable(struct task_struct *task)
 {
@@ -125,6 +163,7 @@ struct perfctr_task *pc_task_get_state(struct task_struct *task);
 int pc_task_start(struct task_struct *task, struct perfctr_task *st,
 		  struct pc_control *ctl);
 int pc_task_program(struct task_struct *task, struct pc_control *ctl);
+void pc_task_seal(struct task_struct *task);
 void pc_task_discard(struct perfctr_task *st);
 void pc_task_stop(struct task_struct *task, struct perfctr_task *st);
 struct pc_control *pc_task_counts_begin(struct task_struct *task,

@@ -114,20 +114,29 @@ void pc_tsc_sync(struct pc_tsc *tsc)
 	raw_write_seqcount_end(&tsc->seq);
 }
 
-/* Any context. */
+/*
+ * Any context.  A reader on another CPU than the task's compares its own
+ * counter with a start taken on the task's CPU: where the two counters are
+ * not synchronised, the reader's may lag by a few cycles, and the running
+ * slice then counts as nothing rather than wrapping to about 2^64.  As
+ * task-clock's base, the count is never below what the finished slices
+ * add up to.
+ */
 u64 pc_tsc_read(struct pc_tsc *tsc)
 {
 	unsigned int seq;
 	u64 count;
+	s64 slice;
 
 	do {
 		seq = raw_read_seqcount_begin(&tsc->seq);
-		if (READ_ONCE(tsc->requested) != tsc->applied)
+		count = tsc->sum;
+		if (READ_ONCE(tsc->requested) != tsc->applied) {
 			count = 0;	/* restarts at the next switch */
-		else if (tsc->running)
-			count = tsc->sum + (get_cycles() - tsc->start);
-		else
-			count = tsc->sum;
+		} else if (tsc->running) {
+			slice = get_cycles() - tsc->start;
+			count += max(slice, 0LL);
+		}
 	} while (read_seqcount_retry(&tsc->seq, seq));
 	return count;
 }

@@ -110,7 +110,7 @@ int main(void)
 	char text[PERFCTR_CONTROL_MAX + 1], what[96];
 	unsigned int i;
 
-	printf("1..%zu\n", sizeof(cases) / sizeof(cases[0]) + 8);
+	printf("1..%zu\n", sizeof(cases) / sizeof(cases[0]) + 9);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		snprintf(what, sizeof(what), "case %u", i);
 		check(what, cases[i].text, cases[i].err, cases[i].canon);
@@ -127,13 +127,16 @@ int main(void)
 	snprintf(text, sizeof(text), "%s tsc", sixteen);
 	check("a repeat as the seventeenth: EINVAL", text, -EINVAL, NULL);
 	snprintf(text, sizeof(text), "%s emulation-faults:u r1 r2 r1", sixteen);
-	check("a repeat as the twentieth: EINVAL", text, -EINVAL, NULL);
+	check("a repeat past the seventeenth: E2BIG, the first error",
+	      text, -E2BIG, NULL);
+	snprintf(text, sizeof(text), "%s bogus emulation-faults:u", sixteen);
+	check("a bad name as the seventeenth: EINVAL", text, -EINVAL, NULL);
 	check("500 distinct raw events: E2BIG", raw_events(500, ""), -E2BIG,
 	      NULL);
-	check("500 raw events and a repeat: EINVAL", raw_events(500, "r1f4"),
-	      -EINVAL, NULL);
-	check("500 raw events and a bad name: EINVAL", raw_events(500, "r"),
-	      -EINVAL, NULL);
+	check("500 raw events and a repeat: E2BIG at the seventeenth",
+	      raw_events(500, "r1f4"), -E2BIG, NULL);
+	check("a repeat among the first sixteen: EINVAL",
+	      raw_events(0, "r1 r2 r1 r3"), -EINVAL, NULL);
 
 	/* where counts come from */
 	{

@@ -161,14 +161,17 @@ reject() {
 		$'cs\ftsc' $'cs\rtsc' $'cs\r\n' $'\vcs' $'cs\x01' $'\x85'
 }
 
-@test "a repeated counter is EINVAL wherever it is, past the sixteenth too; E2BIG only for distinct ones" {
+@test "the first error from the left wins: a repeat or bad name up to the seventeenth counter is EINVAL, a seventeenth distinct one E2BIG whatever follows" {
 	start_target "minor-faults context-switches"
 	sw="task-clock page-faults minor-faults major-faults cs migrations alignment-faults emulation-faults"
 	sixteen="tsc $sw $(printf '%s:u ' task-clock page-faults minor-faults major-faults cs migrations alignment-faults)"
 	raw=$(printf 'r%x ' $(seq 1 500))
-	reject EINVAL "$sixteen tsc" "$sixteen emulation-faults:u task-clock" \
-		"$sixteen emulation-faults:u r1 r2 r3 r1" "$raw r1f4" "r1f4 $raw"
-	reject E2BIG "$sixteen emulation-faults:u r1 r2 r3" "$raw"
+	reject EINVAL "$sixteen tsc" "$sixteen bogus" "tsc r1 r2 r1 $raw" \
+		"r1 bogus $raw"
+	reject E2BIG "$sixteen emulation-faults:u r1 r2 r3" "$raw" \
+		"$sixteen emulation-faults:u task-clock" \
+		"$sixteen emulation-faults:u r1 r2 r3 r1" "$raw r1f4" "r1f4 $raw" \
+		"$sixteen emulation-faults:u bogus"
 }
 
 @test "more than 16 counters: E2BIG; exactly 16 is accepted" {

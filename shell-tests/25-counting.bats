@@ -105,3 +105,13 @@ children_after() {
 	read -r -u 4 line
 	[ "$(value tsc "$(pcf counts "$WORKER")")" -gt "$first" ]
 }
+
+@test "remote reads of a running task's tsc never go backwards nor wrap, also just after its switches in" {
+	run pctest remote-tsc 3000
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(kv backwards "$output")" = 0 ]
+	[ "$(kv wild "$output")" = 0 ]
+	[ "$(kv reads "$output")" = 3000 ]
+	[ "$(kv last "$output")" -gt 0 ]
+}

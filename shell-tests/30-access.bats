@@ -144,6 +144,27 @@ install_copies() {
 	done
 }
 
+@test "a set-uid exec: what the task counted before it reaches its parent at reap, the privileged program's own counts do not" {
+	install_copies
+	for kind in setuid plain; do
+		# the inner shell reaps a child that touched 400 pages, then
+		# execs a program that touches 2000
+		run as_user bash -c '
+			echo minor-faults > /proc/$$/perfctr/control || exit 1
+			bash -c "pctest touch 400 && exec /tmp/pctest-'$kind' touch 2000"
+			read -r _ n < /proc/$$/perfctr/children
+			echo "$n"'
+		echo "$kind: $output"
+		[ "$status" -eq 0 ]
+		if [ "$kind" = setuid ]; then
+			[ "$output" -ge 400 ]
+			[ "$output" -lt 2000 ]
+		else
+			[ "$output" -ge 2400 ]
+		fi
+	done
+}
+
 @test "root programs and clears a running task without stopping it" {
 	pctest spin 20000 &
 	SPIN=$!

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0
 # Kernel memory perfctr allocates for a task, its own state and the perf
-# events it creates (perf's objects since kernel patch 0010), is charged to
+# events it creates (perf's objects since kernel patch 0001), is charged to
 # the memory cgroup of the task it is allocated in, so a user cannot pin
 # unbounded kernel memory outside its cgroup by counting many tasks.
 

@@ -505,6 +505,62 @@ static int cmd_spin(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Reads another process's tsc READS times while that process switches in
+ * and out all the time (a short spin, then a nap), from this process,
+ * which the guest's second CPU runs: a read just after the target's
+ * switch-in compares this CPU's counter with a start taken on the
+ * target's.  Prints how many reads went backwards or came out wild (above
+ * 2^62: a wrapped difference); status 1 if any did.
+ */
+static int cmd_remote_tsc(int argc, char **argv)
+{
+	unsigned long long prev = 0, v;
+	long reads, i, back = 0, wild = 0;
+	const char *text, *p;
+	char path[64];
+	pid_t pid;
+
+	if (argc != 3)
+		return 64;
+	reads = atol(argv[2]);
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (!pid) {
+		struct timespec nap = { 0, 50000 };
+		volatile unsigned long spin;
+
+		if (write_once("/proc/self/perfctr/control", "tsc", 3))
+			_exit(3);
+		for (;;) {
+			for (spin = 0; spin < 20000; spin++)
+				;
+			nanosleep(&nap, NULL);
+		}
+	}
+	snprintf(path, sizeof(path), "/proc/%d/perfctr/counts", pid);
+	while (!strstr(read_file(path), "tsc "))
+		usleep(1000);
+	for (i = 0; i < reads; i++) {
+		text = read_file(path);
+		p = strstr(text, "tsc ");
+		if (!p)
+			break;
+		v = strtoull(p + 4, NULL, 10);
+		if (v < prev)
+			back++;
+		if (v > 1ULL << 62)
+			wild++;
+		prev = v;
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	printf("reads=%ld backwards=%ld wild=%ld last=%llu\n", i, back, wild,
+	       prev);
+	return i < reads || back || wild;
+}
+
 static void report_errno(int err)
 {
 	puts(err ? strerrorname_np(err) : "ok");
@@ -861,6 +917,7 @@ static const struct {
 	{ "orphan", cmd_orphan, "PAGES" },
 	{ "vfork", cmd_vfork, "PAGES" },
 	{ "spin", cmd_spin, "MILLISECONDS" },
+	{ "remote-tsc", cmd_remote_tsc, "READS" },
 	{ "write", cmd_write, "FILE TEXT" },
 	{ "write2", cmd_write2, "FILE TEXT1 TEXT2" },
 	{ "write-len", cmd_write_len, "FILE LENGTH" },

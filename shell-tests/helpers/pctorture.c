@@ -56,8 +56,11 @@
  *
  * With --setuid PROGRAM (a set-uid copy of pctorture owned by another
  * user), the exec worker also execs PROGRAM: the exec raises privilege,
- * the child must find its counters cleared (id 0), and nothing of it may
- * merge, so its whole rusage is left out of the comparison.
+ * the child must find its counters cleared (id 0), and what it counted
+ * before the exec merges while the set-uid program's own counts do not:
+ * the round's children counts must lie between the other children's
+ * rusage plus the child's rusage just before its exec, and that plus the
+ * child's whole rusage.
  *
  * Every decision comes from SEED (random when not given, and printed), the
  * worker and the round; only the timing, and so the number of rounds, varies.
@@ -135,6 +138,10 @@ struct shared {
 	long long mid_pages;
 	/* writer */
 	long long wr_ok, wr_rejected, wr_gone, wr_sleeper, wr_churn, lost;
+	/* exec worker: a set-uid child's rusage right before its exec */
+	struct {
+		long long minflt, majflt, nvcsw, nivcsw;
+	} setuid_pre;
 };
 
 static struct shared *sh;
@@ -1026,7 +1033,7 @@ static void add_rusage(struct figures *f, const struct rusage *ru, int sign)
  * another thread.  Such a task clears its clear_child_tid word in
  * exit_mm(); if a sibling thread forked since the task last wrote that page,
  * the page is copy-on-write and the put_user() takes a fault.  The exit hook
- * runs after exit_mm() (kernel patch 0002) so that this fault is in the
+ * runs after exit_mm() (kernel patch 0003) so that this fault is in the
  * final counts too: the fault counts must equal rusage in every tree, with
  * threads or without.  @slack only says how many such exits a round had.
  */
@@ -1106,6 +1113,55 @@ static void compare_since(const char *what, const struct rusage *before,
 	add_rusage(f, &after, 1);
 	add_rusage(f, before, -1);
 	compare(what, &s.children, s.lost, f, pages, 0);
+}
+
+/*
+ * compare_since() for a round with one set-uid child, whose rusage @all is
+ * left out of @f: what it counted before its exec merges (pc_task_seal()),
+ * at least its rusage right before the exec (sh->setuid_pre) and at most
+ * its whole rusage; the set-uid program's own counts stay out.
+ */
+static void compare_setuid(const char *what, const struct rusage *before,
+			   struct figures *f, const struct figures *all)
+{
+	unsigned long long min, maj, v, iv, cs;
+	struct rusage after;
+	struct snap s;
+
+	getrusage(RUSAGE_CHILDREN, &after);
+	if (dry)
+		return;
+	snapshot_self(SELF, &s);
+	add_rusage(f, &after, 1);
+	add_rusage(f, before, -1);
+	min = get(&s.children, "minor-faults");
+	maj = get(&s.children, "major-faults");
+	v = get(&s.children, "voluntary-switches");
+	iv = get(&s.children, "involuntary-switches");
+	cs = get(&s.children, "context-switches");
+	if (s.lost) {
+		add(&sh->lost, 1);
+		say("torture: %s: note: lost %llu, children counts are a lower bound", who, s.lost);
+		CHECK(min <= (unsigned long long)(f->minflt + all->minflt),
+		      "%s: children minor-faults %llu > rusage %lld (lost %llu)", what,
+		      min, f->minflt + all->minflt, s.lost);
+		return;
+	}
+	CHECK(min >= (unsigned long long)(f->minflt + sh->setuid_pre.minflt) &&
+	      min <= (unsigned long long)(f->minflt + all->minflt),
+	      "%s: children minor-faults %llu not within [%lld, %lld]: the other children's rusage plus the set-uid child's before its exec, and plus all of it",
+	      what, min, f->minflt + sh->setuid_pre.minflt, f->minflt + all->minflt);
+	CHECK(maj >= (unsigned long long)(f->majflt + sh->setuid_pre.majflt) &&
+	      maj <= (unsigned long long)(f->majflt + all->majflt),
+	      "%s: children major-faults %llu not within [%lld, %lld]", what, maj,
+	      f->majflt + sh->setuid_pre.majflt, f->majflt + all->majflt);
+	CHECK(cs == v + iv,
+	      "%s: children context-switches %llu != voluntary %llu + involuntary %llu",
+	      what, cs, v, iv);
+	CHECK(v <= (unsigned long long)(f->nvcsw + all->nvcsw) &&
+	      iv <= (unsigned long long)(f->nivcsw + all->nivcsw),
+	      "%s: children switches %llu/%llu above getrusage %lld/%lld", what, v, iv,
+	      f->nvcsw + all->nvcsw, f->nivcsw + all->nivcsw);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1687,7 +1743,7 @@ static int child_exec_main(int argc, char **argv)
 /*
  * pctorture --child-setuid, exec'd through --setuid's set-uid copy: the
  * exec raised privilege (AT_SECURE), so the kernel cleared the counters
- * (kernel patch 0003): id 0, no control, no counts.  Exit status 3 after
+ * (kernel patch 0004): id 0, no control, no counts.  Exit status 3 after
  * printing a failure.
  */
 static int child_setuid_main(int argc, char **argv)
@@ -1772,9 +1828,17 @@ static pid_t exec_child(struct rng *r, unsigned long long id, int *kind, bool se
 	case 2:
 		execl("/bin/true", "true", (char *)NULL);
 		_exit(127);
-	case 5:
+	case 5: {
+		struct rusage ru;
+
+		getrusage(RUSAGE_SELF, &ru);
+		sh->setuid_pre.minflt = ru.ru_minflt;
+		sh->setuid_pre.majflt = ru.ru_majflt;
+		sh->setuid_pre.nvcsw = ru.ru_nvcsw;
+		sh->setuid_pre.nivcsw = ru.ru_nivcsw;
 		execl(setuid_path, "pctorture", "--child-setuid", (char *)NULL);
 		_exit(127);
+	}
 	case 3: {
 		/* a failed exec changes nothing */
 		struct mon m = { 0 };
@@ -1809,9 +1873,10 @@ static void exec_round(int w, struct rng *r, long long round)
 	};
 	int k = range(r, 2, 5), kind[5], i;
 	struct rusage before, ru;
-	struct figures f = { 0 };
+	struct figures f = { 0 }, setuid_all = { 0 };
 	char path[64], buf[1024], e[1024];
 	unsigned long long id, zid, want;
+	bool setuid = false;
 	pid_t pids[5];
 	siginfo_t si;
 
@@ -1853,10 +1918,15 @@ static void exec_round(int w, struct rng *r, long long round)
 		wait_child(pids[i], &ru);
 		if (kind[i] == 5) {
 			add_rusage(&f, &ru, -1);
+			add_rusage(&setuid_all, &ru, 1);
+			setuid = true;
 			add(&sh->setuid_execs, 1);
 		}
 	}
-	compare_since("exec children", &before, &f, 0);
+	if (setuid)
+		compare_setuid("exec children", &before, &f, &setuid_all);
+	else
+		compare_since("exec children", &before, &f, 0);
 }
 
 static void exec_worker(int w, struct rng r)
