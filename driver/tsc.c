@@ -9,7 +9,9 @@
  */
 #include <linux/irqflags.h>
 #include <linux/perfctr.h>
+#include <linux/preempt.h>
 #include <linux/sched.h>
+#include <linux/smp.h>
 #include <linux/timex.h>
 
 #include "page.h"
@@ -56,6 +58,7 @@ static __always_inline void pc_tsc_switch(struct pc_tsc *tsc, bool in,
 		pc_tsc_restart(tsc, requested);
 	if (in && tsc->on) {
 		tsc->start = now;
+		tsc->cpu = smp_processor_id();
 		tsc->running = true;
 	} else if (!in && tsc->running) {
 		tsc->sum += now - tsc->start;
@@ -88,6 +91,7 @@ void pc_tsc_program(struct task_struct *task, struct pc_tsc *tsc, bool on)
 	pc_tsc_restart(tsc, tsc->requested);
 	if (tsc->on) {
 		tsc->start = get_cycles();
+		tsc->cpu = smp_processor_id();
 		tsc->running = true;
 	}
 	raw_write_seqcount_end(&tsc->seq);
@@ -109,36 +113,68 @@ void pc_tsc_sync(struct pc_tsc *tsc)
 	pc_tsc_restart(tsc, requested);
 	if (tsc->on) {
 		tsc->start = get_cycles();
+		tsc->cpu = smp_processor_id();
 		tsc->running = true;
 	}
 	raw_write_seqcount_end(&tsc->seq);
 }
 
-/*
- * Any context.  A reader on another CPU than the task's compares its own
- * counter with a start taken on the task's CPU: where the two counters are
- * not synchronised, the reader's may lag by a few cycles, and the running
- * slice then counts as nothing rather than wrapping to about 2^64.  As
- * task-clock's base, the count is never below what the finished slices
- * add up to.
+/**
+ * struct pc_tsc_sample - a read of a tsc counter, as seen from one CPU
+ * @tsc: the counter
+ * @count: what it held: with the running slice if that runs on this CPU
+ * @elsewhere: the CPU the running slice runs on, if another one; else -1
  */
-u64 pc_tsc_read(struct pc_tsc *tsc)
-{
-	unsigned int seq;
+struct pc_tsc_sample {
+	struct pc_tsc *tsc;
 	u64 count;
-	s64 slice;
+	int elsewhere;
+};
+
+/* Preemption or interrupts off, so that this CPU stays this CPU. */
+static void pc_tsc_sample(void *arg)
+{
+	struct pc_tsc_sample *s = arg;
+	struct pc_tsc *tsc = s->tsc;
+	int cpu = smp_processor_id();
+	unsigned int seq;
 
 	do {
 		seq = raw_read_seqcount_begin(&tsc->seq);
-		count = tsc->sum;
-		if (READ_ONCE(tsc->requested) != tsc->applied) {
-			count = 0;	/* restarts at the next switch */
-		} else if (tsc->running) {
-			slice = get_cycles() - tsc->start;
-			count += max(slice, 0LL);
-		}
+		s->count = tsc->sum;
+		s->elsewhere = -1;
+		if (READ_ONCE(tsc->requested) != tsc->applied)
+			s->count = 0;	/* restarts at the next switch */
+		else if (tsc->running && tsc->cpu == cpu)
+			s->count += get_cycles() - tsc->start;
+		else if (tsc->running)
+			s->elsewhere = tsc->cpu;
 	} while (read_seqcount_retry(&tsc->seq, seq));
-	return count;
+}
+
+/*
+ * Process context, interrupts on.  The running slice is measured on the
+ * CPU it runs on, as perf reads an active event on its CPU: the task's own
+ * read is local; another task's running slice is sampled there by a
+ * function call (an IPI), which runs between that CPU's switches, so the
+ * slice seen running there is still running.  A task that keeps moving
+ * gets its finished slices only: a count never exceeds what the finished
+ * and the running slices will add up to, so reads never go back.
+ */
+u64 pc_tsc_read(struct pc_tsc *tsc)
+{
+	struct pc_tsc_sample s = { .tsc = tsc };
+	int tries = 3;
+
+	preempt_disable();
+	pc_tsc_sample(&s);
+	preempt_enable();
+	while (s.elsewhere >= 0 && tries--) {
+		if (smp_call_function_single(s.elsewhere, pc_tsc_sample, &s,
+					     true))
+			break;	/* offline: nothing runs there any more */
+	}
+	return s.count;
 }
 
 /*

@@ -15,6 +15,7 @@ struct task_struct;
  * @seq: makes @sum, @start, @running and @applied one snapshot for readers
  * @sum: ticks of the finished time slices since counting started
  * @start: the counter when the current time slice began, if @running
+ * @cpu: the CPU that slice runs on, whose counter @start was read from
  * @running: counting, with the task on a CPU
  * @on: the task counts tsc, as last applied
  * @applied: the last @requested that was applied
@@ -32,11 +33,15 @@ struct task_struct;
  * @requested and @want; they only write those two.  Readers anywhere use
  * @seq: a count whose @requested is not applied yet reads 0, so a task
  * programmed by another task counts tsc from its next switch onto a CPU.
+ * The running slice is only measured on @cpu: the time-stamp counters of
+ * two CPUs need not agree, and a count extrapolated with another CPU's
+ * counter could exceed what the slice adds when it ends, and go back.
  */
 struct pc_tsc {
 	seqcount_t seq;
 	u64 sum;
 	u64 start;
+	int cpu;
 	bool running;
 	bool on;
 	unsigned int applied;
