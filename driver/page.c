@@ -21,7 +21,9 @@
 #include <linux/lockdep.h>
 #include <linux/mm.h>
 #include <linux/perfctr.h>
+#include <linux/pid.h>
 #include <linux/preempt.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 
 #include "page.h"
@@ -168,6 +170,7 @@ void pc_page_publish(struct task_struct *task, struct perfctr_task *st)
 	up->id = ctl ? ctl->id : 0;
 	up->nr = nr;
 	up->flags = st->exited ? PERFCTR_PAGE_EXITED : 0;
+	up->tid = pg->tid;
 	memset(up->counter, 0, sizeof(up->counter));
 	pg->nr = nr;
 	pg->faults = false;
@@ -289,25 +292,40 @@ void pc_fault(struct task_struct *tsk)
  * the mutex takes perf's context mutex, which a perf read holds across a
  * copy to user space that may take the mmap lock).
  *
+ * The page names the thread by the id it has in its own pid namespace,
+ * what gettid() returns in it, so that a reader can tell the page from
+ * the page of a dead thread whose pthread_t it was given.  Only the thread
+ * itself opens the file, so current's view is the reader's; it never
+ * changes, as unshare(CLONE_NEWPID) and setns() only place children.  The
+ * id itself changes when a thread other than the leader exec()s: it takes
+ * the leader's, and the new program opens the file again.
+ *
  * Return: 0, -ENOMEM, or -ESRCH if the thread is exiting.
  */
 int pc_open_page(struct task_struct *task)
 {
 	struct perfctr_task *st = pc_task_get_state(task);
+	pid_t tid = task_pid_vnr(task);
 	struct pc_page *pg;
 	int err = 0;
 
 	if (IS_ERR(st))
 		return PTR_ERR(st);
 	mutex_lock(&st->mutex);
-	if (!st->page) {
+	pg = st->page;
+	if (!pg) {
 		pg = pc_page_alloc();
 		if (!pg) {
 			err = -ENOMEM;
 			goto unlock;
 		}
+		pg->tid = tid;
 		/* pairs with smp_load_acquire() in pc_mmap_page() */
 		smp_store_release(&st->page, pg);
+		pc_page_publish(task, st);
+	} else if (pg->tid != tid) {
+		/* a thread that exec()ed, with its leader's id now */
+		pg->tid = tid;
 		pc_page_publish(task, st);
 	}
 unlock:

@@ -32,6 +32,9 @@ enum pc_page_source {
  * @source: for each of them, where its value comes from
  * @acct: for PC_PAGE_ACCOUNT, the figure
  * @base: for PC_PAGE_ACCOUNT, the figure when counting started
+ * @tid: the thread's id as it sees it (task_pid_vnr()) when it last opened
+ *	its page file; every rewrite of the page publishes it, so that a
+ *	reader can tell the page is not its own (perfctr_page::tid)
  *
  * Lifetime: allocated when the thread first opens its page file, freed
  * with its perfctr_task; a mapping keeps the page itself (not the module)
@@ -55,6 +58,7 @@ struct pc_page {
 	u8 source[PERFCTR_MAX_COUNTERS];
 	u8 acct[PERFCTR_MAX_COUNTERS];
 	u64 base[PERFCTR_MAX_COUNTERS];
+	pid_t tid;
 };
 
 int pc_open_page(struct task_struct *task);

@@ -80,6 +80,7 @@ PC_EXPORT int perfctr_get_control(struct perfctr *pc, char *buf, size_t len)
 
 PC_EXPORT int perfctr_nr_counters(struct perfctr *pc)
 {
+	const struct perfctr_page *pg;
 	char text[PC_TEXT_MAX];
 	struct pc_snap s;
 	ssize_t n;
@@ -87,7 +88,8 @@ PC_EXPORT int perfctr_nr_counters(struct perfctr *pc)
 
 	if (pc_enter(pc))
 		return -1;
-	if (pc_owner(pc) && !pc_page_snapshot(pc->page, &s, false))
+	pg = pc_own_page(pc);
+	if (pg && !pc_page_snapshot(pg, &s, false))
 		return s.nr;
 	n = pc_read_text(pc->fd[PC_CONTROL], text);
 	if (n < 0)

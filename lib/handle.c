@@ -33,6 +33,8 @@ static const char *const pc_file_name[PC_NR_FILES] = {
 	[PC_CHILDREN]	= "children",
 };
 
+__thread pid_t pc_self_tid;
+
 static pid_t pc_gettid(void)
 {
 	return syscall(SYS_gettid);
@@ -158,8 +160,11 @@ static int pc_open_files(struct perfctr *pc)
 
 /*
  * Maps the calling thread's counter page.  A kernel that has no page (no
- * file, or no mmap for it) or a page of a version we do not know leaves
- * the handle without one: every read then uses read(2).
+ * file, or no mmap for it), a page of a version we do not know, or one that
+ * does not name this thread (a module that predates perfctr_page::tid
+ * leaves it 0) leaves the handle without one: every read then uses
+ * read(2).  Without the tid, a new thread given this one's pthread_t could
+ * take the page for its own (pc_own_page()).
  */
 static int pc_map_page(struct perfctr *pc)
 {
@@ -179,12 +184,29 @@ static int pc_map_page(struct perfctr *pc)
 	}
 	pg = p;
 	if (__atomic_load_n(&pg->version, __ATOMIC_RELAXED) !=
-	    PERFCTR_PAGE_VERSION) {
+	    PERFCTR_PAGE_VERSION ||
+	    __atomic_load_n(&pg->tid, __ATOMIC_RELAXED) != (uint64_t)pc->tid) {
 		munmap(p, pc->page_size);
 		return 0;
 	}
-	pc->page = pg;
+	__atomic_store_n(&pc->page, pg, __ATOMIC_RELAXED);
 	return 0;
+}
+
+/*
+ * Unmaps the page when nobody will read it as their own again: at close,
+ * or when another thread has the owner's pthread_t, which the C library
+ * hands on only once the owner has exited.  Only a thread with that
+ * pthread_t touches the page (pc_own_page()), so there is one at a time:
+ * the caller.
+ */
+void pc_drop_page(struct perfctr *pc)
+{
+	const struct perfctr_page *pg;
+
+	pg = __atomic_exchange_n(&pc->page, NULL, __ATOMIC_RELAXED);
+	if (pg)
+		munmap((void *)pg, pc->page_size);
 }
 
 /*
@@ -193,13 +215,15 @@ static int pc_map_page(struct perfctr *pc)
  * directory, and the files opened through it, stay this thread's whoever
  * uses them later.  Without fork detection there is no page: a forked
  * child would otherwise touch an address its parent's page is not mapped
- * at.
+ * at.  The thread's id, the one its page names, is also kept for the
+ * thread (pc_self_tid), for pc_own_page() to check with no system call.
  */
 static int pc_bind_self(struct perfctr *pc)
 {
 	int err;
 
 	pc->tid = pc_gettid();
+	pc_self_tid = pc->tid;
 	pc->owner = pthread_self();
 	pc->dir = open(PC_PROC_ROOT "/thread-self/perfctr",
 		       O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -301,7 +325,7 @@ int pc_rebind(struct perfctr *pc)
 	 * its address may since hold another mapping: forget it, never touch
 	 * or unmap it.
 	 */
-	pc->page = NULL;
+	__atomic_store_n(&pc->page, NULL, __ATOMIC_RELAXED);
 	pc_close_files(pc, true);
 	ret = pc_bind_self(pc);
 	__atomic_store_n(&pc->canary->state, ret ? PC_UNBOUND : PC_BOUND,
@@ -335,8 +359,7 @@ static void pc_free(struct perfctr *pc, bool ours)
 {
 	pc_close_files(pc, !ours);
 	if (ours) {
-		if (pc->page)
-			munmap((void *)pc->page, pc->page_size);
+		pc_drop_page(pc);
 		pthread_mutex_destroy(&pc->lock);
 	}
 	if (pc->canary)

@@ -74,7 +74,11 @@ struct perfctr {
 	pid_t tid;
 	pthread_t owner;		/* self: the thread the page is of */
 	struct pc_canary *canary;	/* self with MADV_WIPEONFORK, or NULL */
-	const struct perfctr_page *page;	/* self: NULL if unusable */
+	/*
+	 * self: NULL if unusable.  Dropped (pc_drop_page()) once another
+	 * thread has the owner's pthread_t, so accessed atomically.
+	 */
+	const struct perfctr_page *page;
 	size_t page_size;
 	int dir;			/* O_PATH, the thread's perfctr/ */
 	int fd[PC_NR_FILES];
@@ -92,8 +96,23 @@ struct perfctr {
 	char names_buf[PC_TEXT_MAX];
 };
 
+/*
+ * The calling thread's id, from gettid() when the thread last bound a self
+ * handle (0 before): the owner of a bound handle always finds its own id
+ * here, with no system call.  A new thread starts with 0, also when the C
+ * library gave it the descriptor and memory of a dead thread (a thread's
+ * variables are initialized again for each thread).  In a forked child
+ * the forking thread keeps its parent's value, but every handle is rebound
+ * before it is read (pc_enter()), which sets the rebinding thread's, and
+ * pc_own_page() also requires the owner's pthread_t.  Initial-exec: one
+ * load from the thread pointer on the fast path.
+ */
+extern __thread pid_t pc_self_tid
+	__attribute__((tls_model("initial-exec"), visibility("hidden")));
+
 /* handle.c */
 int pc_rebind(struct perfctr *pc);
+void pc_drop_page(struct perfctr *pc);
 ssize_t pc_pread(int fd, char *buf, size_t size);
 int pc_read_number(int fd, uint64_t *v);
 int pc_openat(const struct perfctr *pc, const char *name, int flags);
@@ -119,10 +138,31 @@ static inline int pc_enter(struct perfctr *pc)
 	return 0;
 }
 
-/* The page may be read as the calling thread's own. */
-static inline bool pc_owner(const struct perfctr *pc)
+/*
+ * The page, if the caller may read it as its own, else NULL.  The owner's
+ * pthread_t is not enough: once the owner has exited and been joined, the
+ * C library gives its pthread_t to the next thread created, and the join
+ * returns when the kernel clears the owner's tid word, before the owner's
+ * exit publishes PERFCTR_PAGE_EXITED on the page.  So the page's tid must
+ * also be the caller's.  It cannot be a new thread's until the kernel has
+ * freed the owner's id, after PERFCTR_PAGE_EXITED, which the reader checks
+ * (pc_page_load()).  A caller with the owner's pthread_t but another id
+ * is such a new thread: the owner is gone and will never read the page
+ * again, so it is unmapped.
+ */
+static inline const struct perfctr_page *pc_own_page(struct perfctr *pc)
 {
-	return pc->page && pthread_equal(pthread_self(), pc->owner);
+	const struct perfctr_page *pg;
+
+	pg = __atomic_load_n(&pc->page, __ATOMIC_RELAXED);
+	if (!pg || !pthread_equal(pthread_self(), pc->owner))
+		return NULL;
+	if (__atomic_load_n(&pg->tid, __ATOMIC_RELAXED) !=
+	    (uint64_t)pc_self_tid) {
+		pc_drop_page(pc);
+		return NULL;
+	}
+	return pg;
 }
 
 /* page.c */

@@ -9,9 +9,12 @@
  * of the counts file, which is always right and makes the kernel rewrite
  * the page, so that the next read is fast again.
  *
- * An exited owner reads nothing, so a reader that finds PERFCTR_PAGE_EXITED
+ * The caller has checked that the page names it (pc_own_page()).  An
+ * exited owner reads nothing, so a reader that finds PERFCTR_PAGE_EXITED
  * is another thread that has the dead owner's pthread_t (the C library
- * reuses them): it gets what read(2) says, as any non-owner does.
+ * reuses them) and, by now, its thread id (the kernel frees the id only
+ * after the exit has published the flag): it gets what read(2) says, as
+ * any non-owner does.
  */
 #include "internal.h"
 

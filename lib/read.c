@@ -6,9 +6,11 @@
  *
  * The page is read only by the owner of a self handle: the thread that
  * opened it, in the process that opened it (pc_enter() rebinds a handle a
- * forked child inherited first).  Its values are computed with the owner's
- * time stamp counter, so any other thread reads the counts file, which
- * gives the owner's counts.
+ * forked child inherited first), told by its pthread_t and its thread id
+ * (pc_own_page()).  Its values are computed with the owner's time stamp
+ * counter, so any other thread reads the counts file, which gives the
+ * owner's counts; so does a new thread that got the pthread_t of an owner
+ * that exited.
  */
 #include <fcntl.h>
 #include <string.h>
@@ -78,16 +80,17 @@ static int pc_id_matches(uint64_t id, const struct pc_snap *s)
  * never reused, so the same id fresh on both sides is the control the
  * counts are of.  1: the page cannot tell, use pc_counts_files().
  */
-static int pc_counts_paged(struct perfctr *pc, struct pc_snap *s)
+static int pc_counts_paged(struct perfctr *pc, const struct perfctr_page *pg,
+			   struct pc_snap *s)
 {
 	struct pc_snap before, after;
 	int ret;
 
-	if (pc_page_snapshot(pc->page, &before, false))
+	if (pc_page_snapshot(pg, &before, false))
 		return 1;
 	if (pc_file_counts(pc, PC_COUNTS, s))
 		return -1;
-	if (pc_page_snapshot(pc->page, &after, false) ||
+	if (pc_page_snapshot(pg, &after, false) ||
 	    after.id != before.id || after.nr != s->nr)
 		return 1;
 	ret = pc_id_matches(before.id, s);
@@ -126,13 +129,15 @@ static int pc_counts_files(struct perfctr *pc, struct pc_snap *s)
 PC_EXPORT int perfctr_read(struct perfctr *pc, uint64_t *counts,
 			   unsigned int n)
 {
+	const struct perfctr_page *pg;
 	struct pc_snap s;
 	int ret;
 
 	if (pc_enter(pc) || pc_check_buf(counts, n))
 		return -1;
-	if (pc_owner(pc)) {
-		ret = pc_page_read(pc->page, counts, n);
+	pg = pc_own_page(pc);
+	if (pg) {
+		ret = pc_page_read(pg, counts, n);
 		if (ret >= 0)
 			return ret;
 		if (ret == -2) {
@@ -148,6 +153,7 @@ PC_EXPORT int perfctr_read(struct perfctr *pc, uint64_t *counts,
 PC_EXPORT int perfctr_read_id(struct perfctr *pc, uint64_t *counts,
 			      unsigned int n, uint64_t *id)
 {
+	const struct perfctr_page *pg;
 	struct pc_snap s;
 	int ret = 1;
 
@@ -157,10 +163,11 @@ PC_EXPORT int perfctr_read_id(struct perfctr *pc, uint64_t *counts,
 		errno = EINVAL;
 		return -1;
 	}
-	if (pc_owner(pc)) {
-		ret = pc_page_snapshot(pc->page, &s, true);
+	pg = pc_own_page(pc);
+	if (pg) {
+		ret = pc_page_snapshot(pg, &s, true);
 		if (ret)
-			ret = pc_counts_paged(pc, &s);
+			ret = pc_counts_paged(pc, pg, &s);
 		if (ret < 0)
 			return -1;
 	}
@@ -186,9 +193,10 @@ PC_EXPORT int perfctr_read_children(struct perfctr *pc, uint64_t *counts,
 /* The control's id: from the owner's page when fresh, else the file. */
 int pc_current_id(struct perfctr *pc, uint64_t *id)
 {
+	const struct perfctr_page *pg = pc_own_page(pc);
 	struct pc_snap s;
 
-	if (pc_owner(pc) && !pc_page_snapshot(pc->page, &s, false)) {
+	if (pg && !pc_page_snapshot(pg, &s, false)) {
 		*id = s.id;
 		return 0;
 	}

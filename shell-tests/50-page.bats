@@ -60,10 +60,20 @@ load helpers
 	[ "$(kv switches "$output")" -gt 0 ]
 }
 
-@test "an exited thread's page holds its final counts" {
+@test "an exited thread's page names it, and holds its final counts once it is released" {
 	run pcpage exit
 	echo "$output"
 	[ "$status" -eq 0 ]
+	[[ $output == *"ok an exited thread's page names it"* ]]
+	[[ $output == *"ok an exited thread's page holds final counts"* ]]
+}
+
+@test "a thread other than the leader that execs: the new program's page names the leader's id it took" {
+	run pcpage thread-exec
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} == "ok before exec the page names the thread: "* ]]
+	[[ ${lines[1]} == "id="*" nr=2 file_id="* ]]
 }
 
 @test "hardware counters are never presented as exact on the page (needs a PMU)" {

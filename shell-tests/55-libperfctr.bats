@@ -44,6 +44,18 @@ load helpers
 	[ "$status" -eq 0 ]
 }
 
+@test "a new thread given a dead thread's pthread_t never reads the dead thread's page as its own" {
+	# the dead thread is held between the join's wake-up and perfctr's
+	# exit hook, where its page does not say PERFCTR_PAGE_EXITED yet
+	run pclib reuse
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"ok a new thread with a dead thread's pthread_t reads its counts file, not its page"* ]]
+	[ "$(kv held "$output")" -eq 1 ]
+	[[ $output == *"ok the new thread's own handle reads its own counts"* ]]
+	[[ $output == *"ok once released, the dead thread's handle reads ESRCH"* ]]
+}
+
 @test "a control change and clear by another task are seen by the next perfctr_read" {
 	run pclib remote
 	echo "$output"

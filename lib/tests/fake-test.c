@@ -13,8 +13,11 @@
  * (shell-tests/55-libperfctr.bats).  What is checked here: which source
  * each call takes (page or file, told apart by giving them different
  * values), the reader loop, ERANGE/EPROTO/ESRCH/ENOENT, the fork rebind
- * (with the parent's page unmapped in the child as VM_DONTCOPY does), and
- * that the owner's fast path makes no system call (seccomp).  TAP output.
+ * (with the parent's page unmapped in the child as VM_DONTCOPY does), the
+ * page's owner tid (a new thread with a dead owner's pthread_t reads the
+ * file), and that the owner's fast path makes no system call (seccomp).
+ * The kernel puts the id of the thread that opened the page on it; here
+ * publish() and name_page() put the calling thread's.  TAP output.
  */
 #include <fcntl.h>
 #include <inttypes.h>
@@ -132,7 +135,18 @@ static struct perfctr_page *new_page(void)
 	close(fd);
 	p->version = PERFCTR_PAGE_VERSION;
 	p->seq = 2;
+	p->tid = gettid_();
 	return p;
+}
+
+/* The page names the calling thread, as the kernel's does at its open. */
+static void name_page(struct perfctr_page *p)
+{
+	p->seq++;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	p->tid = gettid_();
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	p->seq++;
 }
 
 /* The page as the kernel would publish it: fresh, exact counters. */
@@ -147,6 +161,7 @@ static void publish(struct perfctr_page *p, uint64_t id, unsigned int nr,
 	p->nr = nr;
 	p->requested = p->applied = 5;
 	p->flags = 0;
+	p->tid = gettid_();
 	memset(p->counter, 0, sizeof(p->counter));
 	for (i = 0; i < nr; i++) {
 		p->counter[i].flags = PERFCTR_COUNTER_EXACT;
@@ -377,6 +392,85 @@ static void test_other_thread(struct perfctr *pc)
 	pthread_create(&t, NULL, other_reader, pc);
 	pthread_join(t, &ret);
 	ok(ret == (void *)1, "another thread reads the counts file, not the page");
+	ok(pc->page && read2(pc, 100, 200),
+	   "and the owner keeps its page");
+}
+
+static void test_page_tid(void)
+{
+	struct perfctr *pc;
+
+	pg->tid = 0;
+	pc = perfctr_open(0);
+	ok(pc && !pc->page && read2(pc, 1, 2),
+	   "a page with tid 0 (a module before the field): not used");
+	perfctr_close(pc);
+	pg->tid = gettid_() + 1;
+	pc = perfctr_open(0);
+	ok(pc && !pc->page && read2(pc, 1, 2),
+	   "a page naming another thread: not used");
+	perfctr_close(pc);
+	name_page(pg);
+}
+
+struct reuse {
+	pthread_t dead;
+	struct perfctr *pc;
+	int same, file, dropped, own;
+};
+
+/* The first thread: opens a self handle and exits. */
+static void *reuse_first(void *arg)
+{
+	struct reuse *r = arg;
+
+	name_page(pg);
+	r->pc = perfctr_open(0);
+	return NULL;
+}
+
+/*
+ * The next thread, with the first one's pthread_t: the page of the first
+ * one's handle does not name it, and, as in the kernel until the first
+ * thread's exit reaches perfctr, does not say PERFCTR_PAGE_EXITED either.
+ */
+static void *reuse_second(void *arg)
+{
+	struct reuse *r = arg;
+	struct perfctr *own;
+
+	r->same = pthread_equal(pthread_self(), r->dead);
+	r->file = read2(r->pc, 1, 2);
+	r->dropped = !__atomic_load_n(&r->pc->page, __ATOMIC_RELAXED);
+	name_page(pg);
+	own = perfctr_open(0);
+	r->own = own && own->page && read2(own, 100, 200);
+	perfctr_close(own);
+	return NULL;
+}
+
+static void test_reused_pthread(void)
+{
+	struct reuse r = { 0 };
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, reuse_first, &r) || pthread_join(t, NULL))
+		die("pthread");
+	r.dead = t;
+	ok(r.pc && r.pc->page, "a thread's self handle, with its page");
+	if (pthread_create(&t, NULL, reuse_second, &r) || pthread_join(t, NULL))
+		die("pthread");
+	name_page(pg);
+	if (!r.same) {
+		printf("ok %d - # SKIP the C library did not reuse the pthread_t\n",
+		       ++ntest);
+	} else {
+		ok(r.file, "a new thread with a dead owner's pthread_t reads "
+		   "the counts file, not the dead owner's page");
+		ok(r.dropped, "and unmaps that page");
+	}
+	ok(r.own, "its own self handle reads its own page");
+	perfctr_close(r.pc);
 }
 
 static void *odd_writer(void *arg)
@@ -506,6 +600,7 @@ static int child_rebind(struct perfctr *pc)
 {
 	const void *old = pc->page;
 
+	name_page(pg);
 	unmap_parent_page(pc);
 	CHILD_CHECK(!mapped(old));
 	CHILD_CHECK(read2(pc, 300, 400));
@@ -519,6 +614,7 @@ static int child_keeps_old_address(struct perfctr *pc)
 {
 	const void *old = pc->page;
 
+	name_page(pg);
 	CHILD_CHECK(read2(pc, 300, 400));
 	CHILD_CHECK(pc->page != old && mapped(old));
 	perfctr_close(pc);
@@ -551,7 +647,10 @@ static void *child_racer(void *arg)
 					  (v[0] == 1 && v[1] == 2)));
 }
 
-/* Threads of the child race to rebind; all reads succeed. */
+/*
+ * Threads of the child race to rebind; all reads succeed.  The page names
+ * an earlier child, so the rebinding thread reads the file.
+ */
 static int child_race(struct perfctr *pc)
 {
 	pthread_t t[8];
@@ -635,6 +734,7 @@ static int child_no_syscall(struct perfctr *pc)
 	int i;
 
 	/* in the child: the first call rebinds, with system calls */
+	name_page(pg);
 	CHILD_CHECK(read2(pc, 100, 200));
 	seccomp_strict();
 	for (i = 0; i < 100000; i++) {
@@ -653,6 +753,7 @@ static int child_syscall(struct perfctr *pc)
 {
 	uint64_t v[16];
 
+	name_page(pg);
 	CHILD_CHECK(read2(pc, 100, 200));
 	pg->requested++;
 	seccomp_strict();
@@ -691,6 +792,8 @@ int main(void)
 	test_files(pc);
 	test_names(pc);
 	test_other_thread(pc);
+	test_page_tid();
+	test_reused_pthread();
 	test_seqcount(pc);
 	test_open_errors();
 	test_fork(pc);

@@ -12,8 +12,13 @@
  *   pcpage remote           another thread programs and clears: stale, then
  *                           fresh after a read(2)
  *   pcpage preempt N        N page reads while a busy process shares the CPU
- *   pcpage exit             another thread's exit: final counts, frozen
- *   pcpage show             map this thread's page: "id=N nr=N file_id=N"
+ *   pcpage exit             another thread's exit: final counts, frozen,
+ *                           and the page names that thread
+ *   pcpage show             map this thread's page: "id=N nr=N file_id=N";
+ *                           it must name this thread
+ *   pcpage thread-exec      a thread other than the leader maps its page,
+ *                           then execs "pcpage show", which takes the
+ *                           leader's id
  *
  * Each prints "ok ..." lines and key=value figures, and exits non-zero with
  * a message on the first failed check.
@@ -30,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -505,9 +511,12 @@ static int cmd_preempt(long n)
 	return 0;
 }
 
+static pid_t short_tid;
+
 static void *short_thread(void *arg)
 {
 	*(const volatile struct perfctr_page **)arg = map_own();
+	short_tid = tid();
 	return NULL;
 }
 
@@ -515,11 +524,29 @@ static int cmd_exit(void)
 {
 	const volatile struct perfctr_page *pg = NULL;
 	pthread_t thread;
+	struct stat st;
+	char task[64];
 	struct snap s;
+	int i;
 
 	set_control(tid(), "tsc context-switches task-clock");
 	if (pthread_create(&thread, NULL, short_thread, &pg) || pthread_join(thread, NULL))
 		die("thread");
+	/* a reader that is not the thread can tell, whatever the flags say */
+	if (pg->tid != (uint64_t)short_tid || pg->tid == (uint64_t)tid())
+		die("the page names %" PRIu64 ", the thread was %d", (uint64_t)pg->tid, short_tid);
+	printf("ok an exited thread's page names it: tid=%d\n", short_tid);
+	/*
+	 * pthread_join() returns when the kernel clears the thread's tid word,
+	 * in exit_mm(), before perfctr's exit hook; the thread is released
+	 * (its task directory goes) only after that hook.
+	 */
+	snprintf(task, sizeof(task), "/proc/self/task/%d", short_tid);
+	for (i = 0; !stat(task, &st); i++) {
+		if (i == 10000)
+			die("the thread is never released");
+		usleep(1000);
+	}
 	/* read by another thread, which is what a stray handle would do */
 	page_read(pg, &s);
 	if (!(s.flags & PERFCTR_PAGE_EXITED) || s.exact != 0x7)
@@ -538,9 +565,36 @@ static int cmd_show(void)
 	page_read(pg, &s);
 	if (s.stale)
 		die("a fresh page is stale");
+	if (pg->tid != (uint64_t)tid())
+		die("the page names %" PRIu64 ", not this thread, %d", (uint64_t)pg->tid, tid());
 	printf("id=%" PRIu64 " nr=%" PRIu64 " file_id=%" PRIu64 "\n", s.id, s.nr,
 	       read_id(tid()));
 	return 0;
+}
+
+/* Maps its page under its own id, then execs as the leader. */
+static void *exec_thread(void *arg)
+{
+	const volatile struct perfctr_page *pg = map_own();
+
+	if (pg->tid != (uint64_t)tid() || tid() == getpid())
+		die("before exec: the page names %" PRIu64 ", thread %d", (uint64_t)pg->tid, tid());
+	printf("ok before exec the page names the thread: tid=%d pid=%d\n", tid(), getpid());
+	execl("/proc/self/exe", "pcpage", "show", (char *)NULL);
+	die("exec: %s", strerror(errno));
+	return arg;
+}
+
+static int cmd_thread_exec(void)
+{
+	pthread_t thread;
+
+	set_control(tid(), "tsc context-switches");
+	if (pthread_create(&thread, NULL, exec_thread, NULL))
+		die("pthread_create");
+	pthread_join(thread, NULL);	/* the exec ends this program */
+	die("the thread did not exec");
+	return 1;
 }
 
 int main(int argc, char **argv)
@@ -562,6 +616,8 @@ int main(int argc, char **argv)
 		return cmd_exit();
 	if (argc == 2 && !strcmp(argv[1], "show"))
 		return cmd_show();
+	if (argc == 2 && !strcmp(argv[1], "thread-exec"))
+		return cmd_thread_exec();
 	fprintf(stderr, "usage: see the comment at the top of pcpage.c\n");
 	return 2;
 }

@@ -12,6 +12,9 @@
  *   pclib remote             another thread reprograms and clears
  *   pclib errors             the library's error paths
  *   pclib exec [stage]       the control and the page across exec
+ *   pclib reuse              a dead thread's handle, read by the next
+ *                            thread, which has its pthread_t, before the
+ *                            dead thread's exit reaches perfctr
  *
  * Prints "ok ..." lines and key=value figures; exits non-zero with a
  * message on the first failed check.
@@ -30,8 +33,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <perfctr.h>
@@ -366,6 +371,134 @@ static int cmd_exec(const char *stage)
 	return 0;
 }
 
+/*
+ * pclib reuse.  pthread_join() returns when the kernel clears the dead
+ * thread's tid word, in exit_mm(), before perfctr's exit hook publishes
+ * PERFCTR_PAGE_EXITED on its page; the next thread created gets the dead
+ * one's pthread_t (and memory).  The window is held open: every thread
+ * runs on CPU 0, and the main thread and the second thread are SCHED_FIFO
+ * above the first, so the wake-up of the join preempts the first thread
+ * (the test kernel is fully preemptible) inside exit_mm(), and it cannot
+ * run again before the second thread is done.  Meanwhile the first
+ * thread's counts cannot move: the second thread must read exactly what
+ * its counts file says, twice, some time apart, never the first thread's
+ * page, whose tsc would run on with the second thread's time stamps.
+ */
+static struct reuse {
+	pthread_t first;
+	struct perfctr *pc;
+	pid_t tid;
+	volatile int go;
+} reuse;
+
+static void *reuse_first(void *arg)
+{
+	uint64_t v[MAX];
+	int i;
+
+	(void)arg;
+	reuse.pc = open_self("tsc context-switches task-clock");
+	for (i = 0; i < 20; i++)
+		usleep(100);
+	if (perfctr_read(reuse.pc, v, MAX) != 3)
+		die("first thread: perfctr_read");
+	reuse.tid = tid();
+	while (!reuse.go)
+		sched_yield();
+	return NULL;
+}
+
+/* Busy: on CPU 0, nothing of lower priority runs meanwhile. */
+static void spin_ms(long ms)
+{
+	struct timespec a, b;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &b);
+	while ((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 < ms);
+}
+
+static int same_counts(const uint64_t *a, const uint64_t *b, int nr)
+{
+	return !memcmp(a, b, nr * sizeof(*a));
+}
+
+static void *reuse_second(void *arg)
+{
+	uint64_t v[MAX], w[MAX], f[MAX];
+	char task[64];
+	struct stat st;
+	struct perfctr *own;
+	int nr, held;
+
+	(void)arg;
+	if (!pthread_equal(pthread_self(), reuse.first))
+		die("the C library did not give the second thread the first one's pthread_t");
+	snprintf(task, sizeof(task), "/proc/self/task/%d", reuse.tid);
+	held = !stat(task, &st);
+	nr = perfctr_read(reuse.pc, v, MAX);
+	if (nr < 0)
+		die("second thread: perfctr_read of the first thread's handle");
+	spin_ms(20);
+	if (perfctr_read(reuse.pc, w, MAX) != nr || file_counts(reuse.tid, f) != nr)
+		die("second thread: another number of counters");
+	if (!same_counts(v, f, nr) || !same_counts(w, f, nr))
+		die("the second thread was served the first thread's page: tsc %" PRIu64
+		    " then %" PRIu64 ", its counts file %" PRIu64, v[0], w[0], f[0]);
+	printf("ok a new thread with a dead thread's pthread_t reads its counts file, "
+	       "not its page: tsc=%" PRIu64 " held=%d\n", f[0], held);
+	/* and its own handle reads its own page */
+	own = open_self("tsc context-switches");
+	check_between(own, tid(), 100, "second thread");
+	perfctr_close(own);
+	printf("ok the new thread's own handle reads its own counts\n");
+	return NULL;
+}
+
+static int cmd_reuse(void)
+{
+	struct sched_param fifo = { .sched_priority = 10 }, other = { 0 };
+	char task[64];
+	struct stat st;
+	pthread_t second;
+	cpu_set_t cpus;
+	uint64_t v[MAX];
+	int i;
+
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus);
+	if (sched_setaffinity(0, sizeof(cpus), &cpus))
+		die("sched_setaffinity");
+	/* the first thread stays SCHED_OTHER: created before the change */
+	if (pthread_create(&reuse.first, NULL, reuse_first, NULL))
+		die("pthread_create");
+	if (sched_setscheduler(0, SCHED_FIFO, &fifo))
+		die("sched_setscheduler");
+	reuse.go = 1;
+	if (pthread_join(reuse.first, NULL))
+		die("pthread_join");
+	/* SCHED_FIFO too, inherited: it runs before the first thread */
+	if (pthread_create(&second, NULL, reuse_second, NULL) ||
+	    pthread_join(second, NULL))
+		die("second thread");
+	if (sched_setscheduler(0, SCHED_OTHER, &other))
+		die("sched_setscheduler");
+	/* once the first thread is released, its handle says so */
+	snprintf(task, sizeof(task), "/proc/self/task/%d", reuse.tid);
+	for (i = 0; !stat(task, &st); i++) {
+		if (i == 10000)
+			die("the first thread is never released");
+		usleep(1000);
+	}
+	errno = 0;
+	if (perfctr_read(reuse.pc, v, MAX) != -1 || errno != ESRCH)
+		die("a released thread's handle: not ESRCH");
+	printf("ok once released, the dead thread's handle reads ESRCH\n");
+	perfctr_close(reuse.pc);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -383,6 +516,8 @@ int main(int argc, char **argv)
 		return cmd_errors();
 	if ((argc == 2 || argc == 3) && !strcmp(argv[1], "exec"))
 		return cmd_exec(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "reuse"))
+		return cmd_reuse();
 	fprintf(stderr, "usage: see the comment at the top of pclib.c\n");
 	return 2;
 }

@@ -37,8 +37,15 @@
  * one page at offset 0.  Forked children do not inherit the mapping.
  *
  * Only the mapping thread may read the page as its own: the values are
- * computed with that thread's time stamp counter at switch-in.  A reader:
+ * computed with that thread's time stamp counter at switch-in.  @tid names
+ * that thread, as gettid() returns it in the thread itself; a reader that
+ * keeps a mapping for a thread checks it before trusting the page, since
+ * the C library may give a new thread the descriptor (and the variables)
+ * of a dead one before that thread's exit publishes PERFCTR_PAGE_EXITED.
+ * A reader:
  *
+ *	if (pg->tid != gettid())
+ *		-> read(2) counts instead: not this thread's page
  *	for (;;) {
  *		seq = READ_ONCE(pg->seq);
  *		barrier();			(compiler barrier; x86 orders loads)
@@ -130,14 +137,18 @@ struct perfctr_page_counter {
 /**
  * struct perfctr_page - what a thread maps to read its own counters
  * @version: PERFCTR_PAGE_VERSION; a reader that does not know it must use
- *	read(2)
+ *	read(2).  It changes only if a field changes meaning or place: a new
+ *	field takes a field that read 0 before (@tid was the reserved field)
+ *	and reads 0 from a kernel that predates it.
  * @seq: odd while a writer updates the page, changed by every update
  * @id: the control's id, as in the id file; 0 without a control
  * @nr: the number of counters, as in the control file; 0 without one
  * @requested: raised by another task before it changes the control
  * @applied: the @requested value the page reflects
  * @flags: PERFCTR_PAGE_*
- * @reserved: 0
+ * @tid: the thread the page is of, in its own pid namespace (what gettid()
+ *	returns in it), set when it opens its page file; 0 from a kernel that
+ *	predates the field, which is never a thread's id
  * @counter: @nr counters, in control order
  *
  * All fields are 64 bits, naturally aligned, with no holes; the rest of
@@ -151,7 +162,7 @@ struct perfctr_page {
 	__u64 requested;
 	__u64 applied;
 	__u64 flags;
-	__u64 reserved;
+	__u64 tid;
 	struct perfctr_page_counter counter[PERFCTR_MAX_COUNTERS];
 };
 
