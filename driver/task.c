@@ -11,6 +11,7 @@
 #include <linux/perf_event.h>
 #include <linux/perfctr.h>
 #include <linux/pid.h>
+#include <linux/preempt.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -311,16 +312,30 @@ static void pc_account_base(struct task_struct *task,
 static void pc_counts_read(struct task_struct *task, struct perfctr_task *st,
 			   const struct pc_control *ctl, u64 *counts)
 {
+	bool self = task == current;
 	const struct pc_event *ev;
 	u64 enabled, running, v;
 	unsigned int i;
 
+	/* perf's reads may sleep: they come first */
+	for (i = 0; ctl->nr_perf && i < ctl->nr; i++) {
+		if (ctl->ev[i].kind == PC_KIND_PERF)
+			counts[i] = perf_event_read_value(st->events[i],
+							  &enabled, &running);
+	}
+	/*
+	 * Then the task's own figures and tsc, for a thread reading itself
+	 * with preemption off: it cannot switch between two of them, so that
+	 * one read is one instant and its context-switches are exactly its
+	 * voluntary plus involuntary switches.  Another task's figures are
+	 * each true an instant ago (see account.c).
+	 */
+	if (self)
+		preempt_disable();
 	for (i = 0; i < ctl->nr; i++) {
 		ev = &ctl->ev[i];
 		switch (ev->kind) {
 		case PC_KIND_PERF:
-			counts[i] = perf_event_read_value(st->events[i],
-							  &enabled, &running);
 			break;
 		case PC_KIND_ACCOUNT:
 			/*
@@ -329,7 +344,7 @@ static void pc_counts_read(struct task_struct *task, struct perfctr_task *st,
 			 * the TSCs of two CPUs a few cycles apart, the first
 			 * may lag the second by nanoseconds.  Never wrap.
 			 */
-			if (ev->acct == PC_ACCT_RUNTIME && task == current)
+			if (ev->acct == PC_ACCT_RUNTIME && self)
 				v = pc_own_runtime(&st->own_clock);
 			else
 				v = pc_account_read(task, ev->acct);
@@ -340,6 +355,8 @@ static void pc_counts_read(struct task_struct *task, struct perfctr_task *st,
 			break;
 		}
 	}
+	if (self)
+		preempt_enable();
 }
 
 /**

@@ -153,7 +153,8 @@ static void pc_tsc_sample(void *arg)
 }
 
 /*
- * Process context, interrupts on.  The running slice is measured on the
+ * Process context, interrupts on; preemption may be off for the task's
+ * own read, which needs no call.  The running slice is measured on the
  * CPU it runs on, as perf reads an active event on its CPU: the task's own
  * read is local; another task's running slice is sampled there by a
  * function call (an IPI), which runs between that CPU's switches, so the

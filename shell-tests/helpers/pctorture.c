@@ -718,9 +718,10 @@ static bool same_names(const struct names *nm, const struct cnt *c)
 }
 
 /*
- * Accounting counters only: a read of them never sleeps (nor is preempted
- * on the test kernel, PREEMPT_NONE), so one file read is one instant and
- * context-switches is exactly the sum of the other two.
+ * Accounting counters only: a thread reads its own with preemption off
+ * (pc_counts_read()), so one file read is one instant and
+ * context-switches is exactly the sum of the other two, on a preemptible
+ * or PREEMPT_RT kernel too.
  */
 static bool accounting_only(const struct cnt *c)
 {
