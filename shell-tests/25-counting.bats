@@ -7,6 +7,7 @@ load helpers
 
 teardown() {
 	stop_worker
+	stop_target
 }
 
 # children_after CONTROL COMMAND...: a fresh shell with CONTROL runs COMMAND
@@ -68,11 +69,75 @@ children_after() {
 	[ "${lines[6]#* }" -gt "${lines[2]#* }" ]
 }
 
+# switch_fields PHASE TEXT: "cs vol invol mig nvcsw0 nvcsw1 nivcsw0 nivcsw1"
+# of pctest switches' line PHASE.
+switch_fields() {
+	local line k
+	line=$(grep "^$1 " <<<"$2") || return 1
+	for k in cs vol invol mig nvcsw0 nvcsw1 nivcsw0 nivcsw1; do
+		kv "$k" "$line" || return 1
+	done | paste -sd' '
+}
+
 @test "context-switches and cpu-migrations count" {
-	out=$(children_after "cs cs:u migrations" sleep 0.1)
-	echo "$out"
-	[ "$(awk '$1 == "context-switches" { print $2 }' <<<"$out")" -ge 1 ]
-	awk '$1 == "cpu-migrations" { f = 1 } END { exit !f }' <<<"$out"
+	control="cs voluntary-switches involuntary-switches migrations"
+	# a task that does not switch: paused, its counts settled
+	start_target "$control" 10
+	wait_for grep -qx pctest "/proc/$TARGET/comm"
+	settled=
+	for ((i = 0; i < 100; i++)); do
+		idle0=$(cat "$(pcf counts "$TARGET")")
+		sleep 0.05
+		if [ "$(awk '{ print $3 }' "/proc/$TARGET/stat")" = S ] &&
+		   [ "$(cat "$(pcf counts "$TARGET")")" = "$idle0" ]; then
+			settled=1
+			break
+		fi
+	done
+	[ -n "$settled" ]
+
+	# pctest, forked by a shell with the control: 20 naps of 1 ms pinned
+	# to one CPU, then 10 moves between two CPUs
+	run bash -c 'echo "$1" > /proc/$$/perfctr/control || exit 1
+		pctest switches 20 10 || exit 1
+		mapfile -t k < /proc/$$/perfctr/children
+		printf "child %s\n" "${k[@]}"' _ "$control"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(kv cpus "$output")" -ge 2 ]
+	[ "$(kv moved "$output")" -eq 10 ]
+	for phase in start naps moves; do
+		read -r cs vol invol mig nvcsw0 nvcsw1 nivcsw0 nivcsw1 <<<"$(switch_fields "$phase" "$output")"
+		# context-switches is the sum of the two kinds, in one snapshot
+		[ "$cs" -eq $((vol + invol)) ]
+		# and each kind agrees with getrusage() read around the snapshot
+		[ "$vol" -ge "$nvcsw0" ]
+		[ "$vol" -le "$nvcsw1" ]
+		[ "$invol" -ge "$nivcsw0" ]
+		[ "$invol" -le "$nivcsw1" ]
+		declare "cs_$phase=$cs" "vol_$phase=$vol" "mig_$phase=$mig"
+	done
+	# each nap blocked once; pinned, the task did not migrate
+	[ $((vol_naps - vol_start)) -ge 20 ]
+	[ $((cs_naps - cs_start)) -ge 20 ]
+	[ "$mig_naps" -eq "$mig_start" ]
+	# each move to the other CPU is a migration
+	[ $((mig_moves - mig_naps)) -ge 10 ]
+	# the shell's children counts: pctest's final counts, at least the
+	# last it read, the sum still the sum
+	for k in context-switches voluntary-switches involuntary-switches cpu-migrations; do
+		awk -v k="$k" '$1 == "child" && $2 == k { print $3; f = 1 } END { exit !f }' <<<"$output"
+	done > "$BATS_TEST_TMPDIR/kids"
+	read -r kcs kvol kinvol kmig <<<"$(paste -sd' ' "$BATS_TEST_TMPDIR/kids")"
+	[ "$kcs" -eq $((kvol + kinvol)) ]
+	[ "$kcs" -ge "$cs_moves" ]
+	[ "$kvol" -ge "$vol_moves" ]
+	[ "$kmig" -ge "$mig_moves" ]
+
+	# meanwhile the paused task's counts did not move
+	idle1=$(cat "$(pcf counts "$TARGET")")
+	echo "paused task: $idle0 / $idle1"
+	[ "$idle1" = "$idle0" ]
 }
 
 @test "tsc and task-clock measure the same time on a CPU" {
