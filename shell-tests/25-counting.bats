@@ -7,6 +7,7 @@ load helpers
 
 teardown() {
 	stop_worker
+	stop_target
 }
 
 # children_after CONTROL COMMAND...: a fresh shell with CONTROL runs COMMAND
@@ -17,18 +18,59 @@ children_after() {
 	bash -c 'echo "$1" > /proc/$$/perfctr/control || exit 1; shift; "$@"; mapfile -t k < /proc/$$/perfctr/children; printf "%s\n" "${k[@]}"' _ "$control" "$@"
 }
 
+# Guest time under TCG follows the host's load (an exec alone has taken
+# 161 ms of it), so no figure below is compared with a fixed time: a spin
+# and a nap of the same task, measured in the same conditions, are
+# compared with each other and with the wall-clock time each took.
+
 @test "tsc and task-clock count while a task runs, not while it sleeps" {
-	spin=$(children_after "tsc task-clock" pctest spin 400)
-	nap=$(children_after "tsc task-clock" sleep 0.4)
-	echo "spin: $spin"
-	echo "sleep: $nap"
-	spin_tsc=$(awk '$1 == "tsc" { print $2 }' <<<"$spin")
-	nap_tsc=$(awk '$1 == "tsc" { print $2 }' <<<"$nap")
-	spin_clock=$(awk '$1 == "task-clock" { print $2 }' <<<"$spin")
-	nap_clock=$(awk '$1 == "task-clock" { print $2 }' <<<"$nap")
-	[ "$spin_clock" -ge 300000000 ]
-	[ "$nap_clock" -lt 100000000 ]
-	[ "$spin_tsc" -gt $((nap_tsc * 4)) ]
+	# One shell with builtins only (no fork, no exec, whose cost follows
+	# the host): it spins on the clock for 0.5 s, then sleeps 0.5 s in
+	# read -t on a FIFO nobody writes, reading its own counts and the
+	# wall clock around each.  A first short nap and read warm them up.
+	mkfifo "$BATS_TEST_TMPDIR/never"
+	run bash -c '
+		exec 3<> "$1"
+		echo "tsc task-clock" > /proc/$$/perfctr/control || exit 1
+		read -t 0.01 -u 3 _
+		mapfile -t a < /proc/$$/perfctr/counts
+		t0=${EPOCHREALTIME//[!0-9]/}
+		mapfile -t a < /proc/$$/perfctr/counts
+		while (( ${EPOCHREALTIME//[!0-9]/} - t0 < 500000 )); do :; done
+		mapfile -t b < /proc/$$/perfctr/counts
+		t1=${EPOCHREALTIME//[!0-9]/}
+		read -t 0.5 -u 3 _
+		mapfile -t c < /proc/$$/perfctr/counts
+		t2=${EPOCHREALTIME//[!0-9]/}
+		echo "spin_wall=$(( (t1 - t0) * 1000 )) nap_wall=$(( (t2 - t1) * 1000 ))" \
+			"spin_tsc=$(( ${b[0]#* } - ${a[0]#* } )) nap_tsc=$(( ${c[0]#* } - ${b[0]#* } ))" \
+			"spin_clock=$(( ${b[1]#* } - ${a[1]#* } )) nap_clock=$(( ${c[1]#* } - ${b[1]#* } ))"
+	' _ "$BATS_TEST_TMPDIR/never"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	mhz=$(awk -F': ' '/^cpu MHz/ { print int($2); exit }' /proc/cpuinfo)
+	echo "cpu MHz $mhz"
+	[ -n "$mhz" ]
+	[ "$mhz" -gt 0 ]
+	for k in spin_wall nap_wall spin_tsc nap_tsc spin_clock nap_clock; do
+		declare "$k=$(kv "$k" "$output")"
+	done
+	spin_tsc_ns=$((spin_tsc * 1000 / mhz))
+	nap_tsc_ns=$((nap_tsc * 1000 / mhz))
+	echo "# spin: task-clock $spin_clock ns, tsc $spin_tsc_ns ns in $spin_wall ns;" \
+		"nap: task-clock $nap_clock ns, tsc $nap_tsc_ns ns in $nap_wall ns" >&3
+	# while spinning, both count most of the wall-clock time, and no more
+	# than all of it (10% for the clocks' granularity)
+	[ $((spin_clock * 2)) -ge "$spin_wall" ]
+	[ $((spin_tsc_ns * 2)) -ge "$spin_wall" ]
+	[ $((spin_clock * 10)) -le $((spin_wall * 11)) ]
+	[ $((spin_tsc_ns * 10)) -le $((spin_wall * 11)) ]
+	# while sleeping, neither counts more than a quarter of the nap's
+	# wall-clock time, nor a quarter of what the spin counted
+	[ $((nap_clock * 4)) -lt "$nap_wall" ]
+	[ $((nap_tsc_ns * 4)) -lt "$nap_wall" ]
+	[ $((nap_clock * 4)) -lt "$spin_clock" ]
+	[ $((nap_tsc * 4)) -lt "$spin_tsc" ]
 }
 
 @test "a task's own counts grow while it runs" {
@@ -68,11 +110,75 @@ children_after() {
 	[ "${lines[6]#* }" -gt "${lines[2]#* }" ]
 }
 
+# switch_fields PHASE TEXT: "cs vol invol mig nvcsw0 nvcsw1 nivcsw0 nivcsw1"
+# of pctest switches' line PHASE.
+switch_fields() {
+	local line k
+	line=$(grep "^$1 " <<<"$2") || return 1
+	for k in cs vol invol mig nvcsw0 nvcsw1 nivcsw0 nivcsw1; do
+		kv "$k" "$line" || return 1
+	done | paste -sd' '
+}
+
 @test "context-switches and cpu-migrations count" {
-	out=$(children_after "cs cs:u migrations" sleep 0.1)
-	echo "$out"
-	[ "$(awk '$1 == "context-switches" { print $2 }' <<<"$out")" -ge 1 ]
-	awk '$1 == "cpu-migrations" { f = 1 } END { exit !f }' <<<"$out"
+	control="cs voluntary-switches involuntary-switches migrations"
+	# a task that does not switch: paused, its counts settled
+	start_target "$control" 10
+	wait_for grep -qx pctest "/proc/$TARGET/comm"
+	settled=
+	for ((i = 0; i < 100; i++)); do
+		idle0=$(cat "$(pcf counts "$TARGET")")
+		sleep 0.05
+		if [ "$(awk '{ print $3 }' "/proc/$TARGET/stat")" = S ] &&
+		   [ "$(cat "$(pcf counts "$TARGET")")" = "$idle0" ]; then
+			settled=1
+			break
+		fi
+	done
+	[ -n "$settled" ]
+
+	# pctest, forked by a shell with the control: 20 naps of 1 ms pinned
+	# to one CPU, then 10 moves between two CPUs
+	run bash -c 'echo "$1" > /proc/$$/perfctr/control || exit 1
+		pctest switches 20 10 || exit 1
+		mapfile -t k < /proc/$$/perfctr/children
+		printf "child %s\n" "${k[@]}"' _ "$control"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(kv cpus "$output")" -ge 2 ]
+	[ "$(kv moved "$output")" -eq 10 ]
+	for phase in start naps moves; do
+		read -r cs vol invol mig nvcsw0 nvcsw1 nivcsw0 nivcsw1 <<<"$(switch_fields "$phase" "$output")"
+		# context-switches is the sum of the two kinds, in one snapshot
+		[ "$cs" -eq $((vol + invol)) ]
+		# and each kind agrees with getrusage() read around the snapshot
+		[ "$vol" -ge "$nvcsw0" ]
+		[ "$vol" -le "$nvcsw1" ]
+		[ "$invol" -ge "$nivcsw0" ]
+		[ "$invol" -le "$nivcsw1" ]
+		declare "cs_$phase=$cs" "vol_$phase=$vol" "mig_$phase=$mig"
+	done
+	# each nap blocked once; pinned, the task did not migrate
+	[ $((vol_naps - vol_start)) -ge 20 ]
+	[ $((cs_naps - cs_start)) -ge 20 ]
+	[ "$mig_naps" -eq "$mig_start" ]
+	# each move to the other CPU is a migration
+	[ $((mig_moves - mig_naps)) -ge 10 ]
+	# the shell's children counts: pctest's final counts, at least the
+	# last it read, the sum still the sum
+	for k in context-switches voluntary-switches involuntary-switches cpu-migrations; do
+		awk -v k="$k" '$1 == "child" && $2 == k { print $3; f = 1 } END { exit !f }' <<<"$output"
+	done > "$BATS_TEST_TMPDIR/kids"
+	read -r kcs kvol kinvol kmig <<<"$(paste -sd' ' "$BATS_TEST_TMPDIR/kids")"
+	[ "$kcs" -eq $((kvol + kinvol)) ]
+	[ "$kcs" -ge "$cs_moves" ]
+	[ "$kvol" -ge "$vol_moves" ]
+	[ "$kmig" -ge "$mig_moves" ]
+
+	# meanwhile the paused task's counts did not move
+	idle1=$(cat "$(pcf counts "$TARGET")")
+	echo "paused task: $idle0 / $idle1"
+	[ "$idle1" = "$idle0" ]
 }
 
 @test "tsc and task-clock measure the same time on a CPU" {

@@ -16,9 +16,8 @@
 #   write-k  "page-faults" written: a perf event counting kernel mode, which
 #            perf_event_paranoid 2 (set here) refuses to unprivileged users
 # A write cell also checks, as root, that the target's id changed exactly
-# when the write succeeded.  An expected result "DOCUMENTED~KNOWN" marks a
-# known defect: KNOWN is reported on the TAP stream ("# known defect: ..."),
-# not failed, and each such defect also has a test of its own that skips.
+# when the write succeeded.  Any cell that differs from its expected result
+# fails the test.
 #
 # Targets, each a "pcperm target" paused on its own control "tsc":
 #   R  a task of root
@@ -51,7 +50,6 @@ setup() {
 	START=$SECONDS
 	CELLS=0
 	FAILS=()
-	KNOWN=()
 	SEQ=0
 	# names of abstract sockets are global: one set per test
 	NS=pm$BATS_TEST_NUMBER
@@ -120,19 +118,10 @@ start_targets() {
 }
 
 # cell NAME EXPECTED ACTUAL: one checked cell.  EXPECTED is what the
-# documentation says, or "DOCUMENTED~KNOWN" for a cell where the kernel is
-# known to differ (a known defect): KNOWN is reported, not failed.
+# documentation says; any other result is a mismatch.
 cell() {
-	local want=${2%%'~'*} known=
-	[[ $2 != *'~'* ]] || known=${2#*'~'}
 	CELLS=$((CELLS + 1))
-	if [ "$3" = "$want" ]; then
-		return 0
-	elif [ -n "$known" ] && [ "$3" = "$known" ]; then
-		KNOWN+=("$1: documented $want, got $3")
-	else
-		FAILS+=("$1: expected $want, got $3")
-	fi
+	[ "$3" = "$2" ] || FAILS+=("$1: expected $2, got $3")
 }
 
 # read_cells NAME EXPECTED-READ EXPECTED-PAGE RESULTS: the five reads and
@@ -173,13 +162,10 @@ write_cell() {
 	cell "$name" "$want" "$got"
 }
 
-# finish: report the cells, the known defects and every mismatch
+# finish: report the cells and every mismatch
 finish() {
 	local f
-	echo "# $CELLS cells, ${#KNOWN[@]} known defects, ${#FAILS[@]} mismatches, $((SECONDS - START)) s" >&3
-	for f in "${KNOWN[@]}"; do
-		echo "# known defect: $f" >&3
-	done
+	echo "# $CELLS cells, ${#FAILS[@]} mismatches, $((SECONDS - START)) s" >&3
 	for f in "${FAILS[@]}"; do
 		echo "MISMATCH $f"
 	done
@@ -415,7 +401,7 @@ EOF
 	finish
 }
 
-# One cell on its own, so that a skip reports it without hiding others.
+# One cell on its own.
 @test "a descriptor opened before a set-uid exec: the set-uid program writing through it itself" {
 	start_targets
 	local before after got

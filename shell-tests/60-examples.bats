@@ -6,6 +6,10 @@ load helpers
 
 teardown() {
 	stop_target
+	if [ -n "${POLLER:-}" ]; then
+		kill "$POLLER" 2>/dev/null || true
+		wait "$POLLER" 2>/dev/null || true
+	fi
 }
 
 @test "examples/selfmon.c times its fast reads and prints what its work cost" {
@@ -52,12 +56,25 @@ teardown() {
 }
 
 @test "examples/poll.sh follows another process until it exits" {
+	# The target switches until poll.sh has printed two intervals, however
+	# long that takes on a loaded host, and then exits.
+	stop=$BATS_TEST_TMPDIR/stop
 	(
 		echo "context-switches tsc" > /proc/$BASHPID/perfctr/control || exit 1
-		for i in $(seq 25); do sleep 0.1; done
+		until [ -e "$stop" ]; do sleep 0.1; done
 	) &
 	TARGET=$!
-	run timeout 20 poll.sh "$TARGET" 1
+	poll.sh "$TARGET" 1 > "$BATS_TEST_TMPDIR/out" &
+	POLLER=$!
+	wait_for eval '[ "$(grep -c " context-switches " "$BATS_TEST_TMPDIR/out")" -ge 2 ]'
+	touch "$stop"
+	# poll.sh sees the exit within an interval
+	wait_for eval '! kill -0 "$POLLER" 2>/dev/null'
+	status=0
+	wait "$POLLER" || status=$?
+	POLLER=
+	output=$(cat "$BATS_TEST_TMPDIR/out")
+	mapfile -t lines <<<"$output"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ ${lines[0]} == *"time event"*"count"*"delta"*"children" ]]

@@ -82,8 +82,9 @@ teardown() {
 	echo go > "$fifo"
 	wait "$ROOT" || true
 	ROOT=
-	# reaping the root ended the file: cat is done, or soon
-	timeout 10 sh -c "while kill -0 $cat 2>/dev/null; do sleep 0.05; done"
+	# reaping the root ended the file: cat is done, or soon (the suite's
+	# one-minute wait: only a cat that never ends fails)
+	wait_for eval '! kill -0 "$cat" 2>/dev/null'
 	wait "$cat"
 	cat "$out"
 	[ "$(wc -l < "$out")" -eq 3 ]

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -77,10 +78,9 @@ static int write_once(const char *path, const char *buf, size_t len)
 	return err;
 }
 
-/* The value of counter @name in a counts/children file, or -1. */
-static long long counter(const char *path, const char *name)
+/* The value of counter @name in the text of a counts/children file, or -1. */
+static long long counter_in(const char *text, const char *name)
 {
-	const char *text = read_file(path);
 	size_t len = strlen(name);
 	const char *line;
 
@@ -91,6 +91,12 @@ static long long counter(const char *path, const char *name)
 			return atoll(line + len + 1);
 	}
 	return -1;
+}
+
+/* The value of counter @name in a counts/children file, or -1. */
+static long long counter(const char *path, const char *name)
+{
+	return counter_in(read_file(path), name);
 }
 
 static void wait_all(void)
@@ -561,6 +567,82 @@ static int cmd_remote_tsc(int argc, char **argv)
 	return i < reads || back || wild;
 }
 
+/*
+ * One snapshot of our own switch and migration counts, read between two
+ * getrusage(RUSAGE_SELF): a process forked with the control counts from
+ * zero, as its rusage does, so each count lies between the two figures.
+ */
+static void switch_snapshot(const char *phase)
+{
+	struct rusage r0, r1;
+	const char *text;
+
+	getrusage(RUSAGE_SELF, &r0);
+	text = read_file("/proc/self/perfctr/counts");
+	getrusage(RUSAGE_SELF, &r1);
+	printf("%s cs=%lld vol=%lld invol=%lld mig=%lld nvcsw0=%ld nvcsw1=%ld nivcsw0=%ld nivcsw1=%ld\n",
+	       phase, counter_in(text, "context-switches"),
+	       counter_in(text, "voluntary-switches"),
+	       counter_in(text, "involuntary-switches"),
+	       counter_in(text, "cpu-migrations"), r0.ru_nvcsw, r1.ru_nvcsw,
+	       r0.ru_nivcsw, r1.ru_nivcsw);
+	fflush(stdout);
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		die("sched_setaffinity");
+}
+
+/*
+ * switches NAPS MOVES: run with "context-switches voluntary-switches
+ * involuntary-switches cpu-migrations" inherited from a parent (not
+ * exec'd by the task that wrote the control).  Pinned to the CPU it runs
+ * on, it sleeps 1 ms NAPS times (NAPS voluntary switches, no migration),
+ * then moves itself MOVES times between that CPU and another one with
+ * sched_setaffinity(2) (MOVES migrations).  Prints a snapshot of its
+ * counts ("start", "naps", "moves"), then how many CPUs it could use and
+ * how many moves landed on the other CPU.
+ */
+static int cmd_switches(int argc, char **argv)
+{
+	const struct timespec ms = { 0, 1000000 };
+	int i, naps, moves, cpus, here, there = -1, moved = 0;
+	cpu_set_t all;
+
+	if (argc != 4)
+		return 64;
+	naps = atoi(argv[2]);
+	moves = atoi(argv[3]);
+	if (sched_getaffinity(0, sizeof(all), &all))
+		die("sched_getaffinity");
+	cpus = CPU_COUNT(&all);
+	here = sched_getcpu();
+	for (i = 0; i < CPU_SETSIZE && there < 0; i++)
+		if (i != here && CPU_ISSET(i, &all))
+			there = i;
+	pin(here);
+	switch_snapshot("start");
+	for (i = 0; i < naps; i++)
+		if (nanosleep(&ms, NULL))
+			die("nanosleep");
+	switch_snapshot("naps");
+	for (i = 0; i < moves && there >= 0; i++) {
+		int to = i % 2 ? here : there;
+
+		pin(to);
+		moved += sched_getcpu() == to;
+	}
+	switch_snapshot("moves");
+	printf("cpus=%d moved=%d\n", cpus, moved);
+	return 0;
+}
+
 static void report_errno(int err)
 {
 	puts(err ? strerrorname_np(err) : "ok");
@@ -918,6 +1000,7 @@ static const struct {
 	{ "vfork", cmd_vfork, "PAGES" },
 	{ "spin", cmd_spin, "MILLISECONDS" },
 	{ "remote-tsc", cmd_remote_tsc, "READS" },
+	{ "switches", cmd_switches, "NAPS MOVES" },
 	{ "write", cmd_write, "FILE TEXT" },
 	{ "write2", cmd_write2, "FILE TEXT1 TEXT2" },
 	{ "write-len", cmd_write_len, "FILE LENGTH" },
