@@ -72,7 +72,8 @@ EOF
 	[ "$second" -gt "$first" ]
 	[ "$child" = "$second" ]
 	[ "$cleared" = 0 ]
-	[ "$ncounts" = 0 ] && [ "$nchildren" = 0 ]
+	[ "$ncounts" = 0 ]
+	[ "$nchildren" = 0 ]
 	before=${lines[1]%|*}
 	after=${lines[1]#*|}
 	[ "${before#minor-faults }" -ge 100 ]
@@ -98,7 +99,9 @@ EOF
 	echo page-faults > "$(pcf control "$TARGET")"
 	c=$(cat "$(pcf id "$TARGET")")
 	echo "$a $b $c"
-	[ "$a" -gt 0 ] && [ "$b" -gt "$a" ] && [ "$c" -gt "$b" ]
+	[ "$a" -gt 0 ]
+	[ "$b" -gt "$a" ]
+	[ "$c" -gt "$b" ]
 }
 
 @test "counts and children list each counter as '<name> <decimal>' in control order" {

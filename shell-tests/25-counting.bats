@@ -101,8 +101,10 @@ children_after() {
 	for i in 0 1 2 4 5 6; do
 		[[ ${lines[i]} =~ ^(minor-faults|tsc|task-clock)\ [0-9]+$ ]]
 	done
-	[ "${lines[0]%% *}" = minor-faults ] && [ "${lines[4]%% *}" = minor-faults ]
-	[ "${lines[1]%% *}" = tsc ] && [ "${lines[5]%% *}" = tsc ]
+	[ "${lines[0]%% *}" = minor-faults ]
+	[ "${lines[4]%% *}" = minor-faults ]
+	[ "${lines[1]%% *}" = tsc ]
+	[ "${lines[5]%% *}" = tsc ]
 	# the byte-by-byte text is the snapshot of its first read, before the
 	# pages; the pread() a new one, after them
 	[ $(( ${lines[4]#* } - ${lines[0]#* } )) -ge 300 ]
@@ -183,7 +185,8 @@ switch_fields() {
 
 @test "tsc and task-clock measure the same time on a CPU" {
 	mhz=$(awk -F': ' '/^cpu MHz/ { print int($2); exit }' /proc/cpuinfo)
-	[ -n "$mhz" ] && [ "$mhz" -gt 0 ]
+	[ -n "$mhz" ]
+	[ "$mhz" -gt 0 ]
 	out=$(children_after "tsc task-clock" pctest spin 300)
 	echo "$out (cpu MHz $mhz)"
 	tsc=$(awk '$1 == "tsc" { print $2 }' <<<"$out")
