@@ -211,7 +211,8 @@ install-check: module
 # rt and kcsan build their own kernels (build-kernel.sh rt, kcsan; cached)
 # and a module from a copy of driver/ against each; make check builds
 # neither.  TORTURE_SEED optional; TORTURE_PHASES="debug storm rt kcsan"
-# picks the boots (e.g. TORTURE_PHASES="rt kcsan" reruns the last two).
+# picks the boots (e.g. TORTURE_PHASES="rt kcsan" reruns the last two; the
+# results of the phases not run are kept).
 # make check runs 20 seconds of the first (85-torture-smoke.bats).
 TORTURE_SECONDS       ?= 600
 TORTURE_STORM_SECONDS ?= 60
@@ -227,7 +228,6 @@ TORTURE_SPLAT         := (BUG|WARNING):|Kernel panic|unreferenced object|Oops|de
 torture: helpers $(if $(filter debug,$(TORTURE_PHASES)),module) \
 		$(if $(filter storm,$(TORTURE_PHASES)),bench-module) \
 		$(foreach k,rt kcsan,$(if $(filter $(k),$(TORTURE_PHASES)),torture-module-$(k)))
-	@rm -rf $(TORTURE) && mkdir -p $(TORTURE)
 	@rc=0; for phase in $(TORTURE_PHASES); do \
 		case $$phase in \
 		debug) args="$(TORTURE_SECONDS) $(TORTURE_SEED)"; secs=$(TORTURE_SECONDS); \
@@ -243,7 +243,7 @@ torture: helpers $(if $(filter debug,$(TORTURE_PHASES)),module) \
 			module=$(BUILD)/kcsan-src/driver/perfctr.ko ;; \
 		*) echo "torture: unknown phase $$phase" >&2; exit 2 ;; \
 		esac; \
-		out=$(TORTURE)/$$phase; mkdir -p $$out/tests; \
+		out=$(TORTURE)/$$phase; rm -rf $$out; mkdir -p $$out/tests; \
 		scripts/torture-bats.sh "$$args" >$$out/tests/torture.bats; \
 		qemu/initramfs.sh $$out/initramfs.cpio.gz $$out/tests $(BIN) $$module \
 			$(CURDIR)/demo $(CURDIR)/bench || exit 1; \
