@@ -251,8 +251,9 @@ torture: helpers $(if $(filter debug,$(TORTURE_PHASES)),module) \
 			qemu/run-vm.sh check $$kernel $$out/initramfs.cpio.gz $$out || status=$$?; \
 		qemu/report.sh $$out/results.tap $$out/console.log $$status $$out/summary || rc=1; \
 		echo "torture ($$phase):"; grep -E '^# (torture|kcsan): ' $$out/results.tap | sed 's/^# /  /'; \
-		echo "  splats: $$(tr -d '\r' <$$out/console.log | grep -cE '$(TORTURE_SPLAT)'), KCSAN reports: $$(grep -c 'BUG: KCSAN:' $$out/console.log)"; \
-		tr -d '\r' <$$out/console.log | grep -oE '$(TORTURE_SPLAT).*' | sort | uniq -c | sed 's/^/   /'; \
+		seen=$$(sed -n 's/^# kcsan: data_races: //p' $$out/results.tap | tr -d '\r'); \
+		echo "  splats: $$(tr -d '\r' <$$out/console.log | grep -cE '$(TORTURE_SPLAT)'), KCSAN reports: $$(grep -c 'BUG: KCSAN:' $$out/console.log)$${seen:+ (races KCSAN saw: $$seen; one not reported had an unchanged value or was reported already)}"; \
+		tr -d '\r' <$$out/console.log | grep -oE '($(TORTURE_SPLAT)).*' | sort | uniq -c | sed 's/^/   /'; \
 	done; exit $$rc
 
 # The rt and kcsan phases' kernels (qemu/build-kernel.sh rt, kcsan), and a
