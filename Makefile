@@ -19,7 +19,8 @@ MODULE  := $(CURDIR)/driver/perfctr.ko
 VM      := TIMEOUT=$(TIMEOUT) VERBOSE=$(VERBOSE) qemu/run-vm.sh
 
 .PHONY: check shell demo bench deps host-check lint kernel module helpers initramfs \
-	lib lib-check doc-check install install-check torture \
+	lib lib-check doc-check install install-check torture torture-module-rt \
+	torture-module-kcsan \
 	bench-kernels bench-module bench-initramfs bench-memory profile parse-test fuzz \
 	fuzz-smoke clean
 
@@ -194,26 +195,39 @@ install:
 install-check: module
 	@scripts/install-check.sh $(BUILD)/install $(KTREE)
 
-# make torture: pctorture in two boots, each through the check harness
-# (console splats; kmemleak where the kernel has it), results in
-# build/torture/:
+# make torture: pctorture in up to four boots, each through the check
+# harness (console splats, KCSAN reports; kmemleak where the kernel has it),
+# results in build/torture/<phase>/:
 #  - debug: the test kernel (KASAN, lockdep, kmemleak) for TORTURE_SECONDS
 #    (600), with set-uid execs and a module reload a minute;
 #  - storm: the benchmark kernel (the same patches without the debug
 #    options, where a fork costs a twentieth), the fork storm worker alone
 #    with a module reload a minute, for TORTURE_STORM_SECONDS (60) and on
-#    until TORTURE_FORKS (1,000,000) processes were created.
-# TORTURE_SEED optional; TORTURE_PHASES="debug storm" picks the boots.
+#    until TORTURE_FORKS (1,000,000) processes were created;
+#  - rt: the test kernel on PREEMPT_RT (qemu/rt.config), as debug, for
+#    TORTURE_RT_SECONDS (300);
+#  - kcsan: the test kernel with KCSAN in place of KASAN
+#    (qemu/kcsan.config), as debug, for TORTURE_KCSAN_SECONDS (300).
+# rt and kcsan build their own kernels (build-kernel.sh rt, kcsan; cached)
+# and a module from a copy of driver/ against each; make check builds
+# neither.  TORTURE_SEED optional; TORTURE_PHASES="debug storm rt kcsan"
+# picks the boots (e.g. TORTURE_PHASES="rt kcsan" reruns the last two; the
+# results of the phases not run are kept).
 # make check runs 20 seconds of the first (85-torture-smoke.bats).
 TORTURE_SECONDS       ?= 600
 TORTURE_STORM_SECONDS ?= 60
 TORTURE_FORKS         ?= 1000000
+TORTURE_RT_SECONDS    ?= 300
+TORTURE_KCSAN_SECONDS ?= 300
 TORTURE_SEED          ?=
-TORTURE_PHASES        ?= debug storm
+TORTURE_PHASES        ?= debug storm rt kcsan
 TORTURE               := $(BUILD)/torture
+# A kernel report's first line, for the figures (report.sh is the judge).
+TORTURE_SPLAT         := (BUG|WARNING):|Kernel panic|unreferenced object|Oops|detected (expedited )?stall|blocked for more than
 
-torture: module helpers $(if $(filter storm,$(TORTURE_PHASES)),bench-module)
-	@rm -rf $(TORTURE) && mkdir -p $(TORTURE)
+torture: helpers $(if $(filter debug,$(TORTURE_PHASES)),module) \
+		$(if $(filter storm,$(TORTURE_PHASES)),bench-module) \
+		$(foreach k,rt kcsan,$(if $(filter $(k),$(TORTURE_PHASES)),torture-module-$(k)))
 	@rc=0; for phase in $(TORTURE_PHASES); do \
 		case $$phase in \
 		debug) args="$(TORTURE_SECONDS) $(TORTURE_SEED)"; secs=$(TORTURE_SECONDS); \
@@ -221,17 +235,39 @@ torture: module helpers $(if $(filter storm,$(TORTURE_PHASES)),bench-module)
 		storm) args="--workers storm --forks $(TORTURE_FORKS) $(TORTURE_STORM_SECONDS) $(TORTURE_SEED)"; \
 			secs=$$(($(TORTURE_STORM_SECONDS) + 3600)); \
 			kernel=$(BENCH_KTREE)/arch/x86/boot/bzImage; module=$(BENCH_MODULE) ;; \
+		rt) args="$(TORTURE_RT_SECONDS) $(TORTURE_SEED)"; secs=$(TORTURE_RT_SECONDS); \
+			kernel=$(BUILD)/linux-rt/arch/x86/boot/bzImage; \
+			module=$(BUILD)/rt-src/driver/perfctr.ko ;; \
+		kcsan) args="$(TORTURE_KCSAN_SECONDS) $(TORTURE_SEED)"; secs=$(TORTURE_KCSAN_SECONDS); \
+			kernel=$(BUILD)/linux-kcsan/arch/x86/boot/bzImage; \
+			module=$(BUILD)/kcsan-src/driver/perfctr.ko ;; \
 		*) echo "torture: unknown phase $$phase" >&2; exit 2 ;; \
 		esac; \
-		out=$(TORTURE)/$$phase; mkdir -p $$out/tests; \
+		out=$(TORTURE)/$$phase; rm -rf $$out; mkdir -p $$out/tests; \
 		scripts/torture-bats.sh "$$args" >$$out/tests/torture.bats; \
 		qemu/initramfs.sh $$out/initramfs.cpio.gz $$out/tests $(BIN) $$module \
 			$(CURDIR)/demo $(CURDIR)/bench || exit 1; \
-		status=0; TIMEOUT=$$(($$secs + 600)) VERBOSE=$(VERBOSE) \
+		status=0; TIMEOUT=$$(($$secs + 900)) VERBOSE=$(VERBOSE) \
 			qemu/run-vm.sh check $$kernel $$out/initramfs.cpio.gz $$out || status=$$?; \
 		qemu/report.sh $$out/results.tap $$out/console.log $$status $$out/summary || rc=1; \
-		echo "torture ($$phase):"; grep '^# torture: ' $$out/results.tap | sed 's/^# /  /'; \
+		echo "torture ($$phase):"; grep -E '^# (torture|kcsan): ' $$out/results.tap | sed 's/^# /  /'; \
+		seen=$$(sed -n 's/^# kcsan: data_races: //p' $$out/results.tap | tr -d '\r'); \
+		echo "  splats: $$(tr -d '\r' <$$out/console.log | grep -cE '$(TORTURE_SPLAT)'), KCSAN reports: $$(grep -c 'BUG: KCSAN:' $$out/console.log)$${seen:+ (races KCSAN saw: $$seen; one not reported had an unchanged value or was reported already)}"; \
+		tr -d '\r' <$$out/console.log | grep -oE '($(TORTURE_SPLAT)).*' | sort | uniq -c | sed 's/^/   /'; \
 	done; exit $$rc
+
+# The rt and kcsan phases' kernels (qemu/build-kernel.sh rt, kcsan), and a
+# module built against each from a copy of driver/'s sources, so that the
+# test build is not replaced.
+define torture-kernel
+torture-module-$(1): deps
+	@qemu/build-kernel.sh $(PERFCTR_CACHE) $(BUILD)/linux-$(1) $(1)
+	@rm -rf $(BUILD)/$(1)-src && mkdir -p $(BUILD)/$(1)-src/driver
+	@cp driver/Makefile $$(filter-out %.mod.c,$$(wildcard driver/*.[ch])) $(BUILD)/$(1)-src/driver/
+	@ln -s $(CURDIR)/include $(BUILD)/$(1)-src/include
+	$(MAKE) -C $(BUILD)/linux-$(1) M=$(BUILD)/$(1)-src/driver modules
+endef
+$(foreach k,rt kcsan,$(eval $(call torture-kernel,$(k))))
 
 # The guest's random writer, with the parser built in as its oracle.
 PROGRAMS += $(BIN)/pcwrite-random

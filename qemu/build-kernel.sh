@@ -6,6 +6,10 @@
 #   bench    the patches and qemu/kernel.config alone: no debug options
 #   vanilla  qemu/kernel.config without CONFIG_PERFCTR and no patches: the
 #            unpatched kernel the benchmarks compare against
+#   rt       the test kernel on PREEMPT_RT (qemu/rt.config merged last)
+#   kcsan    the test kernel with KCSAN instead of KASAN (qemu/kcsan.config
+#            merged last)
+# rt and kcsan are booted by `make torture` only, never by `make check`.
 # Builds live in the cache dir as kernel-<variant>-<key>, where the key
 # hashes every input of the build.  The whole built tree is kept, not just
 # bzImage: out-of-tree module builds need its Module.symvers, scripts and
@@ -34,6 +38,10 @@ fragments() {
 		cp qemu/kernel.config "$1/10-kernel.config" ;;
 	vanilla)
 		grep -v '^CONFIG_PERFCTR=' qemu/kernel.config >"$1/10-kernel.config" ;;
+	rt | kcsan)
+		cp qemu/kernel.config "$1/10-kernel.config"
+		cp qemu/test.config "$1/20-test.config"
+		cp "qemu/$variant.config" "$1/30-$variant.config" ;;
 	*)
 		echo "build-kernel: unknown variant '$variant'" >&2
 		exit 2 ;;

@@ -3,7 +3,9 @@
 # merged in order, then check that each fragment really took effect:
 # olddefconfig silently drops symbols whose dependencies tinyconfig turned
 # off (SLUB_TINY hides KASAN).  Symbols below a fragment's "optional" marker
-# are only warned about.
+# are only warned about.  A symbol that a later fragment sets again is
+# checked against the later one only: merge_config.sh lets the last
+# fragment win (qemu/rt.config turns test.config's PREEMPT off).
 set -eu
 tree=$1
 shift
@@ -17,8 +19,15 @@ make -s tinyconfig
 scripts/kconfig/merge_config.sh -m .config "${fragments[@]}" >/dev/null
 make -s olddefconfig
 
+# set_later I SYM: does a fragment after the I-th one set SYM?
+set_later() {
+	local later=("${fragments[@]:$(($1 + 1))}")
+	[ ${#later[@]} -gt 0 ] && grep -qE "^($2=|# $2 is not set)" "${later[@]}"
+}
+
 failed=0
-for fragment in "${fragments[@]}"; do
+for i in "${!fragments[@]}"; do
+	fragment=${fragments[$i]}
 	optional=no
 	while IFS= read -r line; do
 		case $line in
@@ -31,6 +40,7 @@ for fragment in "${fragments[@]}"; do
 			grep -q "^$sym=" .config || continue ;;
 		*) continue ;;
 		esac
+		set_later "$i" "$sym" && continue
 		got=$(grep -E "^($sym=|# $sym is not set)" .config || echo "$sym absent")
 		if [ $optional = yes ]; then
 			echo "configure-kernel: warning: wanted '$line', got '$got'" >&2

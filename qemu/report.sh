@@ -15,8 +15,13 @@ qemu_status=$3
 summary_file=${4:-}
 
 # What the kernel prints when something is wrong, whether or not the
-# guest survived it.
-splat='BUG:|WARNING:|Kernel panic|KASAN|possible circular locking|possible recursive locking|inconsistent lock state|sleeping function called from invalid context|unreferenced object|Call Trace:|general protection fault|Oops'
+# guest survived it.  "BUG:" covers KCSAN's data races ("BUG: KCSAN:"),
+# might_sleep() and PREEMPT_RT's sleeping locks in atomic context ("BUG:
+# sleeping function called from invalid context", "BUG: scheduling while
+# atomic") and lockdep's "BUG: Invalid wait context"; lockdep's other
+# reports start with "WARNING:".  RCU stalls and hung tasks print no BUG or
+# WARNING line (their stack dumps have "Call Trace:", but not always).
+splat='BUG:|WARNING:|Kernel panic|KASAN|possible circular locking|possible recursive locking|inconsistent lock state|sleeping function called from invalid context|unreferenced object|Call Trace:|general protection fault|Oops|detected (expedited )?stall|blocked for more than'
 
 [ -f "$results" ] || : >"$results"
 [ -f "$console" ] || : >"$console"

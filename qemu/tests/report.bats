@@ -81,7 +81,15 @@ finished() {
 		"unreferenced object 0xffff888003a5c000 (size 64):" \
 		"Call Trace:" \
 		"Oops: general protection fault, probably for non-canonical address" \
-		"Oops: 0000 [#1] PREEMPT SMP KASAN"
+		"Oops: 0000 [#1] PREEMPT SMP KASAN" \
+		"BUG: KCSAN: data-race in pc_task_release / pc_read_counts" \
+		"BUG: KCSAN: assert: race in pc_switch+0x3a/0x90" \
+		"BUG: scheduling while atomic: pctorture/1234/0x00000002" \
+		"BUG: Invalid wait context" \
+		"rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:" \
+		"rcu: INFO: rcu_preempt self-detected stall on CPU" \
+		"rcu: INFO: rcu_preempt detected expedited stalls on CPUs/tasks: {" \
+		"INFO: task pctorture:77 blocked for more than 120 seconds."
 	do
 		printf '1..1\nok 1 a\n' | finished
 		printf '[    1.0] booted\n[    5.0] %s\n[    5.1]  <TASK>\n' "$line" >"$console"
@@ -92,6 +100,20 @@ finished() {
 		[ "${lines[-2]}" = "FAILED: the kernel reported a splat (see above)" ]
 		[ "${lines[-1]}" = "1 passed, 0 failed" ]
 	done
+}
+
+@test "the boot messages of the KCSAN and PREEMPT_RT kernels are not splats" {
+	printf '1..1\nok 1 a\n' | finished
+	printf '[    0.1] %s\n' \
+		"Linux version 6.12.48 (root@host) #1 SMP PREEMPT_RT" \
+		"kcsan: enabled early" \
+		"kcsan: non-strict mode configured - use CONFIG_KCSAN_STRICT=y to see all data races" \
+		"kcsan: selftest: 3/3 tests passed" \
+		"rcu: Preemptible hierarchical RCU implementation." \
+		"kasan: KernelAddressSanitizer initialized" >"$console"
+	run "$report" "$results" "$console" 0
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "1 passed, 0 failed" ]
 }
 
 @test "the summary line is also written to the summary file" {

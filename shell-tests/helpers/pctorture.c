@@ -2558,7 +2558,7 @@ static void writer_worker(int w, struct rng r)
 #define STORM_BATCH	512
 
 /*
- * One round: a fresh control, STORM_BATCH children one at a time, one in
+ * One round: a fresh control, up to STORM_BATCH children one at a time, one in
  * eight by fork and the others by vfork, each exiting at once (a fork child
  * touching a page or not),
  * then the children counts against getrusage() exactly.  Nothing else in
@@ -2576,7 +2576,12 @@ static void storm_round(int w, struct rng *r, long long n)
 
 	program(SELF, EXACT_CTL, EXACT_CTL);
 	getrusage(RUSAGE_CHILDREN, &before);
-	for (i = 0; i < STORM_BATCH && !load(&sh->failed); i++) {
+	/*
+	 * A round ends early at the end of an epoch: on the slowest kernels
+	 * (PREEMPT_RT with KASAN under TCG, a few forks a second) a whole
+	 * batch would outlast the GRACE the workers have to end.
+	 */
+	for (i = 0; i < STORM_BATCH && !load(&sh->failed) && !stopping(); i++) {
 		/* vfork copies no page tables: a fifth of fork's cost */
 		use_fork = i % 8 == 0;
 		touch_one = use_fork && rnd(r, 2);
