@@ -76,6 +76,8 @@ arm64)
 	echo "run-vm: unknown architecture '$ARCH' (x86_64 or arm64)" >&2
 	exit 2 ;;
 esac
+# The guest checks that it got the CPUs it was booted with (00-harness.bats).
+append="$append harness_cpus=$smp"
 
 case $mode in
 check)
