@@ -76,6 +76,7 @@ children_after() {
 }
 
 @test "tsc and task-clock measure the same time on a CPU" {
+	skip_unless_x86_tsc
 	mhz=$(awk -F': ' '/^cpu MHz/ { print int($2); exit }' /proc/cpuinfo)
 	[ -n "$mhz" ] && [ "$mhz" -gt 0 ]
 	out=$(children_after "tsc task-clock" pctest spin 300)
