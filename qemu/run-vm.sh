@@ -32,8 +32,8 @@ if [ "$mode" = bench ]; then
 	smp=1
 fi
 
-# results FILE: the arguments that give the guest its results channel,
-# written to FILE on the host.
+# results_channel FILE: sets results_args to the arguments that give the
+# guest its results channel, written to FILE on the host.
 case ${ARCH:-x86_64} in
 x86_64 | x86)
 	qemu=(qemu-system-x86_64 -accel tcg,thread=single -cpu max -smp $smp -m 1G
@@ -41,8 +41,8 @@ x86_64 | x86)
 		-kernel "$kernel" -initrd "$initrd")
 	append="console=ttyS0 panic=-1 oops=panic panic_on_warn=1 harness=$mode"
 	# The second 16550 UART, ttyS1.
-	results() {
-		results=(-serial "file:$1")
+	results_channel() {
+		results_args=(-serial "file:$1")
 	} ;;
 arm64)
 	# SVE and SME off: QEMU counts an SVE instruction that traps (the
@@ -68,8 +68,8 @@ arm64)
 	# virtio console over virtio-mmio instead, hvc0 in the guest: a tty
 	# too (the guest's stty raw and drain on close work as on ttyS1), and
 	# kept apart from the kernel's messages, unlike tagged console lines.
-	results() {
-		results=(-chardev "file,id=results,path=$1"
+	results_channel() {
+		results_args=(-chardev "file,id=results,path=$1"
 			-device virtio-serial-device -device virtconsole,chardev=results)
 	} ;;
 *)
@@ -91,9 +91,9 @@ check)
 	fi
 	start=$(date +%s)
 	status=0
-	results "$results"
+	results_channel "$results"
 	timeout --foreground -k 10 "$limit" "${qemu[@]}" -append "$append" -monitor none \
-		-serial "file:$console" "${results[@]}" </dev/null || status=$?
+		-serial "file:$console" "${results_args[@]}" </dev/null || status=$?
 	if [ -n "${tail_pid:-}" ]; then
 		sleep 1 # let tail print the last lines
 		kill "$tail_pid"
@@ -113,19 +113,19 @@ bench)
 	fi
 	start=$(date +%s)
 	status=0
-	results "$out/$name.out"
+	results_channel "$out/$name.out"
 	timeout --foreground -k 10 "$limit" "${qemu[@]}" "${icount[@]}" \
 		-append "$append bench_rounds=${BENCH_ROUNDS:-9} bench_scale=${BENCH_SCALE:-1} bench_script=${BENCH_SCRIPT:-run.sh}" \
 		-monitor none -serial "file:$out/$name.console" \
-		"${results[@]}" </dev/null || status=$?
+		"${results_args[@]}" </dev/null || status=$?
 	echo "run-vm: $name: guest ran for $(($(date +%s) - start)) s"
 	exit $status
 	;;
 demo)
 	# Warnings and worse still reach the screen; boot chatter does not.
-	results "$out/demo-results"
+	results_channel "$out/demo-results"
 	timeout --foreground -k 10 "$limit" "${qemu[@]}" -append "$append loglevel=5" \
-		-serial mon:stdio "${results[@]}"
+		-serial mon:stdio "${results_args[@]}"
 	;;
 shell)
 	if [ -t 0 ]; then
