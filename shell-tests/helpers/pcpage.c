@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -494,6 +495,8 @@ static int cmd_preempt(long n)
 		die("sched_setaffinity: %s", strerror(errno));
 	busy = fork();
 	if (busy == 0) {
+		/* dies with us, also when we die() before the kill below */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		for (;;)
 			asm volatile("" ::: "memory");
 	}
