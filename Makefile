@@ -11,12 +11,45 @@ VERBOSE       ?= 0
 BENCH_ROUNDS  ?= 9
 BENCH_SCALE   ?= 1
 
-KTREE   := $(BUILD)/linux
-BZIMAGE := $(KTREE)/arch/x86/boot/bzImage
-BIN     := $(BUILD)/bin
-INITRD  := $(BUILD)/initramfs.cpio.gz
-MODULE  := $(CURDIR)/driver/perfctr.ko
-VM      := TIMEOUT=$(TIMEOUT) VERBOSE=$(VERBOSE) qemu/run-vm.sh
+# The guest's architecture: x86_64 (the host's), or arm64 (QEMU's aarch64
+# `-M virt` under TCG, cross-compiled), for check, shell, demo and their
+# building blocks.  arm64's outputs live in $(BUILD)/arm64, so that both
+# can be built side by side.
+ARCH ?= x86_64
+ifeq ($(ARCH),arm64)
+OUT      := $(BUILD)/arm64
+KIMAGE   := arch/arm64/boot/Image
+GUEST_CC := aarch64-linux-gnu-gcc
+KMAKE    := ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
+LIB_MAKE := CC=aarch64-linux-gnu-gcc LD=aarch64-linux-gnu-ld AR=aarch64-linux-gnu-ar \
+	    OBJCOPY=aarch64-linux-gnu-objcopy
+# The module is built from a copy of driver/: kbuild writes its objects
+# next to the sources, and driver/ holds the x86_64 build.
+MODSRC   := $(OUT)/src/driver
+ARM64_UNSUPPORTED := bench bench-kernels bench-module bench-initramfs bench-memory \
+		     profile torture lint install-check lib-check host-check \
+		     parse-test fuzz fuzz-smoke doc-check install
+ifneq ($(filter $(ARM64_UNSUPPORTED),$(MAKECMDGOALS)),)
+$(error ARCH=arm64 supports check, shell, demo, kernel, module, helpers and initramfs; \
+	run $(filter $(ARM64_UNSUPPORTED),$(MAKECMDGOALS)) without ARCH=arm64)
+endif
+else ifeq ($(ARCH),x86_64)
+OUT      := $(BUILD)
+KIMAGE   := arch/x86/boot/bzImage
+GUEST_CC := gcc
+KMAKE    :=
+LIB_MAKE :=
+MODSRC   := $(CURDIR)/driver
+else
+$(error ARCH=$(ARCH): the guest is x86_64 (the default) or arm64)
+endif
+
+KTREE   := $(OUT)/linux
+BZIMAGE := $(KTREE)/$(KIMAGE)
+BIN     := $(OUT)/bin
+INITRD  := $(OUT)/initramfs.cpio.gz
+MODULE  := $(MODSRC)/perfctr.ko
+VM      := ARCH=$(ARCH) TIMEOUT=$(TIMEOUT) VERBOSE=$(VERBOSE) qemu/run-vm.sh
 
 .PHONY: check shell demo bench deps host-check lint kernel module helpers initramfs \
 	lib lib-check doc-check install install-check torture torture-module-rt \
@@ -24,20 +57,26 @@ VM      := TIMEOUT=$(TIMEOUT) VERBOSE=$(VERBOSE) qemu/run-vm.sh
 	bench-kernels bench-module bench-initramfs bench-memory profile parse-test fuzz \
 	fuzz-smoke clean
 
+# With ARCH=arm64, only the guest: the host-side checks are those of the
+# x86_64 run.
+ifeq ($(ARCH),arm64)
+check: initramfs
+else
 check: host-check parse-test fuzz-smoke lint lib-check doc-check install-check initramfs
-	@rm -f $(BUILD)/summary
-	@status=0; $(VM) check $(BZIMAGE) $(INITRD) $(BUILD) || status=$$?; \
-	qemu/report.sh $(BUILD)/results.tap $(BUILD)/console.log $$status $(BUILD)/summary
+endif
+	@rm -f $(OUT)/summary
+	@status=0; $(VM) check $(BZIMAGE) $(INITRD) $(OUT) || status=$$?; \
+	qemu/report.sh $(OUT)/results.tap $(OUT)/console.log $$status $(OUT)/summary
 
 shell: initramfs
-	@$(VM) shell $(BZIMAGE) $(INITRD) $(BUILD)
+	@$(VM) shell $(BZIMAGE) $(INITRD) $(OUT)
 
 demo: demo/demo.sh initramfs
-	@$(VM) demo $(BZIMAGE) $(INITRD) $(BUILD); \
-	if grep -qx '# harness: demo exit status 0' $(BUILD)/demo-results; then \
+	@$(VM) demo $(BZIMAGE) $(INITRD) $(OUT); \
+	if grep -qx '# harness: demo exit status 0' $(OUT)/demo-results; then \
 		echo "demo: done"; \
 	else \
-		echo "demo: FAILED: $$(grep '^# harness: ' $(BUILD)/demo-results || echo 'the guest did not finish the demo')"; \
+		echo "demo: FAILED: $$(grep '^# harness: ' $(OUT)/demo-results || echo 'the guest did not finish the demo')"; \
 		exit 1; \
 	fi
 
@@ -45,7 +84,7 @@ demo/demo.sh:
 	@echo "make demo: $@ does not exist yet" >&2; exit 1
 
 deps:
-	@qemu/install-deps.sh
+	@PERFCTR_CACHE=$(PERFCTR_CACHE) qemu/install-deps.sh $(ARCH)
 
 # Tests of the harness itself that need no guest.
 host-check: deps
@@ -87,11 +126,15 @@ lint: module
 	@scripts/lint.sh $(KTREE)
 
 kernel: deps
-	@qemu/build-kernel.sh $(PERFCTR_CACHE) $(KTREE) test
+	@ARCH=$(ARCH) qemu/build-kernel.sh $(PERFCTR_CACHE) $(KTREE) test
 
 module: kernel
 ifneq ($(wildcard driver/.),)
-	$(MAKE) -C $(KTREE) M=$(CURDIR)/driver modules
+ifneq ($(MODSRC),$(CURDIR)/driver)
+	@mkdir -p $(MODSRC) && ln -sfn $(CURDIR)/include $(MODSRC)/../include
+	@cp -u driver/Makefile $(filter-out %.mod.c,$(wildcard driver/*.[ch])) $(MODSRC)/
+endif
+	$(MAKE) -C $(KTREE) $(KMAKE) M=$(MODSRC) modules
 else
 	@echo "module: no driver/ yet; the guest boots without a module"
 endif
@@ -102,8 +145,8 @@ HELPER_CFLAGS := -static -O2 -Wall -pthread -I$(CURDIR)/include
 define static-programs
 PROGRAMS += $$(patsubst $(1)/%.c,$$(BIN)/%,$$(wildcard $(1)/*.c))
 $$(BIN)/%: $(1)/%.c | deps
-	@mkdir -p $$(@D) $(BUILD)/deps
-	gcc $$(HELPER_CFLAGS) -MMD -MP -MF $(BUILD)/deps/$$*.d -o $$@ $$<
+	@mkdir -p $$(@D) $(OUT)/deps
+	$(GUEST_CC) $$(HELPER_CFLAGS) -MMD -MP -MF $(OUT)/deps/$$*.d -o $$@ $$<
 endef
 $(eval $(call static-programs,shell-tests/helpers))
 
@@ -111,12 +154,12 @@ $(eval $(call static-programs,shell-tests/helpers))
 # statically.  lib-check runs its host tests and checks that an installed
 # tree (make -C lib install DESTDIR=...) builds a program through
 # pkg-config; that program runs in the guest as pkgconfig-selfmon.
-LIBDIR     := $(BUILD)/lib
+LIBDIR     := $(OUT)/lib
 LIBPERFCTR := $(LIBDIR)/libperfctr.a
-DESTDIR_T  := $(BUILD)/destdir
+DESTDIR_T  := $(OUT)/destdir
 
 lib: deps
-	@$(MAKE) -s -C lib O=$(LIBDIR)
+	@$(MAKE) -s -C lib O=$(LIBDIR) $(LIB_MAKE)
 
 lib-check: lib
 	@$(MAKE) -s -C lib O=$(LIBDIR) test check-install
@@ -125,8 +168,8 @@ LIB_CFLAGS := $(HELPER_CFLAGS) -I$(CURDIR)/lib
 define lib-programs
 PROGRAMS += $$(patsubst $(1)/%.c,$$(BIN)/%,$$(wildcard $(1)/*.c))
 $$(BIN)/%: $(1)/%.c lib | deps
-	@mkdir -p $$(@D) $(BUILD)/deps
-	gcc $$(LIB_CFLAGS) -MMD -MP -MF $(BUILD)/deps/$$*.d -o $$@ $$< $(LIBPERFCTR)
+	@mkdir -p $$(@D) $(OUT)/deps
+	$(GUEST_CC) $$(LIB_CFLAGS) -MMD -MP -MF $(OUT)/deps/$$*.d -o $$@ $$< $(LIBPERFCTR)
 endef
 $(eval $(call lib-programs,shell-tests/lib-helpers))
 $(eval $(call lib-programs,examples))
@@ -141,14 +184,14 @@ $(BIN)/%.sh: examples/%.sh
 PROGRAMS += $(BIN)/perfex
 $(BIN)/perfex: lib $(wildcard tools/perfex/*.[ch])
 	@mkdir -p $(@D)
-	$(MAKE) -s -C tools/perfex O=$(BIN) LIBPERFCTR=$(LIBPERFCTR)
+	$(MAKE) -s -C tools/perfex O=$(BIN) LIBPERFCTR=$(LIBPERFCTR) $(LIB_MAKE)
 
 PROGRAMS += $(BIN)/pkgconfig-selfmon
 $(BIN)/pkgconfig-selfmon: examples/selfmon.c lib
 	@rm -rf $(DESTDIR_T)
-	@$(MAKE) -s -C lib O=$(LIBDIR) install PREFIX=/usr DESTDIR=$(DESTDIR_T)
+	@$(MAKE) -s -C lib O=$(LIBDIR) $(LIB_MAKE) install PREFIX=/usr DESTDIR=$(DESTDIR_T)
 	PKG_CONFIG_SYSROOT_DIR=$(DESTDIR_T) PKG_CONFIG_LIBDIR=$(DESTDIR_T)/usr/lib/pkgconfig \
-		sh -c 'gcc -static -O2 -o $@ $< $$(pkg-config --static --cflags --libs perfctr)'
+		sh -c '$(GUEST_CC) -static -O2 -o $@ $< $$(pkg-config --static --cflags --libs perfctr)'
 
 # reStructuredText parses without warnings; man pages format without them.
 doc-check: deps
@@ -273,14 +316,14 @@ $(foreach k,rt kcsan,$(eval $(call torture-kernel,$(k))))
 PROGRAMS += $(BIN)/pcwrite-random
 $(BIN)/pcwrite-random: fuzz/pcwrite-random.c $(FUZZ_SRCS) | deps
 	@mkdir -p $(@D)
-	gcc -static -O2 -Wall -Wno-sign-compare $(FUZZ_INCLUDES) -o $@ $< driver/control.c
--include $(wildcard $(BUILD)/deps/*.d)
+	$(GUEST_CC) -static -O2 -Wall -Wno-sign-compare $(FUZZ_INCLUDES) -o $@ $< driver/control.c
+-include $(wildcard $(OUT)/deps/*.d)
 
 helpers: $(PROGRAMS)
 
 # Rebuilt every time: it takes seconds, and TESTS may differ between runs.
 initramfs: module helpers
-	@qemu/initramfs.sh $(INITRD) $(abspath $(TESTS)) $(BIN) $(MODULE) $(CURDIR)/demo \
+	@ARCH=$(ARCH) PERFCTR_CACHE=$(PERFCTR_CACHE) qemu/initramfs.sh $(INITRD) $(abspath $(TESTS)) $(BIN) $(MODULE) $(CURDIR)/demo \
 		$(CURDIR)/bench
 
 # The benchmark (Documentation/perfctr-performance.rst): the patched kernel

@@ -589,6 +589,7 @@ static void run_readfast(struct bench *b)
 	perfctr_close(b->pc);
 }
 
+#if defined(__x86_64__)
 static inline uint64_t rdtsc_ordered(void)
 {
 	uint32_t lo, hi;
@@ -596,6 +597,14 @@ static inline uint64_t rdtsc_ordered(void)
 	asm volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
 	return (uint64_t)hi << 32 | lo;
 }
+#else
+/* The page's tsc is defined only on x86 so far: no readbare elsewhere. */
+static inline uint64_t rdtsc_ordered(void)
+{
+	die("readbare: the page's tsc needs the x86 TSC");
+	return 0;
+}
+#endif
 
 /* The reader loop of include/uapi/linux/perfctr.h, nothing more. */
 static void op_readbare(struct bench *b)

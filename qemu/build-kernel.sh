@@ -10,8 +10,13 @@
 #   kcsan    the test kernel with KCSAN instead of KASAN (qemu/kcsan.config
 #            merged last)
 # rt and kcsan are booted by `make torture` only, never by `make check`.
-# Builds live in the cache dir as kernel-<variant>-<key>, where the key
-# hashes every input of the build.  The whole built tree is kept, not just
+# ARCH=arm64 in the environment builds for arm64 (QEMU's `-M virt`) with
+# the cross compiler; the default, x86_64, builds for the host.  Each
+# architecture adds its own fragment, qemu/$ARCH.config, after
+# qemu/kernel.config.
+# Builds live in the cache dir as kernel-<variant>-<key> (x86_64) or
+# kernel-<variant>-arm64-<key>, where the key hashes every input of the
+# build.  The whole built tree is kept, not just
 # bzImage: out-of-tree module builds need its Module.symvers, scripts and
 # generated headers.
 set -eu
@@ -20,7 +25,27 @@ link=$2
 variant=${3:-test}
 cd "$(dirname "$0")/.."
 tarball=/usr/src/linux-source-6.12.tar.xz
-keep=2	# entries per variant
+keep=2	# entries per variant and architecture
+
+# The architecture: what make gets, the image it builds, the entry's name.
+arch=${ARCH:-x86_64}
+case $arch in
+x86_64 | x86)
+	arch=x86_64
+	kmake=(make)
+	image=bzImage
+	name=kernel-$variant
+	# The kernel's make takes ARCH from the environment: keep it the host's.
+	unset ARCH ;;
+arm64)
+	export ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
+	kmake=(make ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
+	image=Image
+	name=kernel-$variant-arm64 ;;
+*)
+	echo "build-kernel: unknown architecture '$arch' (x86_64 or arm64)" >&2
+	exit 2 ;;
+esac
 
 # Patch file names from kernel/series, without comments and blank lines.
 patches() {
@@ -51,13 +76,17 @@ fragments() {
 frags=$(mktemp -d)
 trap 'rm -rf "$frags"' EXIT
 fragments "$frags"
+# The architecture's fragment comes after qemu/kernel.config (10-), before
+# the variant's own (20- and later).
+cp "qemu/$arch.config" "$frags/15-$arch.config"
 
 key=$(
 	{
 		echo "variant $variant"
+		echo "arch $arch"
 		dpkg-query -W -f='linux-source-6.12 ${Version}\n' linux-source-6.12
 		# A module must be built by the compiler that built its kernel.
-		gcc --version | head -n 1
+		"${CROSS_COMPILE:-}gcc" --version | head -n 1
 		for f in "$frags"/* qemu/configure-kernel.sh qemu/build-kernel.sh; do
 			echo "== ${f##*/}"; cat "$f"
 		done
@@ -66,7 +95,7 @@ key=$(
 		done
 	} | sha256sum | cut -c1-16
 )
-entry=$cache/kernel-$variant-$key
+entry=$cache/$name-$key
 
 mkdir -p "$cache" "$(dirname "$link")"
 # One build at a time: a second run with the same key waits, then reuses.
@@ -78,8 +107,9 @@ if [ -d "$entry" ]; then
 else
 	# We hold the lock, so any temp dir is left over from an interrupted build.
 	rm -rf "$cache"/tmp.*
-	tmp=$cache/tmp.kernel-$variant-$key
+	tmp=$cache/tmp.$name-$key
 	log=$(dirname "$link")/kernel-build-$variant.log
+	[ $arch = x86_64 ] || log=$(dirname "$link")/kernel-build-$variant-$arch.log
 	echo "kernel: building $entry (about 5 minutes on 2 cores; log in $log)"
 	mkdir "$tmp"
 	tar -xJf "$tarball" -C "$tmp" --strip-components=1
@@ -91,7 +121,7 @@ else
 	# The caller's make variables (TESTS=, V=...) must not leak into a
 	# build that the key does not describe.
 	if ! env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS \
-		make -C "$tmp" -j"$(nproc)" bzImage modules >"$log" 2>&1; then
+		"${kmake[@]}" -C "$tmp" -j"$(nproc)" $image modules >"$log" 2>&1; then
 		tail -n 40 "$log"
 		echo "kernel: build failed; full log in $log" >&2
 		exit 1
@@ -101,9 +131,11 @@ else
 	echo "kernel: built $entry"
 fi
 
-# Keep the most recently used entries of this variant only.
+# Keep the most recently used entries of this variant and architecture
+# only: the ? match the key's 16 digits, so that x86_64's kernel-test-*
+# does not match arm64's kernel-test-arm64-*.
 touch "$entry"
-ls -1dt "$cache/kernel-$variant"-* | tail -n +$((keep + 1)) | xargs -r rm -rf
+ls -1dt "$cache/$name"-???????????????? | tail -n +$((keep + 1)) | xargs -r rm -rf
 # Entries named before variants existed.
 find "$cache" -maxdepth 1 -name 'kernel-*' ! -name 'kernel-*-*' -exec rm -rf {} +
 ln -sfn "$entry" "$link"

@@ -4,6 +4,10 @@
 # The module, the demo dir and the bench dir are optional: missing ones are
 # left out.
 # Needs root (device node, file ownership in the archive).
+# ARCH=arm64 in the environment takes the guest's programs and libraries
+# from the arm64 packages that qemu/install-deps.sh unpacked into
+# $PERFCTR_CACHE/userspace-arm64 instead of the host's own; bats (shell
+# scripts) and terminfo come from the host either way.
 set -eu
 out=$1
 tests=$2
@@ -13,6 +17,14 @@ demo=$5
 bench=${6:-}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$out.d
+arch=${ARCH:-x86_64}
+case $arch in
+x86_64 | x86) arch=x86_64 ;;
+arm64) userspace=${PERFCTR_CACHE:-/var/cache/perfctr}/userspace-arm64 ;;
+*)
+	echo "initramfs: unknown architecture '$arch' (x86_64 or arm64)" >&2
+	exit 2 ;;
+esac
 
 # Dynamically linked host programs, copied with their libraries. bats 1.8.2
 # runs fine on busybox's coreutils, grep, sed and find; the others are
@@ -38,16 +50,54 @@ chown 1000:1000 home/tester
 # The kernel opens the console for init before devtmpfs is mounted.
 mknod -m 600 dev/console c 5 1
 
-for prog in $host_programs; do
-	path=$(command -v "$prog")
-	cp -L "$path" "usr/bin/$prog"
-	# Lines look like "libc.so.6 => /lib/.../libc.so.6 (0x...)", and one
-	# "/lib64/ld-linux-x86-64.so.2 (0x...)" for the dynamic loader.
-	ldd "$path" | grep -o '/[^ ]*' | while read -r lib; do
-		mkdir -p ".$(dirname "$lib")"
-		cp -L "$lib" ".$lib"
+# arm64: the file the unpacked packages have at $1 (bin, sbin, lib under /
+# or /usr: Debian 12's packages are not all merged-/usr yet).
+arm64_file() {
+	local d
+	for d in "$userspace/usr" "$userspace"; do
+		if [ -e "$d/$1" ]; then
+			echo "$d/$1"
+			return
+		fi
 	done
-done
+	echo "initramfs: $1 is not in $userspace; run qemu/install-deps.sh arm64" >&2
+	return 1
+}
+
+# arm64: copy the program or library $1 (a path in the unpacked packages)
+# to $2 in the image, with the dynamic loader and every library it needs,
+# found through the ELF headers: the host cannot run the arm64 ldd.
+arm64_copy() {
+	local src=$1 dst=$2 lib interp
+	[ -e "$dst" ] && return 0
+	cp -L "$src" "$dst"
+	interp=$(readelf -lW "$src" | sed -n 's/.*program interpreter: \(.*\)]/\1/p')
+	if [ -n "$interp" ]; then
+		arm64_copy "$(arm64_file "${interp#/}")" "./usr$interp"
+	fi
+	for lib in $(readelf -dW "$src" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+		arm64_copy "$(arm64_file "lib/aarch64-linux-gnu/$lib")" \
+			"usr/lib/aarch64-linux-gnu/$lib"
+	done
+}
+
+if [ "$arch" = arm64 ]; then
+	mkdir -p usr/lib/aarch64-linux-gnu
+	for prog in $host_programs; do
+		arm64_copy "$(arm64_file "bin/$prog")" "usr/bin/$prog"
+	done
+else
+	for prog in $host_programs; do
+		path=$(command -v "$prog")
+		cp -L "$path" "usr/bin/$prog"
+		# Lines look like "libc.so.6 => /lib/.../libc.so.6 (0x...)", and one
+		# "/lib64/ld-linux-x86-64.so.2 (0x...)" for the dynamic loader.
+		ldd "$path" | grep -o '/[^ ]*' | while read -r lib; do
+			mkdir -p ".$(dirname "$lib")"
+			cp -L "$lib" ".$lib"
+		done
+	done
+fi
 # bash needs terminfo for line editing in `make shell`.
 cp -a /lib/terminfo usr/lib/
 
@@ -57,8 +107,15 @@ mkdir -p usr/libexec
 cp -a /usr/libexec/bats-core usr/libexec/
 
 # busybox supplies every other command, without replacing what is there.
-cp "$(command -v busybox)" usr/bin/busybox
-for applet in $(usr/bin/busybox --list-full); do
+# The applets are listed by the host's busybox, which cannot run the arm64
+# one: Debian builds busybox-static with one configuration for every
+# architecture.
+if [ "$arch" = arm64 ]; then
+	cp "$(arm64_file bin/busybox)" usr/bin/busybox
+else
+	cp "$(command -v busybox)" usr/bin/busybox
+fi
+for applet in $(busybox --list-full); do
 	if [ ! -e "$applet" ] && [ ! -L "$applet" ]; then
 		ln -s /usr/bin/busybox "$applet"
 	fi

@@ -10,6 +10,10 @@
 #          executed, 1 ns each); BENCH_ROUNDS and BENCH_SCALE go to the guest,
 #          which runs bench/$BENCH_SCRIPT (default run.sh) with them.
 # check, demo and bench are killed after TIMEOUT seconds (exit status 124).
+# ARCH=arm64 boots QEMU's aarch64 `-M virt` machine (BZIMAGE is then the
+# arm64 Image): its emulated PMUv3 counts user-mode instructions exactly
+# under -icount with one vCPU, so check runs in that configuration there
+# (see "arm64" below).
 set -eu
 mode=$1
 kernel=$2
@@ -27,10 +31,53 @@ smp=2
 if [ "$mode" = bench ]; then
 	smp=1
 fi
-qemu=(qemu-system-x86_64 -accel tcg,thread=single -cpu max -smp $smp -m 1G
-	-nographic -no-reboot -nic none
-	-kernel "$kernel" -initrd "$initrd")
-append="console=ttyS0 panic=-1 oops=panic panic_on_warn=1 harness=$mode"
+
+# results_channel FILE: sets results_args to the arguments that give the
+# guest its results channel, written to FILE on the host.
+case ${ARCH:-x86_64} in
+x86_64 | x86)
+	qemu=(qemu-system-x86_64 -accel tcg,thread=single -cpu max -smp $smp -m 1G
+		-nographic -no-reboot -nic none
+		-kernel "$kernel" -initrd "$initrd")
+	append="console=ttyS0 panic=-1 oops=panic panic_on_warn=1 harness=$mode"
+	# The second 16550 UART, ttyS1.
+	results_channel() {
+		results_args=(-serial "file:$1")
+	} ;;
+arm64)
+	# SVE and SME off: QEMU counts an SVE instruction that traps (the
+	# kernel enables SVE for a task lazily) once more when it re-runs, so
+	# user-mode instruction counts of new tasks would be off by one now
+	# and then.  The exact configuration of check: one vCPU (with two,
+	# INST_RETIRED is the count of both vCPUs) and icount, under which
+	# inst_retired exists and counts exactly; norandmaps, so that exec'd
+	# programs start the same way every time (static glibc's startup
+	# touches the AT_PLATFORM string, whose page offset ASLR varies).
+	if [ "$mode" = check ]; then
+		smp=1
+		icount=(-icount shift=0,sleep=off)
+		exact=norandmaps
+	fi
+	qemu=(qemu-system-aarch64 -M virt -accel tcg,thread=single
+		-cpu max,sve=off,sme=off -smp $smp -m 1G ${icount[@]+"${icount[@]}"}
+		-nographic -no-reboot -nic none
+		-kernel "$kernel" -initrd "$initrd")
+	append="console=ttyAMA0 harness_console=ttyAMA0 harness_results=hvc0 ${exact:-}"
+	append="$append panic=-1 oops=panic panic_on_warn=1 harness=$mode"
+	# `-M virt` has one PL011 UART, the console.  The results go to a
+	# virtio console over virtio-mmio instead, hvc0 in the guest: a tty
+	# too (the guest's stty raw and drain on close work as on ttyS1), and
+	# kept apart from the kernel's messages, unlike tagged console lines.
+	results_channel() {
+		results_args=(-chardev "file,id=results,path=$1"
+			-device virtio-serial-device -device virtconsole,chardev=results)
+	} ;;
+*)
+	echo "run-vm: unknown architecture '$ARCH' (x86_64 or arm64)" >&2
+	exit 2 ;;
+esac
+# The guest checks that it got the CPUs it was booted with (00-harness.bats).
+append="$append harness_cpus=$smp"
 
 case $mode in
 check)
@@ -44,8 +91,9 @@ check)
 	fi
 	start=$(date +%s)
 	status=0
+	results_channel "$results"
 	timeout --foreground -k 10 "$limit" "${qemu[@]}" -append "$append" -monitor none \
-		-serial "file:$console" -serial "file:$results" </dev/null || status=$?
+		-serial "file:$console" "${results_args[@]}" </dev/null || status=$?
 	if [ -n "${tail_pid:-}" ]; then
 		sleep 1 # let tail print the last lines
 		kill "$tail_pid"
@@ -65,17 +113,19 @@ bench)
 	fi
 	start=$(date +%s)
 	status=0
+	results_channel "$out/$name.out"
 	timeout --foreground -k 10 "$limit" "${qemu[@]}" "${icount[@]}" \
 		-append "$append bench_rounds=${BENCH_ROUNDS:-9} bench_scale=${BENCH_SCALE:-1} bench_script=${BENCH_SCRIPT:-run.sh}" \
 		-monitor none -serial "file:$out/$name.console" \
-		-serial "file:$out/$name.out" </dev/null || status=$?
+		"${results_args[@]}" </dev/null || status=$?
 	echo "run-vm: $name: guest ran for $(($(date +%s) - start)) s"
 	exit $status
 	;;
 demo)
 	# Warnings and worse still reach the screen; boot chatter does not.
+	results_channel "$out/demo-results"
 	timeout --foreground -k 10 "$limit" "${qemu[@]}" -append "$append loglevel=5" \
-		-serial mon:stdio -serial "file:$out/demo-results"
+		-serial mon:stdio "${results_args[@]}"
 	;;
 shell)
 	if [ -t 0 ]; then

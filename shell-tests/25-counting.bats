@@ -184,6 +184,7 @@ switch_fields() {
 }
 
 @test "tsc and task-clock measure the same time on a CPU" {
+	skip_unless_x86_tsc
 	mhz=$(awk -F': ' '/^cpu MHz/ { print int($2); exit }' /proc/cpuinfo)
 	[ -n "$mhz" ]
 	[ "$mhz" -gt 0 ]

@@ -93,3 +93,25 @@ wait_for() {
 	echo "wait_for: $* never held" >&2
 	return 1
 }
+
+# have_pmu: whether the machine has a hardware PMU that perf counts with:
+# x86's is the event source "cpu", arm64's PMUv3 "armv8_pmuv3_0".  None
+# under x86 TCG; QEMU's aarch64 TCG emulates a PMUv3.
+have_pmu() {
+	local d
+	for d in /sys/bus/event_source/devices/cpu \
+		/sys/bus/event_source/devices/armv8_pmuv3*; do
+		[ -e "$d" ] && return 0
+	done
+	return 1
+}
+
+# skip_unless_x86_tsc: tsc is get_cycles(), the x86 TSC at the CPU's
+# frequency; elsewhere it is another counter (arm64: the generic timer's,
+# at its own frequency), and the page's tsc and task-clock, which user
+# space computes from the TSC, are defined for x86-64 only so far.
+skip_unless_x86_tsc() {
+	if [ "$(uname -m)" != x86_64 ]; then
+		skip "needs the x86 TSC: tsc on $(uname -m) is not the TSC yet"
+	fi
+}
