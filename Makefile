@@ -250,7 +250,9 @@ install-check: module
 #  - rt: the test kernel on PREEMPT_RT (qemu/rt.config), as debug, for
 #    TORTURE_RT_SECONDS (300);
 #  - kcsan: the test kernel with KCSAN in place of KASAN
-#    (qemu/kcsan.config), as debug, for TORTURE_KCSAN_SECONDS (300).
+#    (qemu/kcsan.config), as debug, for TORTURE_KCSAN_SECONDS (300),
+#    without panic_on_warn, so that one boot collects every race (each
+#    still fails the run).
 # rt and kcsan build their own kernels (build-kernel.sh rt, kcsan; cached)
 # and a module from a copy of driver/ against each; make check builds
 # neither.  TORTURE_SEED optional; TORTURE_PHASES="debug storm rt kcsan"
@@ -286,11 +288,12 @@ torture: helpers $(if $(filter debug,$(TORTURE_PHASES)),module) \
 			module=$(BUILD)/kcsan-src/driver/perfctr.ko ;; \
 		*) echo "torture: unknown phase $$phase" >&2; exit 2 ;; \
 		esac; \
+		panic=1; [ $$phase = kcsan ] && panic=0; \
 		out=$(TORTURE)/$$phase; rm -rf $$out; mkdir -p $$out/tests; \
 		scripts/torture-bats.sh "$$args" >$$out/tests/torture.bats; \
 		qemu/initramfs.sh $$out/initramfs.cpio.gz $$out/tests $(BIN) $$module \
 			$(CURDIR)/demo $(CURDIR)/bench || exit 1; \
-		status=0; TIMEOUT=$$(($$secs + 900)) VERBOSE=$(VERBOSE) \
+		status=0; TIMEOUT=$$(($$secs + 900)) VERBOSE=$(VERBOSE) PANIC_ON_WARN=$$panic \
 			qemu/run-vm.sh check $$kernel $$out/initramfs.cpio.gz $$out || status=$$?; \
 		qemu/report.sh $$out/results.tap $$out/console.log $$status $$out/summary || rc=1; \
 		echo "torture ($$phase):"; grep -E '^# (torture|kcsan): ' $$out/results.tap | sed 's/^# /  /'; \

@@ -32,6 +32,9 @@ if [ "$mode" = bench ]; then
 	smp=1
 fi
 
+# PANIC_ON_WARN=0 lets a guest go on after a WARN or a KCSAN report (the host
+# still fails the run on it): the kcsan torture phase collects every race.
+
 # results_channel FILE: sets results_args to the arguments that give the
 # guest its results channel, written to FILE on the host.
 case ${ARCH:-x86_64} in
@@ -39,7 +42,7 @@ x86_64 | x86)
 	qemu=(qemu-system-x86_64 -accel tcg,thread=single -cpu max -smp $smp -m 1G
 		-nographic -no-reboot -nic none
 		-kernel "$kernel" -initrd "$initrd")
-	append="console=ttyS0 panic=-1 oops=panic panic_on_warn=1 harness=$mode"
+	append="console=ttyS0 panic=-1 oops=panic panic_on_warn=${PANIC_ON_WARN:-1} harness=$mode"
 	# The second 16550 UART, ttyS1.
 	results_channel() {
 		results_args=(-serial "file:$1")
@@ -63,7 +66,7 @@ arm64)
 		-nographic -no-reboot -nic none
 		-kernel "$kernel" -initrd "$initrd")
 	append="console=ttyAMA0 harness_console=ttyAMA0 harness_results=hvc0 ${exact:-}"
-	append="$append panic=-1 oops=panic panic_on_warn=1 harness=$mode"
+	append="$append panic=-1 oops=panic panic_on_warn=${PANIC_ON_WARN:-1} harness=$mode"
 	# `-M virt` has one PL011 UART, the console.  The results go to a
 	# virtio console over virtio-mmio instead, hvc0 in the guest: a tty
 	# too (the guest's stty raw and drain on close work as on ttyS1), and
