@@ -140,9 +140,21 @@ static int pc_names_refresh(struct perfctr *pc)
 }
 
 /*
- * The cache is refreshed only here, when the control's id is not the one
- * it was filled for: a name stays valid until such a call, or
- * perfctr_close().
+ * Under @pc->lock: the cache filled for the control of id @id, refilled
+ * if it was for another one.  0, or -1 and errno.
+ */
+static int pc_names_get(struct perfctr *pc, uint64_t id)
+{
+	if (pc->names_valid && pc->names_id == id)
+		return 0;
+	return pc_names_refresh(pc);
+}
+
+/*
+ * The cache is refilled only by the two functions below, when the
+ * control's id is not the one it was filled for: a name
+ * perfctr_counter_name() returns stays valid until such a call, from any
+ * thread, or perfctr_close().
  */
 PC_EXPORT const char *perfctr_counter_name(struct perfctr *pc, unsigned int i)
 {
@@ -153,8 +165,7 @@ PC_EXPORT const char *perfctr_counter_name(struct perfctr *pc, unsigned int i)
 	if (pc_enter(pc) || pc_current_id(pc, &id))
 		return NULL;
 	pthread_mutex_lock(&pc->lock);
-	if ((pc->names_valid && pc->names_id == id) ||
-	    !pc_names_refresh(pc)) {
+	if (!pc_names_get(pc, id)) {
 		if (i < pc->names_nr)
 			name = pc->names[i];
 		else
@@ -164,4 +175,36 @@ PC_EXPORT const char *perfctr_counter_name(struct perfctr *pc, unsigned int i)
 	pthread_mutex_unlock(&pc->lock);
 	errno = err;
 	return name;
+}
+
+/* The name copied out under the lock: nothing of it outlives the call. */
+PC_EXPORT int perfctr_get_counter_name(struct perfctr *pc, unsigned int i,
+				       char *buf, size_t len)
+{
+	uint64_t id;
+	size_t n;
+	int ret = -1, err;
+
+	if (pc_enter(pc))
+		return -1;
+	if (!buf) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (pc_current_id(pc, &id))
+		return -1;
+	pthread_mutex_lock(&pc->lock);
+	if (!pc_names_get(pc, id)) {
+		n = i < pc->names_nr ? strlen(pc->names[i]) : 0;
+		if (i >= pc->names_nr || n >= len) {
+			errno = ERANGE;
+		} else {
+			memcpy(buf, pc->names[i], n + 1);
+			ret = 0;
+		}
+	}
+	err = errno;
+	pthread_mutex_unlock(&pc->lock);
+	errno = err;
+	return ret;
 }

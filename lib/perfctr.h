@@ -10,6 +10,12 @@
  *
  * Every function but perfctr_open() returns -1 (or NULL) and sets errno on
  * failure.  Link with -lperfctr (pkg-config perfctr).
+ *
+ * Threads: every function but perfctr_close() may be called on one handle
+ * from several threads at once.  perfctr_close() must run alone and last;
+ * a string from perfctr_counter_name() is overwritten when another
+ * thread's name call finds a new control (perfctr_get_counter_name()
+ * copies instead).
  */
 #ifndef PERFCTR_H
 #define PERFCTR_H
@@ -32,6 +38,9 @@ extern "C" {
 #ifndef PERFCTR_CONTROL_MAX
 #define PERFCTR_CONTROL_MAX	4096
 #endif
+
+/* Room for any canonical counter name and its NUL ("r<16 hex digits>:uk"). */
+#define PERFCTR_NAME_MAX	32
 
 /* A handle on one thread's counters; opaque. */
 struct perfctr;
@@ -69,11 +78,21 @@ int perfctr_id(struct perfctr *pc, uint64_t *id);
 int perfctr_nr_counters(struct perfctr *pc);
 
 /*
- * The canonical name of counter @i, from a cache in @pc that stays valid
- * until the next call on @pc that finds a different control id, or
- * perfctr_close().  NULL and ERANGE if @i is not a counter.
+ * The canonical name of counter @i, from a cache in @pc.  The string stays
+ * valid until a perfctr_counter_name() or perfctr_get_counter_name() call
+ * on @pc, from any thread, finds a different control id and refills the
+ * cache, or perfctr_close(): while other threads use @pc, prefer
+ * perfctr_get_counter_name().  NULL and ERANGE if @i is not a counter.
  */
 const char *perfctr_counter_name(struct perfctr *pc, unsigned int i);
+
+/*
+ * The same name copied into @buf (@len bytes, PERFCTR_NAME_MAX always
+ * enough), NUL-terminated: nothing of it depends on the handle afterwards.
+ * ERANGE if @i is not a counter or the name does not fit.
+ */
+int perfctr_get_counter_name(struct perfctr *pc, unsigned int i, char *buf,
+			     size_t len);
 
 /*
  * The thread's own counts, in control order, into @counts (room for @n):

@@ -379,6 +379,75 @@ static void test_names(struct perfctr *pc)
 	publish(pg, 7, 2, (uint64_t[]){ 100, 200 });
 }
 
+static void test_get_names(struct perfctr *pc)
+{
+	char buf[PERFCTR_NAME_MAX];
+	const char *a;
+
+	memset(buf, 'x', sizeof(buf));
+	ok(!perfctr_get_counter_name(pc, 1, buf, sizeof(buf)) &&
+	   !strcmp(buf, "context-switches"), "perfctr_get_counter_name copies");
+	errno = 0;
+	ok(perfctr_get_counter_name(pc, 1, buf, 16) == -1 && errno == ERANGE &&
+	   !perfctr_get_counter_name(pc, 1, buf, 17),
+	   "get_counter_name: ERANGE at 16 bytes for 16 characters, ok at 17");
+	errno = 0;
+	ok(perfctr_get_counter_name(pc, 2, buf, sizeof(buf)) == -1 &&
+	   errno == ERANGE, "get_counter_name 2 of 2: ERANGE");
+	ok(perfctr_get_counter_name(pc, 0, NULL, 8) == -1 && errno == EINVAL,
+	   "get_counter_name into NULL: EINVAL");
+	errno = 0;
+	ok(perfctr_get_counter_name(NULL, 0, buf, 8) == -1 && errno == EINVAL,
+	   "get_counter_name on NULL: EINVAL");
+
+	/* a pointer of perfctr_counter_name() outlives a copy of the same id */
+	a = perfctr_counter_name(pc, 0);
+	ok(a && !perfctr_get_counter_name(pc, 0, buf, sizeof(buf)) &&
+	   perfctr_counter_name(pc, 0) == a && !strcmp(a, "tsc"),
+	   "same id: get_counter_name keeps the cache perfctr_counter_name uses");
+}
+
+/*
+ * The owner finds id 7 on its page, other threads 99 in the id file: each
+ * call by the other side refills the cache, as a control changing under
+ * them would.
+ */
+static void *name_copier(void *arg)
+{
+	char buf[PERFCTR_NAME_MAX];
+	long i, bad = 0;
+
+	for (i = 0; i < 20000; i++) {
+		if (perfctr_get_counter_name(arg, i & 1, buf, sizeof(buf)) ||
+		    strcmp(buf, i & 1 ? "context-switches" : "tsc"))
+			bad++;
+	}
+	return (void *)bad;
+}
+
+static void test_names_threads(struct perfctr *pc)
+{
+	char buf[PERFCTR_NAME_MAX];
+	long bad = 0, owner = 0;
+	pthread_t t[4];
+	void *ret;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, name_copier, pc);
+	for (i = 0; i < 20000; i++) {
+		if (perfctr_get_counter_name(pc, 0, buf, sizeof(buf)) ||
+		    strcmp(buf, "tsc"))
+			owner++;
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(t[i], &ret);
+		bad += (long)ret;
+	}
+	ok(!bad && !owner, "5 threads copy names out of one handle while the "
+	   "cache is refilled under them: %ld wrong", bad + owner);
+}
+
 static void *other_reader(void *arg)
 {
 	return (void *)(long)read2(arg, 1, 2);
@@ -791,6 +860,8 @@ int main(void)
 	test_fallbacks(pc);
 	test_files(pc);
 	test_names(pc);
+	test_get_names(pc);
+	test_names_threads(pc);
 	test_other_thread(pc);
 	test_page_tid();
 	test_reused_pthread();
