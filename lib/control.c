@@ -150,6 +150,59 @@ static int pc_names_get(struct perfctr *pc, uint64_t id)
 	return pc_names_refresh(pc);
 }
 
+/* @n names into @name, or -1 and EPROTO if one is too long for it. */
+static int pc_names_out(char (*name)[PERFCTR_NAME_MAX], const char **names,
+			int n)
+{
+	size_t len;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		len = strlen(names[i]);
+		if (len >= PERFCTR_NAME_MAX) {
+			errno = EPROTO;
+			return -1;
+		}
+		memcpy(name[i], names[i], len + 1);
+	}
+	return n;
+}
+
+/*
+ * perfctr_snapshot()'s names: those of the control of id @id, copied from
+ * the cache if it was filled for that id, else from one read of the
+ * control file, which the caller brackets by reads of id.  The cache is
+ * left as it is, so that no string perfctr_counter_name() gave is
+ * overwritten.  Returns the number of names, or -1 and errno.
+ */
+int pc_names_copy(struct perfctr *pc, uint64_t id,
+		  char (*name)[PERFCTR_NAME_MAX])
+{
+	const char *names[PERFCTR_MAX_COUNTERS];
+	char text[PC_TEXT_MAX];
+	ssize_t len;
+	int nr, err;
+
+	pthread_mutex_lock(&pc->lock);
+	if (pc->names_valid && pc->names_id == id) {
+		nr = pc_names_out(name, pc->names, pc->names_nr);
+		err = errno;
+		pthread_mutex_unlock(&pc->lock);
+		errno = err;
+		return nr;
+	}
+	pthread_mutex_unlock(&pc->lock);
+	len = pc_read_text(pc->fd[PC_CONTROL], text);
+	if (len < 0)
+		return -1;
+	nr = pc_split_control(text, len, names, PERFCTR_MAX_COUNTERS);
+	if (nr < 0) {
+		errno = EPROTO;
+		return -1;
+	}
+	return pc_names_out(name, names, nr);
+}
+
 /*
  * The cache is refilled only by the two functions below, when the
  * control's id is not the one it was filled for: a name

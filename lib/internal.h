@@ -121,6 +121,10 @@ ssize_t pc_read_text(int fd, char *buf);
 /* read.c */
 int pc_current_id(struct perfctr *pc, uint64_t *id);
 
+/* control.c */
+int pc_names_copy(struct perfctr *pc, uint64_t id,
+		  char (*name)[PERFCTR_NAME_MAX]);
+
 /*
  * Every entry point starts here: it rejects a NULL handle and, in a forked
  * child, rebinds a self handle to the child's thread before anything reads

@@ -112,6 +112,34 @@ int perfctr_read_children(struct perfctr *pc, uint64_t *counts,
 /* The lost children count in *@lost. */
 int perfctr_lost(struct perfctr *pc, uint64_t *lost);
 
+/*
+ * Everything the files say about one control, from perfctr_snapshot().
+ * The caller passes sizeof(struct perfctr_snapshot) as it was compiled;
+ * later versions of the library only append fields, fill those the
+ * caller's size covers, and zero what they do not know.
+ */
+struct perfctr_snapshot {
+	uint32_t size;		/* the bytes the library filled */
+	uint32_t nr;		/* the number of counters, 0 without a control */
+	uint64_t id;		/* the control's id, 0 without a control */
+	uint64_t lost;		/* the lost children count */
+	uint64_t self[PERFCTR_MAX_COUNTERS];	/* the thread's own counts */
+	uint64_t children[PERFCTR_MAX_COUNTERS]; /* its children counts */
+	char name[PERFCTR_MAX_COUNTERS][PERFCTR_NAME_MAX];	/* canonical */
+};
+
+/* The size of the first version of the structure. */
+#define PERFCTR_SNAPSHOT_SIZE_VER0	792
+
+/*
+ * The id, names, own counts, children counts and lost count of one
+ * control, into @s of @size bytes: the files are read between two reads
+ * of id, again until both ids agree (EAGAIN after 100 tries).  Returns the
+ * number of counters.
+ */
+int perfctr_snapshot(struct perfctr *pc, struct perfctr_snapshot *s,
+		     size_t size);
+
 #ifdef __cplusplus
 }
 #endif
