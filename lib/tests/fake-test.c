@@ -816,6 +816,60 @@ static void test_open_errors(void)
 	ok(errno == 1234, "perfctr_close(NULL) is a no-op");
 }
 
+/* The lines of /proc/self/maps (the real one): the process's mappings. */
+static int count_mappings(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	int c, n = 0;
+
+	if (!f)
+		die("/proc/self/maps");
+	while ((c = getc(f)) != EOF)
+		n += c == '\n';
+	fclose(f);
+	return n;
+}
+
+static void *open_self(void *arg)
+{
+	(void)arg;
+	name_page(pg);
+	return perfctr_open(0);
+}
+
+static void test_canary(struct perfctr *pc)
+{
+	struct perfctr *more[8], *other;
+	int before, opened, i;
+	pthread_t t;
+
+	pthread_create(&t, NULL, open_self, NULL);
+	pthread_join(t, (void **)&other);
+	name_page(pg);
+	ok(other && other->canary == pc->canary && other->gen == pc->gen &&
+	   pc->gen == *pc->canary && pc->gen != 0,
+	   "self handles of two threads share the process's canary word");
+	perfctr_close(other);
+
+	perfctr_close(perfctr_open(0));		/* the allocator warmed up */
+	before = count_mappings();
+	for (i = 0; i < 8; i++)
+		more[i] = perfctr_open(0);
+	opened = count_mappings() - before;
+	for (i = 0; i < 8; i++)
+		ok(more[i] && more[i]->page && read2(more[i], 100, 200),
+		   "self handle %d of 8 more reads its page", i + 1);
+	for (i = 0; i < 8; i++)
+		perfctr_close(more[i]);
+	ok(opened == 8 && count_mappings() == before,
+	   "8 more self handles: 8 mappings (their pages: %d), none left at close",
+	   opened);
+	other = perfctr_open(OTHER);
+	ok(other && !pc_forks(other) && other->gen == 0,
+	   "a handle opened by thread id has no canary of its own to check");
+	perfctr_close(other);
+}
+
 /* What VM_DONTCOPY does to the library's mapping of the parent's page. */
 static void unmap_parent_page(struct perfctr *pc)
 {
@@ -938,6 +992,63 @@ static int child_locked(struct perfctr *pc)
 	return 0;
 }
 
+/* The child opens a handle of its own, then uses the inherited one. */
+static int child_open_after_fork(struct perfctr *pc)
+{
+	unsigned long parent_gen = pc->gen;
+	struct perfctr *own;
+
+	unmap_parent_page(pc);
+	name_page(pg);
+	own = perfctr_open(0);
+	CHILD_CHECK(own && own->page && read2(own, 300, 400));
+	CHILD_CHECK(own->canary == pc->canary && own->gen > parent_gen &&
+		    own->gen == *own->canary);
+	CHILD_CHECK(read2(pc, 300, 400) && pc->gen == own->gen && pc->page);
+	perfctr_close(own);
+	perfctr_close(pc);
+	return 0;
+}
+
+/* A grandchild: the handle was rebound in the child, or never used there. */
+static int grandchild(struct perfctr *pc)
+{
+	unsigned long before = pc->gen;
+
+	unmap_parent_page(pc);
+	name_page(pg);
+	CHILD_CHECK(*pc->canary == 0 && pc->gen != 0);
+	CHILD_CHECK(read2(pc, 300, 400) && pc->page && mapped(pc->page));
+	CHILD_CHECK(pc->gen > before && pc->gen == *pc->canary);
+	CHILD_CHECK(perfctr_tid(pc) == gettid_());
+	perfctr_close(pc);
+	return 0;
+}
+
+static int child_rebound_then_fork(struct perfctr *pc)
+{
+	unmap_parent_page(pc);
+	name_page(pg);
+	CHILD_CHECK(read2(pc, 300, 400));
+	CHILD_CHECK(in_child(grandchild, pc) == 0);
+	name_page(pg);
+	CHILD_CHECK(read2(pc, 300, 400) && perfctr_tid(pc) == gettid_());
+	return 0;
+}
+
+static int child_unused_then_fork(struct perfctr *pc)
+{
+	/* the child's generation exists, the handle was never rebound */
+	struct perfctr *own;
+
+	name_page(pg);
+	own = perfctr_open(0);
+	CHILD_CHECK(own && pc->gen != *pc->canary);
+	perfctr_close(own);
+	CHILD_CHECK(in_child(grandchild, pc) == 0);
+	return 0;
+}
+
 static void test_fork(struct perfctr *pc)
 {
 	struct perfctr_page *parent = pg;
@@ -957,6 +1068,13 @@ static void test_fork(struct perfctr *pc)
 	   "fork: perfctr_close in the child leaves others' descriptors alone");
 	ok(in_child(child_race, pc) == 0,
 	   "fork: 8 threads of the child race to rebind, all read");
+	ok(in_child(child_open_after_fork, pc) == 0,
+	   "fork: a handle opened in the child shares the process's canary, "
+	   "and the inherited one still rebinds");
+	ok(in_child(child_rebound_then_fork, pc) == 0,
+	   "fork: a handle rebound in a child rebinds again in a grandchild");
+	ok(in_child(child_unused_then_fork, pc) == 0,
+	   "fork: a handle the child never used rebinds in a grandchild");
 	pthread_mutex_lock(lock);
 	ok(in_child(child_locked, pc) == 0,
 	   "fork: the handle's mutex held in the parent does not block the child");
@@ -1041,7 +1159,7 @@ int main(void)
 		perror("perfctr_open");
 		return 1;
 	}
-	ok(pc->page != NULL && pc->canary != NULL,
+	ok(pc->page != NULL && pc_forks(pc) && pc->gen == *pc->canary,
 	   "a self handle has a page and a fork canary");
 	test_fast(pc);
 #ifdef __x86_64__
@@ -1058,6 +1176,7 @@ int main(void)
 	test_reused_pthread();
 	test_seqcount(pc);
 	test_open_errors();
+	test_canary(pc);
 	test_fork(pc);
 	test_no_syscall(pc);
 	perfctr_close(pc);
