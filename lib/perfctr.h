@@ -8,8 +8,19 @@
  * without a system call.  See libperfctr(3) and
  * Documentation/perfctr-library.rst.
  *
- * Every function but perfctr_open() returns -1 (or NULL) and sets errno on
- * failure.  Link with -lperfctr (pkg-config perfctr).
+ * Errors: a function that returns a pointer (perfctr_open(),
+ * perfctr_counter_name()) returns NULL on failure, every other one but
+ * perfctr_close() returns -1; both set errno, which means nothing after a
+ * success.  Not -errno, as liburing and libperf return: the library is a
+ * thin layer over open(2), pread(2), write(2) and mmap(2) of the perfctr
+ * files, whose errors it passes on unchanged, so its callers handle them
+ * as they would the files' own; errno is per thread, so that costs no
+ * thread safety; one convention serves the functions that return counts,
+ * thread ids and pointers alike; and the fast path, the only place where
+ * a cost would matter, fails only on a buffer too small.  perfctr_close()
+ * keeps errno.
+ *
+ * Link with -lperfctr (pkg-config perfctr).
  *
  * Threads: every function but perfctr_close() may be called on one handle
  * from several threads at once.  perfctr_close() must run alone and last;
