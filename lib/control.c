@@ -140,9 +140,74 @@ static int pc_names_refresh(struct perfctr *pc)
 }
 
 /*
- * The cache is refreshed only here, when the control's id is not the one
- * it was filled for: a name stays valid until such a call, or
- * perfctr_close().
+ * Under @pc->lock: the cache filled for the control of id @id, refilled
+ * if it was for another one.  0, or -1 and errno.
+ */
+static int pc_names_get(struct perfctr *pc, uint64_t id)
+{
+	if (pc->names_valid && pc->names_id == id)
+		return 0;
+	return pc_names_refresh(pc);
+}
+
+/* @n names into @name, or -1 and EPROTO if one is too long for it. */
+static int pc_names_out(char (*name)[PERFCTR_NAME_MAX], const char **names,
+			int n)
+{
+	size_t len;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		len = strlen(names[i]);
+		if (len >= PERFCTR_NAME_MAX) {
+			errno = EPROTO;
+			return -1;
+		}
+		memcpy(name[i], names[i], len + 1);
+	}
+	return n;
+}
+
+/*
+ * perfctr_snapshot()'s names: those of the control of id @id, copied from
+ * the cache if it was filled for that id, else from one read of the
+ * control file, which the caller brackets by reads of id.  The cache is
+ * left as it is, so that no string perfctr_counter_name() gave is
+ * overwritten.  Returns the number of names, or -1 and errno.
+ */
+int pc_names_copy(struct perfctr *pc, uint64_t id,
+		  char (*name)[PERFCTR_NAME_MAX])
+{
+	const char *names[PERFCTR_MAX_COUNTERS];
+	char text[PC_TEXT_MAX];
+	ssize_t len;
+	int nr, err;
+
+	pthread_mutex_lock(&pc->lock);
+	if (pc->names_valid && pc->names_id == id) {
+		nr = pc_names_out(name, pc->names, pc->names_nr);
+		err = errno;
+		pthread_mutex_unlock(&pc->lock);
+		errno = err;
+		return nr;
+	}
+	pthread_mutex_unlock(&pc->lock);
+	len = pc_read_text(pc->fd[PC_CONTROL], text);
+	if (len < 0)
+		return -1;
+	nr = pc_split_control(text, len, names, PERFCTR_MAX_COUNTERS);
+	if (nr < 0) {
+		errno = EPROTO;
+		return -1;
+	}
+	return pc_names_out(name, names, nr);
+}
+
+/*
+ * The cache is refilled only by the two functions below, when the
+ * control's id is not the one it was filled for: a name
+ * perfctr_counter_name() returns stays valid until such a call, from any
+ * thread, or perfctr_close().
  */
 PC_EXPORT const char *perfctr_counter_name(struct perfctr *pc, unsigned int i)
 {
@@ -153,8 +218,7 @@ PC_EXPORT const char *perfctr_counter_name(struct perfctr *pc, unsigned int i)
 	if (pc_enter(pc) || pc_current_id(pc, &id))
 		return NULL;
 	pthread_mutex_lock(&pc->lock);
-	if ((pc->names_valid && pc->names_id == id) ||
-	    !pc_names_refresh(pc)) {
+	if (!pc_names_get(pc, id)) {
 		if (i < pc->names_nr)
 			name = pc->names[i];
 		else
@@ -164,4 +228,36 @@ PC_EXPORT const char *perfctr_counter_name(struct perfctr *pc, unsigned int i)
 	pthread_mutex_unlock(&pc->lock);
 	errno = err;
 	return name;
+}
+
+/* The name copied out under the lock: nothing of it outlives the call. */
+PC_EXPORT int perfctr_get_counter_name(struct perfctr *pc, unsigned int i,
+				       char *buf, size_t len)
+{
+	uint64_t id;
+	size_t n;
+	int ret = -1, err;
+
+	if (pc_enter(pc))
+		return -1;
+	if (!buf) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (pc_current_id(pc, &id))
+		return -1;
+	pthread_mutex_lock(&pc->lock);
+	if (!pc_names_get(pc, id)) {
+		n = i < pc->names_nr ? strlen(pc->names[i]) : 0;
+		if (i >= pc->names_nr || n >= len) {
+			errno = ERANGE;
+		} else {
+			memcpy(buf, pc->names[i], n + 1);
+			ret = 0;
+		}
+	}
+	err = errno;
+	pthread_mutex_unlock(&pc->lock);
+	errno = err;
+	return ret;
 }

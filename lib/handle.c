@@ -35,6 +35,23 @@ static const char *const pc_file_name[PC_NR_FILES] = {
 
 __thread pid_t pc_self_tid;
 
+const unsigned long pc_no_canary;
+
+/*
+ * The process's canary word (see internal.h): NULL until the first self
+ * open maps it, &pc_no_canary if MADV_WIPEONFORK is refused.  Once set it
+ * stays for the life of the process, and a forked child inherits the
+ * pointer with the mapping, whose contents the kernel wiped.
+ */
+static unsigned long *pc_canary;
+
+/*
+ * The largest generation given so far in this process or, before the
+ * fork, in its ancestors: unlike the canary, a child inherits it, so the
+ * generation it gives itself is larger than any its handles were bound in.
+ */
+static unsigned long pc_last_gen;
+
 static pid_t pc_gettid(void)
 {
 	return syscall(SYS_gettid);
@@ -149,7 +166,7 @@ static int pc_open_files(struct perfctr *pc)
 		if (pc->fd[i] < 0)
 			return -1;
 	}
-	if (pc->canary) {
+	if (pc_forks(pc)) {
 		/* to recognize them in a forked child (pc_close_fd()) */
 		pc_fdid_get(pc->dir, &pc->id_dir);
 		for (i = 0; i < PC_NR_FILES; i++)
@@ -229,7 +246,7 @@ static int pc_bind_self(struct perfctr *pc)
 		       O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (pc->dir < 0)
 		return -1;	/* ENOENT: a kernel without perfctr */
-	if (pc_open_files(pc) || (pc->canary && pc_map_page(pc))) {
+	if (pc_open_files(pc) || (pc_forks(pc) && pc_map_page(pc))) {
 		err = errno;
 		pc_close_files(pc, false);
 		errno = err;
@@ -273,50 +290,90 @@ static int pc_bind_tid(struct perfctr *pc, pid_t tid)
 }
 
 /*
- * The fork canary of a self handle.  Without MADV_WIPEONFORK (Linux before
- * 4.14) the handle has no canary, hence no page, and is never rebound.
+ * The process's canary for a new self handle: mapped at the first call in
+ * the process (or an ancestor).  Threads that race here each map a page;
+ * one is kept.  Without MADV_WIPEONFORK (Linux before 4.14) self handles
+ * have no fork detection, hence no page, and are never rebound.
  */
-static int pc_canary_alloc(struct perfctr *pc)
+static int pc_canary_get(struct perfctr *pc, size_t size)
 {
-	void *p;
+	unsigned long *cur, *p;
+	int err;
 
-	p = mmap(NULL, pc->page_size, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return -1;
-	if (madvise(p, pc->page_size, MADV_WIPEONFORK)) {
-		int err = errno;
-
-		munmap(p, pc->page_size);
-		errno = err;
-		return err == EINVAL || err == ENOSYS ? 0 : -1;
+	cur = __atomic_load_n(&pc_canary, __ATOMIC_ACQUIRE);
+	if (!cur) {
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return -1;
+		if (madvise(p, size, MADV_WIPEONFORK)) {
+			err = errno;
+			munmap(p, size);
+			if (err != EINVAL && err != ENOSYS) {
+				errno = err;
+				return -1;
+			}
+			p = (unsigned long *)&pc_no_canary;
+		}
+		if (__atomic_compare_exchange_n(&pc_canary, &cur, p, false,
+						__ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE)) {
+			cur = p;
+		} else if (p != &pc_no_canary) {
+			munmap(p, size);
+		}
 	}
-	pc->canary = p;
+	pc->canary = cur;
 	return 0;
+}
+
+/*
+ * The process's generation, given by the first thread that asks after the
+ * fork that wiped the canary.  pc_last_gen grows before the canary shows
+ * the new value, so a fork at any moment copies a pc_last_gen at least as
+ * large as any generation a handle could have been bound in.
+ */
+static unsigned long pc_generation(void)
+{
+	unsigned long gen, next;
+
+	gen = __atomic_load_n(pc_canary, __ATOMIC_ACQUIRE);
+	if (gen)
+		return gen;
+	next = __atomic_add_fetch(&pc_last_gen, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_compare_exchange_n(pc_canary, &gen, next, false,
+					__ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE))
+		return next;
+	return gen;		/* another thread's */
 }
 
 /*
  * The handle a forked child inherited: its files and page were the parent
  * thread's.  The first thread of the child that uses the handle takes it
- * over.  The canary word is the child's own (zero after the fork), so it
- * also serves as the lock that elects that thread; the handle's mutex
- * cannot, since a thread of the parent may have held it at the fork.
+ * over.  The handle's generation, which is the child's own memory, also
+ * serves as the lock that elects that thread; the handle's mutex cannot,
+ * since a thread of the parent may have held it at the fork.  A marker
+ * of a rebind under way in the parent at the fork names an older
+ * generation: the child takes the handle over from it too.
  */
 int pc_rebind(struct perfctr *pc)
 {
-	unsigned int state;
+	unsigned long gen = pc_generation(), old;
 	int ret;
 
 	for (;;) {
-		state = PC_UNBOUND;
-		if (__atomic_compare_exchange_n(&pc->canary->state, &state,
-						PC_BINDING, false,
+		old = __atomic_load_n(&pc->gen, __ATOMIC_ACQUIRE);
+		if (old == gen)
+			return 0;	/* another thread rebound it */
+		if (old == (gen | PC_GEN_BINDING)) {
+			sched_yield();	/* another thread is rebinding */
+			continue;
+		}
+		if (__atomic_compare_exchange_n(&pc->gen, &old,
+						gen | PC_GEN_BINDING, false,
 						__ATOMIC_ACQUIRE,
 						__ATOMIC_ACQUIRE))
 			break;
-		if (state == PC_BOUND)
-			return 0;
-		sched_yield();		/* another thread is rebinding */
 	}
 	pthread_mutex_init(&pc->lock, NULL);
 	pc->names_valid = false;
@@ -328,7 +385,7 @@ int pc_rebind(struct perfctr *pc)
 	__atomic_store_n(&pc->page, NULL, __ATOMIC_RELAXED);
 	pc_close_files(pc, true);
 	ret = pc_bind_self(pc);
-	__atomic_store_n(&pc->canary->state, ret ? PC_UNBOUND : PC_BOUND,
+	__atomic_store_n(&pc->gen, ret ? PC_GEN_UNBOUND : gen,
 			 __ATOMIC_RELEASE);
 	return ret;
 }
@@ -345,6 +402,7 @@ static struct perfctr *pc_alloc(void)
 	for (i = 0; i < PC_NR_FILES; i++)
 		pc->fd[i] = -1;
 	pc->page_size = size > 0 ? (size_t)size : 4096;
+	pc->canary = &pc_no_canary;
 	pthread_mutex_init(&pc->lock, NULL);
 	return pc;
 }
@@ -362,13 +420,12 @@ static void pc_free(struct perfctr *pc, bool ours)
 		pc_drop_page(pc);
 		pthread_mutex_destroy(&pc->lock);
 	}
-	if (pc->canary)
-		munmap(pc->canary, pc->page_size);
 	free(pc);
 }
 
 PC_EXPORT struct perfctr *perfctr_open(pid_t tid)
 {
+	unsigned long gen = 0;
 	struct perfctr *pc;
 	int ret, err;
 
@@ -380,7 +437,9 @@ PC_EXPORT struct perfctr *perfctr_open(pid_t tid)
 	if (!pc)
 		return NULL;
 	if (tid == 0 || tid == pc_gettid()) {
-		ret = pc_canary_alloc(pc);
+		ret = pc_canary_get(pc, pc->page_size);
+		if (!ret && pc_forks(pc))
+			gen = pc_generation();
 		if (!ret)
 			ret = pc_bind_self(pc);
 	} else {
@@ -392,9 +451,7 @@ PC_EXPORT struct perfctr *perfctr_open(pid_t tid)
 		errno = err;
 		return NULL;
 	}
-	if (pc->canary)
-		__atomic_store_n(&pc->canary->state, PC_BOUND,
-				 __ATOMIC_RELEASE);
+	pc->gen = gen;
 	return pc;
 }
 
@@ -405,8 +462,9 @@ PC_EXPORT void perfctr_close(struct perfctr *pc)
 
 	if (!pc)
 		return;
-	ours = !pc->canary ||
-	       __atomic_load_n(&pc->canary->state, __ATOMIC_ACQUIRE) == PC_BOUND;
+	ours = !pc_forks(pc) ||
+	       __atomic_load_n(&pc->gen, __ATOMIC_ACQUIRE) ==
+	       __atomic_load_n(pc->canary, __ATOMIC_RELAXED);
 	pc_free(pc, ours);
 	errno = err;
 }

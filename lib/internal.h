@@ -45,20 +45,28 @@ enum pc_file {
 };
 
 /*
- * The fork canary: the first word of a private anonymous page advised
- * MADV_WIPEONFORK, so that a forked child reads PC_UNBOUND where its
- * parent wrote PC_BOUND, with no system call.  PC_BINDING: a thread of
- * the child is rebinding the handle.
+ * Fork detection.  The process has one canary word, the first word of a
+ * private anonymous page advised MADV_WIPEONFORK (pc_canary, handle.c),
+ * mapped at the first self open: the process's generation, given at the
+ * first use of the library in the process, larger than any generation its
+ * ancestors had; a forked child reads 0 there until it gets its own.  A
+ * self handle records the generation it was bound in (perfctr::gen), so
+ * a handle whose generation is not the process's is a forked child's copy
+ * of its parent's, rebound before use, with no system call to tell.
+ *
+ * perfctr::gen also elects the thread that rebinds: PC_GEN_BINDING | g
+ * while a thread of generation g does, PC_GEN_UNBOUND after a failed
+ * rebind.  Neither ever equals a canary.
  */
-enum {
-	PC_UNBOUND	= 0,
-	PC_BINDING	= 1,
-	PC_BOUND	= 0x70637472,	/* "pctr" */
-};
+#define PC_GEN_BINDING	(~0UL ^ (~0UL >> 1))	/* the top bit */
+#define PC_GEN_UNBOUND	PC_GEN_BINDING
 
-struct pc_canary {
-	unsigned int state;
-};
+/*
+ * The canary of handles that are never rebound: those opened for a
+ * thread id, and self handles where MADV_WIPEONFORK is refused.  It reads
+ * 0, their generation, so pc_enter() needs no other test.
+ */
+extern const unsigned long pc_no_canary __attribute__((visibility("hidden")));
 
 /* Which file an inherited descriptor was, to close it only if still ours. */
 struct pc_fdid {
@@ -68,12 +76,17 @@ struct pc_fdid {
 
 struct perfctr {
 	/*
-	 * Set at open (or by the rebind in a forked child, before the
-	 * canary's release store), then read without a lock.
+	 * Read first by every call (pc_enter()), together.  @canary is set
+	 * at open; @gen changes at a rebind, atomically.
+	 */
+	const unsigned long *canary;	/* the process's, or &pc_no_canary */
+	unsigned long gen;		/* the generation bound in, see above */
+	/*
+	 * Set at open (or by the rebind in a forked child, before its
+	 * release store of @gen), then read without a lock.
 	 */
 	pid_t tid;
 	pthread_t owner;		/* self: the thread the page is of */
-	struct pc_canary *canary;	/* self with MADV_WIPEONFORK, or NULL */
 	/*
 	 * self: NULL if unusable.  Dropped (pc_drop_page()) once another
 	 * thread has the owner's pthread_t, so accessed atomically.
@@ -121,10 +134,22 @@ ssize_t pc_read_text(int fd, char *buf);
 /* read.c */
 int pc_current_id(struct perfctr *pc, uint64_t *id);
 
+/* control.c */
+int pc_names_copy(struct perfctr *pc, uint64_t id,
+		  char (*name)[PERFCTR_NAME_MAX]);
+
+/* Whether @pc is a self handle that a forked child rebinds. */
+static inline bool pc_forks(const struct perfctr *pc)
+{
+	return pc->canary != &pc_no_canary;
+}
+
 /*
  * Every entry point starts here: it rejects a NULL handle and, in a forked
  * child, rebinds a self handle to the child's thread before anything reads
- * the page or the files (which are still the parent thread's).
+ * the page or the files (which are still the parent thread's).  Three
+ * loads, two of them from the handle's first line, and one branch: the
+ * acquire pairs with the release store of a rebind by another thread.
  */
 static inline int pc_enter(struct perfctr *pc)
 {
@@ -132,8 +157,8 @@ static inline int pc_enter(struct perfctr *pc)
 		errno = EINVAL;
 		return -1;
 	}
-	if (pc->canary &&
-	    __atomic_load_n(&pc->canary->state, __ATOMIC_ACQUIRE) != PC_BOUND)
+	if (__atomic_load_n(pc->canary, __ATOMIC_RELAXED) !=
+	    __atomic_load_n(&pc->gen, __ATOMIC_ACQUIRE))
 		return pc_rebind(pc);
 	return 0;
 }

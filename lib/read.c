@@ -13,6 +13,7 @@
  * that exited.
  */
 #include <fcntl.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -233,4 +234,91 @@ PC_EXPORT int perfctr_lost(struct perfctr *pc, uint64_t *lost)
 	close(fd);
 	errno = err;
 	return ret;
+}
+
+/*
+ * perfctr_snapshot() reads again while the control changes between its
+ * reads of id: a control written that often by another task is a fight
+ * the caller should hear about (EAGAIN) rather than a loop without end.
+ */
+#define PC_SNAPSHOT_TRIES	100
+
+_Static_assert(sizeof(struct perfctr_snapshot) == PERFCTR_SNAPSHOT_SIZE_VER0,
+	       "PERFCTR_SNAPSHOT_SIZE_VER0 is the size of the first version");
+
+/*
+ * One round: id, names (control), counts, children, lost, id.  A control
+ * written in between changes the id for good (ids are never reused), so
+ * equal non-zero ids mean every file was read under that control.  Equal
+ * ids of 0 can hide a control written and cleared in between: then every
+ * file must be empty and lost 0, as they are without a control.  Returns
+ * 0, 1 to read again, or -1 and errno.
+ */
+static int pc_snapshot_try(struct perfctr *pc, int lost_fd,
+			   struct perfctr_snapshot *t)
+{
+	struct pc_snap self, children;
+	uint64_t again;
+	int nr;
+
+	memset(t, 0, sizeof(*t));	/* nothing left of an earlier round */
+	if (pc_read_number(pc->fd[PC_ID], &t->id))
+		return -1;
+	nr = pc_names_copy(pc, t->id, t->name);
+	if (nr < 0 ||
+	    pc_file_counts(pc, PC_COUNTS, &self) ||
+	    pc_file_counts(pc, PC_CHILDREN, &children) ||
+	    pc_read_number(lost_fd, &t->lost) ||
+	    pc_read_number(pc->fd[PC_ID], &again))
+		return -1;
+	if (again != t->id)
+		return 1;
+	if (!t->id) {
+		if (nr || self.nr || children.nr || t->lost)
+			return 1;
+	} else if (!nr || self.nr != (unsigned int)nr ||
+		   children.nr != (unsigned int)nr) {
+		errno = EPROTO;
+		return -1;
+	}
+	t->nr = nr;
+	memcpy(t->self, self.val, nr * sizeof(t->self[0]));
+	memcpy(t->children, children.val, nr * sizeof(t->children[0]));
+	return 0;
+}
+
+/*
+ * Always the files, also for the owner of a self handle: the page gives
+ * neither children counts nor names, and one rule brackets every value.
+ */
+PC_EXPORT int perfctr_snapshot(struct perfctr *pc, struct perfctr_snapshot *s,
+			       size_t size)
+{
+	struct perfctr_snapshot t;
+	int fd, ret = 1, err, i;
+
+	if (pc_enter(pc))
+		return -1;
+	if (!s || size < PERFCTR_SNAPSHOT_SIZE_VER0) {
+		errno = EINVAL;
+		return -1;
+	}
+	fd = pc_openat(pc, "lost", O_RDONLY);
+	if (fd < 0)
+		return -1;
+	for (i = 0; i < PC_SNAPSHOT_TRIES && ret > 0; i++)
+		ret = pc_snapshot_try(pc, fd, &t);
+	err = errno;
+	close(fd);
+	if (ret) {
+		errno = ret > 0 ? EAGAIN : err;
+		return -1;
+	}
+	if (size > sizeof(t)) {
+		memset((char *)s + sizeof(t), 0, size - sizeof(t));
+		size = sizeof(t);
+	}
+	t.size = size;
+	memcpy(s, &t, size);
+	return t.nr;
 }

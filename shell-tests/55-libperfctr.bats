@@ -63,6 +63,15 @@ load helpers
 	[[ $output == *"ok a remote clear is seen at once"* ]]
 }
 
+@test "perfctr_snapshot gives one control's figures, also while another thread rewrites it" {
+	run pclib snapshot
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"ok a snapshot agrees with the separate calls"* ]]
+	[[ $output == *"ok every snapshot under a writer is one control"* ]]
+	[ $(( $(kv one "$output") + $(kv two "$output") )) -gt 0 ]
+}
+
 @test "library error paths give the documented errno and change nothing" {
 	run pclib errors
 	echo "$output"

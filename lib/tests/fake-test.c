@@ -12,7 +12,9 @@
  * What cannot be faked here, the kernel's side, is tested in the guest
  * (shell-tests/55-libperfctr.bats).  What is checked here: which source
  * each call takes (page or file, told apart by giving them different
- * values), the reader loop, ERANGE/EPROTO/ESRCH/ENOENT, the fork rebind
+ * values), the reader loop, ERANGE/EPROTO/ESRCH/ENOENT, the snapshot's
+ * rounds while the files change between its reads of id (the library's
+ * pread(2) calls come through __wrap_pread()), the fork rebind
  * (with the parent's page unmapped in the child as VM_DONTCOPY does), the
  * page's owner tid (a new thread with a dead owner's pthread_t reads the
  * file), and that the owner's fast path makes no system call (seccomp).
@@ -47,6 +49,26 @@
 
 static int failed, ntest;
 static struct perfctr_page *pg;		/* the test's writable view */
+
+/*
+ * Every pread(2) of the library comes here (the Makefile links with
+ * --wrap=pread): @pread_hook, if set, runs after each, to change the files
+ * between two reads as another task writing a control would.
+ */
+ssize_t __real_pread(int fd, void *buf, size_t n, off_t off);
+ssize_t __wrap_pread(int fd, void *buf, size_t n, off_t off);
+static void (*pread_hook)(int fd);
+
+ssize_t __wrap_pread(int fd, void *buf, size_t n, off_t off)
+{
+	ssize_t ret = __real_pread(fd, buf, n, off);
+	int err = errno;
+
+	if (pread_hook)
+		pread_hook(fd);
+	errno = err;
+	return ret;
+}
 
 static void ok(int cond, const char *fmt, ...)
 {
@@ -379,6 +401,243 @@ static void test_names(struct perfctr *pc)
 	publish(pg, 7, 2, (uint64_t[]){ 100, 200 });
 }
 
+static void test_get_names(struct perfctr *pc)
+{
+	char buf[PERFCTR_NAME_MAX];
+	const char *a;
+
+	memset(buf, 'x', sizeof(buf));
+	ok(!perfctr_get_counter_name(pc, 1, buf, sizeof(buf)) &&
+	   !strcmp(buf, "context-switches"), "perfctr_get_counter_name copies");
+	errno = 0;
+	ok(perfctr_get_counter_name(pc, 1, buf, 16) == -1 && errno == ERANGE &&
+	   !perfctr_get_counter_name(pc, 1, buf, 17),
+	   "get_counter_name: ERANGE at 16 bytes for 16 characters, ok at 17");
+	errno = 0;
+	ok(perfctr_get_counter_name(pc, 2, buf, sizeof(buf)) == -1 &&
+	   errno == ERANGE, "get_counter_name 2 of 2: ERANGE");
+	ok(perfctr_get_counter_name(pc, 0, NULL, 8) == -1 && errno == EINVAL,
+	   "get_counter_name into NULL: EINVAL");
+	errno = 0;
+	ok(perfctr_get_counter_name(NULL, 0, buf, 8) == -1 && errno == EINVAL,
+	   "get_counter_name on NULL: EINVAL");
+
+	/* a pointer of perfctr_counter_name() outlives a copy of the same id */
+	a = perfctr_counter_name(pc, 0);
+	ok(a && !perfctr_get_counter_name(pc, 0, buf, sizeof(buf)) &&
+	   perfctr_counter_name(pc, 0) == a && !strcmp(a, "tsc"),
+	   "same id: get_counter_name keeps the cache perfctr_counter_name uses");
+}
+
+/*
+ * The owner finds id 7 on its page, other threads 99 in the id file: each
+ * call by the other side refills the cache, as a control changing under
+ * them would.
+ */
+static void *name_copier(void *arg)
+{
+	char buf[PERFCTR_NAME_MAX];
+	long i, bad = 0;
+
+	for (i = 0; i < 20000; i++) {
+		if (perfctr_get_counter_name(arg, i & 1, buf, sizeof(buf)) ||
+		    strcmp(buf, i & 1 ? "context-switches" : "tsc"))
+			bad++;
+	}
+	return (void *)bad;
+}
+
+static void test_names_threads(struct perfctr *pc)
+{
+	char buf[PERFCTR_NAME_MAX];
+	long bad = 0, owner = 0;
+	pthread_t t[4];
+	void *ret;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, name_copier, pc);
+	for (i = 0; i < 20000; i++) {
+		if (perfctr_get_counter_name(pc, 0, buf, sizeof(buf)) ||
+		    strcmp(buf, "tsc"))
+			owner++;
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(t[i], &ret);
+		bad += (long)ret;
+	}
+	ok(!bad && !owner, "5 threads copy names out of one handle while the "
+	   "cache is refilled under them: %ld wrong", bad + owner);
+}
+
+/* Another control, of one counter, in SELF. */
+static void new_control(void)
+{
+	files(SELF, "100\n", "cpu-migrations\n", "cpu-migrations 9\n");
+	put(SELF, "children", "cpu-migrations 4\n");
+}
+
+/* The handle whose reads the hooks below watch, and what they saw. */
+static struct perfctr *hooked;
+static int id_reads, control_reads;
+
+static void count_reads(int fd)
+{
+	if (fd == hooked->fd[PC_ID])
+		id_reads++;
+	if (fd == hooked->fd[PC_CONTROL])
+		control_reads++;
+}
+
+/* After the first read of id: another task writes a new control. */
+static void new_control_hook(int fd)
+{
+	count_reads(fd);
+	if (fd == hooked->fd[PC_ID] && id_reads == 1)
+		new_control();
+}
+
+/* Between the first two reads of id: a control written, then cleared. */
+static void transient_hook(int fd)
+{
+	count_reads(fd);
+	if (fd != hooked->fd[PC_ID])
+		return;
+	if (id_reads == 1) {
+		put(SELF, "control", "tsc\n");
+		put(SELF, "counts", "tsc 5\n");
+		put(SELF, "children", "tsc 0\n");
+	} else if (id_reads == 2) {
+		files(SELF, "0\n", "", "");
+		put(SELF, "children", "");
+		put(SELF, "lost", "0\n");
+	}
+}
+
+/* A lost child under a control gone again between the reads of id. */
+static void transient_lost_hook(int fd)
+{
+	count_reads(fd);
+	if (fd == hooked->fd[PC_ID] && id_reads == 1)
+		put(SELF, "lost", "1\n");
+	else if (fd == hooked->fd[PC_ID] && id_reads == 2)
+		put(SELF, "lost", "0\n");
+}
+
+/* A control written between every two reads of id. */
+static void storm_hook(int fd)
+{
+	char id[32];
+
+	count_reads(fd);
+	if (fd == hooked->fd[PC_ID]) {
+		snprintf(id, sizeof(id), "%d\n", 1000 + id_reads);
+		put(SELF, "id", id);
+	}
+}
+
+static int snapshot_hooked(struct perfctr *pc, void (*hook)(int),
+			   struct perfctr_snapshot *s)
+{
+	int ret;
+
+	hooked = pc;
+	id_reads = control_reads = 0;
+	pread_hook = hook;
+	ret = perfctr_snapshot(pc, s, sizeof(*s));
+	pread_hook = NULL;
+	return ret;
+}
+
+static void restore_files(void)
+{
+	files(SELF, "99\n", "tsc context-switches\n",
+	      "tsc 1\ncontext-switches 2\n");
+}
+
+static void test_snapshot(struct perfctr *pc)
+{
+	struct perfctr_snapshot s;
+	unsigned char big[sizeof(s) + 16];
+	const char *a;
+	size_t i;
+	int zero;
+
+	/* the owner takes ids from the page unless it is stale */
+	pg->requested = 6;
+	a = perfctr_counter_name(pc, 0);
+	memset(&s, 0xff, sizeof(s));
+	ok(snapshot_hooked(pc, count_reads, &s) == 2 && s.nr == 2 &&
+	   s.id == 99 && s.size == PERFCTR_SNAPSHOT_SIZE_VER0 &&
+	   !strcmp(s.name[0], "tsc") && !strcmp(s.name[1], "context-switches") &&
+	   s.self[0] == 1 && s.self[1] == 2 && s.children[0] == 5 &&
+	   s.children[1] == 6 && s.lost == 3 && !s.self[2] && !s.name[2][0],
+	   "perfctr_snapshot: id, names, counts, children, lost of one control");
+	ok(id_reads == 2 && control_reads == 0,
+	   "snapshot: two reads of id, the names from the cache of that id");
+
+	new_control();
+	ok(snapshot_hooked(pc, count_reads, &s) == 1 && s.id == 100 &&
+	   !strcmp(s.name[0], "cpu-migrations") && control_reads == 1,
+	   "snapshot of another id: the names from the control file");
+	ok(a && !strcmp(a, "tsc") && pc->names_id == 99,
+	   "and the cache (a string perfctr_counter_name gave) is left alone");
+	restore_files();
+
+	ok(snapshot_hooked(pc, new_control_hook, &s) == 1 && id_reads == 4 &&
+	   s.id == 100 && s.self[0] == 9 && s.children[0] == 4 &&
+	   !strcmp(s.name[0], "cpu-migrations") && !s.name[1][0],
+	   "a control written between the reads of id: read again, the new one");
+	restore_files();
+
+	files(SELF, "0\n", "", "");
+	put(SELF, "children", "");
+	put(SELF, "lost", "0\n");
+	ok(snapshot_hooked(pc, transient_hook, &s) == 0 && id_reads == 4 &&
+	   s.id == 0 && s.nr == 0 && s.lost == 0,
+	   "id 0 on both sides of a control written and cleared: read again");
+	ok(snapshot_hooked(pc, transient_lost_hook, &s) == 0 && id_reads == 4 &&
+	   s.lost == 0, "id 0 with a lost count: read again");
+	ok(snapshot_hooked(pc, count_reads, &s) == 0 && id_reads == 2 &&
+	   s.id == 0 && s.nr == 0, "no control: nr 0, one round");
+	restore_files();
+
+	errno = 0;
+	ok(snapshot_hooked(pc, storm_hook, &s) == -1 && errno == EAGAIN &&
+	   id_reads == 200, "a control written at every round: EAGAIN after "
+	   "100 rounds (%d reads of id)", id_reads);
+	restore_files();
+
+	put(SELF, "children", "tsc 5\n");
+	errno = 0;
+	ok(perfctr_snapshot(pc, &s, sizeof(s)) == -1 && errno == EPROTO,
+	   "one id, children of another length than counts: EPROTO");
+	restore_files();
+	put(SELF, "control", "tsc context-switches-of-a-name-much-too-long\n");
+	put(SELF, "id", "101\n");
+	errno = 0;
+	ok(perfctr_snapshot(pc, &s, sizeof(s)) == -1 && errno == EPROTO,
+	   "a name longer than PERFCTR_NAME_MAX: EPROTO");
+	restore_files();
+
+	errno = 0;
+	ok(perfctr_snapshot(pc, &s, PERFCTR_SNAPSHOT_SIZE_VER0 - 1) == -1 &&
+	   errno == EINVAL, "snapshot: a size below the first version: EINVAL");
+	ok(perfctr_snapshot(pc, NULL, sizeof(s)) == -1 && errno == EINVAL,
+	   "snapshot into NULL: EINVAL");
+	ok(perfctr_snapshot(NULL, &s, sizeof(s)) == -1 && errno == EINVAL,
+	   "snapshot on NULL: EINVAL");
+	memset(big, 0xff, sizeof(big));
+	ok(perfctr_snapshot(pc, (struct perfctr_snapshot *)big, sizeof(big)) == 2,
+	   "a caller's larger structure (a newer header)");
+	memcpy(&s, big, sizeof(s));
+	for (zero = 1, i = sizeof(s); i < sizeof(big); i++)
+		zero &= !big[i];
+	ok(zero && s.size == sizeof(s) && s.id == 99,
+	   "its fields beyond the library's zeroed, size says what was filled");
+	publish(pg, 7, 2, (uint64_t[]){ 100, 200 });
+}
+
 static void *other_reader(void *arg)
 {
 	return (void *)(long)read2(arg, 1, 2);
@@ -557,6 +816,60 @@ static void test_open_errors(void)
 	ok(errno == 1234, "perfctr_close(NULL) is a no-op");
 }
 
+/* The lines of /proc/self/maps (the real one): the process's mappings. */
+static int count_mappings(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	int c, n = 0;
+
+	if (!f)
+		die("/proc/self/maps");
+	while ((c = getc(f)) != EOF)
+		n += c == '\n';
+	fclose(f);
+	return n;
+}
+
+static void *open_self(void *arg)
+{
+	(void)arg;
+	name_page(pg);
+	return perfctr_open(0);
+}
+
+static void test_canary(struct perfctr *pc)
+{
+	struct perfctr *more[8], *other;
+	int before, opened, i;
+	pthread_t t;
+
+	pthread_create(&t, NULL, open_self, NULL);
+	pthread_join(t, (void **)&other);
+	name_page(pg);
+	ok(other && other->canary == pc->canary && other->gen == pc->gen &&
+	   pc->gen == *pc->canary && pc->gen != 0,
+	   "self handles of two threads share the process's canary word");
+	perfctr_close(other);
+
+	perfctr_close(perfctr_open(0));		/* the allocator warmed up */
+	before = count_mappings();
+	for (i = 0; i < 8; i++)
+		more[i] = perfctr_open(0);
+	opened = count_mappings() - before;
+	for (i = 0; i < 8; i++)
+		ok(more[i] && more[i]->page && read2(more[i], 100, 200),
+		   "self handle %d of 8 more reads its page", i + 1);
+	for (i = 0; i < 8; i++)
+		perfctr_close(more[i]);
+	ok(opened == 8 && count_mappings() == before,
+	   "8 more self handles: 8 mappings (their pages: %d), none left at close",
+	   opened);
+	other = perfctr_open(OTHER);
+	ok(other && !pc_forks(other) && other->gen == 0,
+	   "a handle opened by thread id has no canary of its own to check");
+	perfctr_close(other);
+}
+
 /* What VM_DONTCOPY does to the library's mapping of the parent's page. */
 static void unmap_parent_page(struct perfctr *pc)
 {
@@ -679,6 +992,63 @@ static int child_locked(struct perfctr *pc)
 	return 0;
 }
 
+/* The child opens a handle of its own, then uses the inherited one. */
+static int child_open_after_fork(struct perfctr *pc)
+{
+	unsigned long parent_gen = pc->gen;
+	struct perfctr *own;
+
+	unmap_parent_page(pc);
+	name_page(pg);
+	own = perfctr_open(0);
+	CHILD_CHECK(own && own->page && read2(own, 300, 400));
+	CHILD_CHECK(own->canary == pc->canary && own->gen > parent_gen &&
+		    own->gen == *own->canary);
+	CHILD_CHECK(read2(pc, 300, 400) && pc->gen == own->gen && pc->page);
+	perfctr_close(own);
+	perfctr_close(pc);
+	return 0;
+}
+
+/* A grandchild: the handle was rebound in the child, or never used there. */
+static int grandchild(struct perfctr *pc)
+{
+	unsigned long before = pc->gen;
+
+	unmap_parent_page(pc);
+	name_page(pg);
+	CHILD_CHECK(*pc->canary == 0 && pc->gen != 0);
+	CHILD_CHECK(read2(pc, 300, 400) && pc->page && mapped(pc->page));
+	CHILD_CHECK(pc->gen > before && pc->gen == *pc->canary);
+	CHILD_CHECK(perfctr_tid(pc) == gettid_());
+	perfctr_close(pc);
+	return 0;
+}
+
+static int child_rebound_then_fork(struct perfctr *pc)
+{
+	unmap_parent_page(pc);
+	name_page(pg);
+	CHILD_CHECK(read2(pc, 300, 400));
+	CHILD_CHECK(in_child(grandchild, pc) == 0);
+	name_page(pg);
+	CHILD_CHECK(read2(pc, 300, 400) && perfctr_tid(pc) == gettid_());
+	return 0;
+}
+
+static int child_unused_then_fork(struct perfctr *pc)
+{
+	/* the child's generation exists, the handle was never rebound */
+	struct perfctr *own;
+
+	name_page(pg);
+	own = perfctr_open(0);
+	CHILD_CHECK(own && pc->gen != *pc->canary);
+	perfctr_close(own);
+	CHILD_CHECK(in_child(grandchild, pc) == 0);
+	return 0;
+}
+
 static void test_fork(struct perfctr *pc)
 {
 	struct perfctr_page *parent = pg;
@@ -698,6 +1068,13 @@ static void test_fork(struct perfctr *pc)
 	   "fork: perfctr_close in the child leaves others' descriptors alone");
 	ok(in_child(child_race, pc) == 0,
 	   "fork: 8 threads of the child race to rebind, all read");
+	ok(in_child(child_open_after_fork, pc) == 0,
+	   "fork: a handle opened in the child shares the process's canary, "
+	   "and the inherited one still rebinds");
+	ok(in_child(child_rebound_then_fork, pc) == 0,
+	   "fork: a handle rebound in a child rebinds again in a grandchild");
+	ok(in_child(child_unused_then_fork, pc) == 0,
+	   "fork: a handle the child never used rebinds in a grandchild");
 	pthread_mutex_lock(lock);
 	ok(in_child(child_locked, pc) == 0,
 	   "fork: the handle's mutex held in the parent does not block the child");
@@ -782,7 +1159,7 @@ int main(void)
 		perror("perfctr_open");
 		return 1;
 	}
-	ok(pc->page != NULL && pc->canary != NULL,
+	ok(pc->page != NULL && pc_forks(pc) && pc->gen == *pc->canary,
 	   "a self handle has a page and a fork canary");
 	test_fast(pc);
 #ifdef __x86_64__
@@ -791,11 +1168,15 @@ int main(void)
 	test_fallbacks(pc);
 	test_files(pc);
 	test_names(pc);
+	test_get_names(pc);
+	test_names_threads(pc);
+	test_snapshot(pc);
 	test_other_thread(pc);
 	test_page_tid();
 	test_reused_pthread();
 	test_seqcount(pc);
 	test_open_errors();
+	test_canary(pc);
 	test_fork(pc);
 	test_no_syscall(pc);
 	perfctr_close(pc);

@@ -15,6 +15,8 @@
  *   pclib reuse              a dead thread's handle, read by the next
  *                            thread, which has its pthread_t, before the
  *                            dead thread's exit reaches perfctr
+ *   pclib snapshot           perfctr_snapshot() against the separate calls,
+ *                            and while another thread rewrites the control
  *
  * Prints "ok ..." lines and key=value figures; exits non-zero with a
  * message on the first failed check.
@@ -499,6 +501,90 @@ static int cmd_reuse(void)
 	return 0;
 }
 
+static volatile int snap_stop;
+
+/* Rewrites the main thread's control, one of two, as fast as it can. */
+static void *snap_writer(void *arg)
+{
+	long i;
+
+	for (i = 0; !snap_stop; i++) {
+		if (perfctr_set_control(arg, i & 1 ? "tsc" :
+					"context-switches minor-faults"))
+			die("perfctr_set_control from the writer");
+	}
+	return (void *)i;
+}
+
+static int cmd_snapshot(void)
+{
+	struct perfctr *pc = open_self("tsc context-switches"), *other;
+	struct perfctr_snapshot s;
+	char name[PERFCTR_NAME_MAX];
+	uint64_t id, lost, v[MAX];
+	int i, nr, status, one = 0, two = 0, again = 0, first = 0;
+	pthread_t writer;
+	void *writes;
+	pid_t child;
+
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (!child) {
+		sched_yield();
+		_exit(0);
+	}
+	if (waitpid(child, &status, 0) != child)
+		die("waitpid");
+	nr = perfctr_snapshot(pc, &s, sizeof(s));
+	if (nr != 2 || s.nr != 2 || s.size != sizeof(s))
+		die("perfctr_snapshot: %d counters, size %u", nr, s.size);
+	if (perfctr_id(pc, &id) || perfctr_lost(pc, &lost) ||
+	    perfctr_read_children(pc, v, MAX) != 2 ||
+	    perfctr_get_counter_name(pc, 1, name, sizeof(name)))
+		die("the separate calls");
+	if (s.id != id || s.lost != lost || strcmp(s.name[0], "tsc") ||
+	    strcmp(s.name[1], name) || s.children[0] != v[0] ||
+	    s.children[1] != v[1] || !s.children[0] || !s.self[0])
+		die("a snapshot that disagrees: id %" PRIu64 "/%" PRIu64
+		    ", children tsc %" PRIu64 "/%" PRIu64, s.id, id,
+		    s.children[0], v[0]);
+	printf("ok a snapshot agrees with the separate calls\n");
+
+	other = perfctr_open(tid());
+	if (!other || pthread_create(&writer, NULL, snap_writer, other))
+		die("the writer");
+	for (i = 0; i < 3000; i++) {
+		nr = perfctr_snapshot(pc, &s, sizeof(s));
+		if (nr < 0 && errno == EAGAIN) {
+			again++;
+		} else if (nr < 0) {
+			die("perfctr_snapshot under a writer");
+		} else if (nr == 1 && !strcmp(s.name[0], "tsc") &&
+			   !s.children[0]) {
+			one++;
+		} else if (nr == 2 && !strcmp(s.name[0], "context-switches") &&
+			   !strcmp(s.name[1], "minor-faults") &&
+			   !s.children[0] && !s.children[1]) {
+			two++;
+		} else if (nr == 2 && !strcmp(s.name[0], "tsc") && !two &&
+			   !one) {
+			first++;	/* before the writer's first write */
+		} else {
+			die("a snapshot of no one control: %d counters, %s %s",
+			    nr, s.name[0], s.name[1]);
+		}
+	}
+	snap_stop = 1;
+	pthread_join(writer, &writes);
+	printf("ok every snapshot under a writer is one control\n");
+	printf("one=%d two=%d first=%d again=%d writes=%ld\n", one, two,
+	       first, again, (long)writes);
+	perfctr_close(other);
+	perfctr_close(pc);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -518,6 +604,8 @@ int main(int argc, char **argv)
 		return cmd_exec(argv[2]);
 	if (argc == 2 && !strcmp(argv[1], "reuse"))
 		return cmd_reuse();
+	if (argc == 2 && !strcmp(argv[1], "snapshot"))
+		return cmd_snapshot();
 	fprintf(stderr, "usage: see the comment at the top of pclib.c\n");
 	return 2;
 }
