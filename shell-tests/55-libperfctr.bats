@@ -17,7 +17,13 @@ load helpers
 }
 
 @test "perfctr_read makes no system call on the fast path (seccomp: write and exit only)" {
-	run pclib seccomp "tsc context-switches cpu-migrations task-clock minor-faults major-faults" 100000
+	control="tsc context-switches cpu-migrations task-clock minor-faults major-faults"
+	# tsc and task-clock are on the page only with the x86 TSC; elsewhere
+	# libperfctr reads them with read(2), so the fast path is the rest's
+	if [ "$(uname -m)" != x86_64 ]; then
+		control="context-switches cpu-migrations minor-faults major-faults"
+	fi
+	run pclib seccomp "$control" 100000
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$(kv reads "$output")" -eq 100000 ]
