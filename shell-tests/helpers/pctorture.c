@@ -1099,21 +1099,30 @@ static void run_rounds(int w, struct rng r, round_fn round)
 /*
  * The end of a round: the children counts against what getrusage() gained
  * since @before, plus what @f already holds (children the round leaves
- * out, with a negative sign).
+ * out, with a negative sign).  round_end() takes the snapshot and adds
+ * the gain to @f; false in a dry run, which checks nothing.
  */
-static void compare_since(const char *what, const struct rusage *before,
-			  struct figures *f, long long pages)
+static bool round_end(const struct rusage *before, struct figures *f,
+		      struct snap *s)
 {
 	struct rusage after;
-	struct snap s;
 
 	getrusage(RUSAGE_CHILDREN, &after);
 	if (dry)
-		return;
-	snapshot_self(SELF, &s);
+		return false;
+	snapshot_self(SELF, s);
 	add_rusage(f, &after, 1);
 	add_rusage(f, before, -1);
-	compare(what, &s.children, s.lost, f, pages, 0);
+	return true;
+}
+
+static void compare_since(const char *what, const struct rusage *before,
+			  struct figures *f, long long pages)
+{
+	struct snap s;
+
+	if (round_end(before, f, &s))
+		compare(what, &s.children, s.lost, f, pages, 0);
 }
 
 /*
@@ -1126,15 +1135,10 @@ static void compare_setuid(const char *what, const struct rusage *before,
 			   struct figures *f, const struct figures *all)
 {
 	unsigned long long min, maj, v, iv, cs;
-	struct rusage after;
 	struct snap s;
 
-	getrusage(RUSAGE_CHILDREN, &after);
-	if (dry)
+	if (!round_end(before, f, &s))
 		return;
-	snapshot_self(SELF, &s);
-	add_rusage(f, &after, 1);
-	add_rusage(f, before, -1);
 	min = get(&s.children, "minor-faults");
 	maj = get(&s.children, "major-faults");
 	v = get(&s.children, "voluntary-switches");
