@@ -54,11 +54,13 @@ teardown() {
 	[[ $output =~ writes:\ ([0-9]+)\ accepted,\ ([0-9]+)\ rejected ]]
 	[ "${BASH_REMATCH[1]}" -ge 1 ]
 	[ "${BASH_REMATCH[2]}" -ge 1 ]
-	# the storm forked 512 at a time; set-uid execs ran; one reload
-	# between the two epochs, and unloading was refused while they ran
+	# the storm forked (how many follows the host's load: a storm round
+	# ends with its epoch, and its rounds were counted above); set-uid
+	# execs ran; one reload between the two epochs, and unloading was
+	# refused while they ran
 	figures=$(grep -E '^torture: forks=' <<<"$output")
 	[[ $figures =~ forks=([0-9]+)\ \(storm\ ([0-9]+)\)\ setuid-execs=([0-9]+)\ reloads=([0-9]+)\ unloads-refused=([0-9]+)$ ]]
-	[ "${BASH_REMATCH[2]}" -ge 512 ]
+	[ "${BASH_REMATCH[2]}" -ge 1 ]
 	[ "${BASH_REMATCH[1]}" -gt "${BASH_REMATCH[2]}" ]
 	[ "${BASH_REMATCH[3]}" -ge 2 ]
 	[ "${BASH_REMATCH[4]}" -eq 1 ]
