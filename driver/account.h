@@ -56,14 +56,38 @@ struct pc_own_clock {
 	bool valid;
 };
 
+/**
+ * struct pc_switches - one reading of a task's switch figures
+ * @nv: ->nvcsw
+ * @niv: ->nivcsw
+ *
+ * context-switches, voluntary-switches and involuntary-switches of one
+ * read (or one base) all come from one such reading, so that the first is
+ * always exactly the sum of the other two, even when the task switches
+ * between the loads.
+ */
+struct pc_switches {
+	unsigned long nv;
+	unsigned long niv;
+};
+
+static inline void pc_switches_read(struct task_struct *task,
+				    struct pc_switches *sw)
+{
+	sw->nv = READ_ONCE(task->nvcsw);
+	sw->niv = READ_ONCE(task->nivcsw);
+}
+
 /*
- * @task's figure now.  Any context but the runqueue lock's (task-clock
- * takes it).  The plain increments of the figures race with these reads by
- * design; READ_ONCE() only keeps each read whole.  Inline: a read of four
- * counts is a few hundred instructions, and calls were a tenth of it.
+ * @task's figure now; the switch figures from @sw, read by the caller.
+ * Any context but the runqueue lock's (task-clock takes it).  The plain
+ * increments of the figures race with these reads by design; READ_ONCE()
+ * only keeps each read whole.  Inline: a read of four counts is a few
+ * hundred instructions, and calls were a tenth of it.
  */
 static inline u64 pc_account_read(struct task_struct *task,
-				  enum pc_account item)
+				  enum pc_account item,
+				  const struct pc_switches *sw)
 {
 	switch (item) {
 	case PC_ACCT_MIN_FLT:
@@ -71,11 +95,11 @@ static inline u64 pc_account_read(struct task_struct *task,
 	case PC_ACCT_MAJ_FLT:
 		return READ_ONCE(task->maj_flt);
 	case PC_ACCT_SWITCHES:
-		return READ_ONCE(task->nvcsw) + READ_ONCE(task->nivcsw);
+		return sw->nv + sw->niv;
 	case PC_ACCT_VOLUNTARY:
-		return READ_ONCE(task->nvcsw);
+		return sw->nv;
 	case PC_ACCT_INVOLUNTARY:
-		return READ_ONCE(task->nivcsw);
+		return sw->niv;
 	case PC_ACCT_MIGRATIONS:
 		return READ_ONCE(task->se.nr_migrations);
 	case PC_ACCT_RUNTIME:

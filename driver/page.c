@@ -117,8 +117,10 @@ static void pc_page_update(struct task_struct *task, struct perfctr_task *st,
 			   struct pc_page *pg, bool switching)
 {
 	struct perfctr_page *up = pg->user;
+	struct pc_switches sw;
 	unsigned int i;
 
+	pc_switches_read(task, &sw);
 	for (i = 0; i < pg->nr; i++) {
 		struct perfctr_page_counter *c = &up->counter[i];
 
@@ -133,7 +135,7 @@ static void pc_page_update(struct task_struct *task, struct perfctr_task *st,
 				c->flags |= PERFCTR_COUNTER_TSC;
 			break;
 		case PC_PAGE_ACCOUNT:
-			c->sum = pc_account_read(task, pg->acct[i]) -
+			c->sum = pc_account_read(task, pg->acct[i], &sw) -
 				 pg->base[i];
 			c->flags = PERFCTR_COUNTER_EXACT;
 			break;
@@ -260,10 +262,12 @@ void pc_fault(struct task_struct *tsk)
 	struct perfctr_task *st = pc_task_state(tsk);
 	struct pc_page *pg = READ_ONCE(st->page);
 	struct perfctr_page *up;
+	struct pc_switches sw;
 	unsigned int i;
 
 	if (!pg || !pg->faults)
 		return;
+	pc_switches_read(tsk, &sw);	/* only fault figures are read below */
 	preempt_disable();
 	up = pg->user;
 	pc_page_begin(up);
@@ -272,7 +276,7 @@ void pc_fault(struct task_struct *tsk)
 			if (pg->source[i] != PC_PAGE_ACCOUNT ||
 			    !pc_account_is_fault(pg->acct[i]))
 				continue;
-			up->counter[i].sum = pc_account_read(tsk, pg->acct[i]) -
+			up->counter[i].sum = pc_account_read(tsk, pg->acct[i], &sw) -
 					     pg->base[i];
 		}
 	}

@@ -297,11 +297,13 @@ static int pc_control_may_count(const struct pc_control *ctl)
 static void pc_account_base(struct task_struct *task,
 			    const struct pc_control *ctl, u64 *base)
 {
+	struct pc_switches sw;
 	unsigned int i;
 
+	pc_switches_read(task, &sw);
 	for (i = 0; i < ctl->nr; i++) {
 		if (ctl->ev[i].kind == PC_KIND_ACCOUNT)
-			base[i] = pc_account_read(task, ctl->ev[i].acct);
+			base[i] = pc_account_read(task, ctl->ev[i].acct, &sw);
 	}
 }
 
@@ -314,6 +316,7 @@ static void pc_counts_read(struct task_struct *task, struct perfctr_task *st,
 {
 	bool self = task == current;
 	const struct pc_event *ev;
+	struct pc_switches sw;
 	u64 enabled, running, v;
 	unsigned int i;
 
@@ -332,6 +335,7 @@ static void pc_counts_read(struct task_struct *task, struct perfctr_task *st,
 	 */
 	if (self)
 		preempt_disable();
+	pc_switches_read(task, &sw);
 	for (i = 0; i < ctl->nr; i++) {
 		ev = &ctl->ev[i];
 		switch (ev->kind) {
@@ -347,7 +351,7 @@ static void pc_counts_read(struct task_struct *task, struct perfctr_task *st,
 			if (ev->acct == PC_ACCT_RUNTIME && self)
 				v = pc_own_runtime(&st->own_clock);
 			else
-				v = pc_account_read(task, ev->acct);
+				v = pc_account_read(task, ev->acct, &sw);
 			counts[i] = max(v, st->base[i]) - st->base[i];
 			break;
 		case PC_KIND_TSC:
