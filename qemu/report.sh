@@ -4,6 +4,8 @@
 #   CONSOLE      the guest's console log
 #   QEMU_STATUS  exit status of run-vm.sh (124: killed by the timeout)
 #   SUMMARY      file that gets a copy of the summary line
+# With KCSAN_SCOPE=perfctr in the environment, KCSAN reports that show no
+# perfctr frame are listed but do not fail the run (see below).
 # Prints the failing tests with their diagnostics, kernel splats found in
 # the console log and any sign that the guest did not finish, then, as the
 # last line, "N passed, N failed" with ", N skipped" when some were.
@@ -25,6 +27,44 @@ splat='BUG:|WARNING:|Kernel panic|KASAN|possible circular locking|possible recur
 
 [ -f "$results" ] || : >"$results"
 [ -f "$console" ] || : >"$console"
+
+# KCSAN_SCOPE=perfctr (the KCSAN torture boot): a KCSAN report none of
+# whose frames is perfctr's (the module's "[perfctr]" frames, the kernel's
+# perfctr_* hooks) is a race in the core kernel, which this project can
+# neither fix nor hide: it is listed, and judged no further.  Each report
+# is the block between two lines of "=" that holds a "BUG: KCSAN:" line.
+outside=()
+if [ "${KCSAN_SCOPE:-all}" = perfctr ] && grep -q 'BUG: KCSAN:' "$console"; then
+	judged=$(mktemp)
+	trap 'rm -f "$judged"' EXIT
+	tr -d '\r' <"$console" | awk -v list="$judged.outside" '
+		function flush() {
+			if (block == "")
+				return
+			if (title != "" && block !~ /perfctr/)
+				print title > list
+			else
+				printf "%s", block
+			block = ""; title = ""
+		}
+		/^=+$/ {
+			if (inblock) { block = block $0 "\n"; inblock = 0; flush(); next }
+			flush(); inblock = 1; block = $0 "\n"; next
+		}
+		inblock {
+			block = block $0 "\n"
+			if ($0 ~ /BUG: KCSAN:/) title = $0
+			next
+		}
+		{ print }
+		END { flush() }
+	' >"$judged"
+	if [ -s "$judged.outside" ]; then
+		mapfile -t outside < <(sed 's/.*BUG: KCSAN: //' "$judged.outside" | sort | uniq -c)
+	fi
+	rm -f "$judged.outside"
+	console=$judged
+fi
 tap=$(tr -d '\r\0' <"$results")	# CRs, and NULs a serial port may pad with
 problems=()
 
@@ -75,6 +115,11 @@ if grep -qE "$splat" "$console"; then
 		$0 ~ re { left = 31 }
 		left > 0 { print; left--; if (++shown == 300) exit }
 	'
+fi
+
+if [ ${#outside[@]} -gt 0 ]; then
+	echo "KCSAN reports outside perfctr (no perfctr frame; listed, not judged):"
+	printf '  %s\n' "${outside[@]}"
 fi
 
 # Without a splat to show, the end of the console is the best clue.

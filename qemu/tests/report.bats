@@ -122,3 +122,48 @@ finished() {
 	[ "$status" -eq 1 ]
 	[ "$(cat "$BATS_TEST_TMPDIR/summary")" = "1 passed, 1 failed" ]
 }
+
+# A KCSAN report as the kernel prints it: title, two stacks, the footer.
+kcsan_report() {
+	printf '%s\n' \
+		"==================================================================" \
+		"BUG: KCSAN: data-race in $1 / $2" \
+		"" \
+		"write to 0xffff888003a5c000 of 8 bytes by task 77 on cpu 1:" \
+		" $1+0x3a/0x90 $3" \
+		" do_syscall_64+0x9e/0x1a0" \
+		"" \
+		"read to 0xffff888003a5c000 of 8 bytes by task 78 on cpu 0:" \
+		" $2+0x1c/0x40 $3" \
+		"" \
+		"Reported by Kernel Concurrency Sanitizer on:" \
+		"CPU: 0 UID: 0 PID: 78 Comm: pctorture Not tainted 6.12.48 #1" \
+		"=================================================================="
+}
+
+@test "KCSAN_SCOPE=perfctr: a race with no perfctr frame is listed, not failed; one in perfctr still fails" {
+	printf '1..1\nok 1 a\n' | finished
+	{ echo "[    1.0] booted"; kcsan_report mas_wr_store_entry mtree_range_walk ""; } >"$console"
+	KCSAN_SCOPE=perfctr run "$report" "$results" "$console" 0
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"KCSAN reports outside perfctr"*"1 data-race in mas_wr_store_entry / mtree_range_walk"* ]]
+	[ "${lines[-1]}" = "1 passed, 0 failed" ]
+	# without the scope, the same report fails the run
+	run "$report" "$results" "$console" 0
+	[ "$status" -eq 1 ]
+	# a race with a frame of the module fails it, even among outside ones
+	{ kcsan_report mas_wr_store_entry mtree_range_walk ""
+	  kcsan_report pc_counts_read pc_tsc_switch "[perfctr]"
+	  kcsan_report inode_update_timestamps inode_update_timestamps ""; } >"$console"
+	KCSAN_SCOPE=perfctr run "$report" "$results" "$console" 0
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"BUG: KCSAN: data-race in pc_counts_read / pc_tsc_switch"* ]]
+	[[ "$output" == *"1 data-race in inode_update_timestamps / inode_update_timestamps"* ]]
+	[[ "$output" != *"BUG: KCSAN: data-race in mas_wr_store_entry"* ]]
+	# and so does one with a kernel-side hook's frame
+	kcsan_report perfctr_release copy_process "" >"$console"
+	KCSAN_SCOPE=perfctr run "$report" "$results" "$console" 0
+	[ "$status" -eq 1 ]
+}
