@@ -63,6 +63,14 @@
 
 #define EVENTS	"tsc task-clock context-switches minor-faults page-faults"
 #define NR	5
+
+/* The control the roots program: EVENTS, or $PCEXITS_EVENTS (NR counters). */
+static const char *events(void)
+{
+	const char *e = getenv("PCEXITS_EVENTS");
+
+	return e && *e ? e : EVENTS;
+}
 #define MAX_RECORDS	4096
 
 struct record {
@@ -269,7 +277,7 @@ static void reprogram(void)
 			usleep(100000);	/* outlives its parent's reprogramming */
 			_exit(0);
 		}
-		write_file("/proc/self/perfctr/control", EVENTS);
+		write_file("/proc/self/perfctr/control", events());
 		if (fork() == 0)
 			_exit(0);
 		reap_all();
@@ -373,7 +381,7 @@ static int tree(const char *shape, int n)
 		char c;
 
 		close(go[1]);
-		write_file("/proc/self/perfctr/control", EVENTS);
+		write_file("/proc/self/perfctr/control", events());
 		if (read(go[0], &c, 1) != 1)	/* the listener is ready */
 			_exit(1);
 		run_shape(shape, n);
@@ -525,7 +533,7 @@ static int errors(void)
 	expect_errno("no control", open_errno(self, O_RDONLY), ENODATA);
 	expect_errno("a kernel thread", open_errno("/proc/2/perfctr/exits",
 						   O_RDONLY), ENODATA);
-	write_file("/proc/self/perfctr/control", EVENTS);
+	write_file("/proc/self/perfctr/control", events());
 	fd = open(self, O_RDONLY | O_NONBLOCK);
 	if (fd < 0)
 		die("open: %s", strerror(errno));
@@ -558,7 +566,7 @@ static int errors(void)
 	expect_errno("empty, O_NONBLOCK", n < 0 ? errno : 0, EAGAIN);
 
 	/* one listener per root, whatever its control now */
-	write_file("/proc/self/perfctr/control", EVENTS);
+	write_file("/proc/self/perfctr/control", events());
 	expect_errno("second listener, new control", open_errno(self, O_RDONLY),
 		     EBUSY);
 	close(fd);
