@@ -79,6 +79,47 @@ json_count() {
 	[ "$total" -eq $((self + children)) ]
 }
 
+# has_pmu: this machine counts the hardware events perfex's default adds.
+has_pmu() {
+	( echo "cycles:u instructions:u" > "/proc/$BASHPID/perfctr/control" ) 2>/dev/null
+}
+
+@test "perfex without -e: cycles and instructions where a PMU counts them, with instructions per cycle; left out silently where none does" {
+	PARANOID=$(cat /proc/sys/kernel/perf_event_paranoid)
+	echo 2 > /proc/sys/kernel/perf_event_paranoid
+	run --separate-stderr perfex -x, pctest spin 50
+	echo "$output"
+	echo "stderr: $stderr"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	csv_field 3 task-clock "$output"
+	if ! has_pmu; then
+		# x86 under TCG: no PMU, the five software events alone
+		[ "${#lines[@]}" -eq 5 ]
+		! grep -q 'cycles\|instructions' <<<"$output"
+		return
+	fi
+	[ "${#lines[@]}" -eq 7 ]
+	[ "$(csv_field 4 cycles "$output")" = cycles ]
+	[ "$(csv_field 3 instructions "$output")" -gt 0 ]
+	run perfex pctest spin 50
+	echo "$output"
+	grep -Eq '  instructions +# +[0-9]+\.[0-9]{3} insn per cycle$' <<<"$output"
+	# a user at paranoid 2: user mode only, said on stderr
+	run --separate-stderr runas 1000 1000 perfex -x, true
+	echo "$output"; echo "stderr: $stderr"
+	[ "$status" -eq 0 ]
+	[[ $stderr == *"counting user mode only (:u)"* ]]
+	[ "$(csv_field 4 instructions:u "$output")" = instructions:u ]
+	# paranoid 3: no perf event at all for a user; the software five
+	echo 3 > /proc/sys/kernel/perf_event_paranoid
+	run --separate-stderr runas 1000 1000 perfex -x, true
+	echo "$output"; echo "stderr: $stderr"
+	[ "$status" -eq 0 ]
+	[[ $stderr == *"perf_event_paranoid is 3: no cycles and instructions"* ]]
+	[ "${#lines[@]}" -eq 5 ]
+}
+
 @test "perfex exits with the command's status, 128 + N if signal N killed it, and still prints" {
 	run perfex -x, true
 	[ "$status" -eq 0 ]

@@ -27,6 +27,8 @@
 
 #define PERFEX_DEFAULT_EVENTS \
 	"task-clock context-switches cpu-migrations minor-faults major-faults"
+/* Put before the default where the PMU has them and perf permission allows */
+#define PERFEX_DEFAULT_HW_EVENTS	"cycles instructions"
 
 /* perfex's own exit statuses; a command's pass through. */
 #define EXIT_USAGE		2

@@ -42,12 +42,14 @@ enum report_what {
 	REPORT_CONTROL,		/* the kernel refuses the control */
 	REPORT_EXEC,		/* execvp() failed */
 	REPORT_READY,		/* programmed: waits for perfex to listen */
+	REPORT_SOFTWARE_ONLY,	/* the default's hardware events refused */
 };
 
 struct report {
 	int what;
 	int err;
 	int user_only;		/* REPORT_CONTROL: of the ":u" text */
+	int software_only;	/* REPORT_CONTROL: of the software default */
 	int bad_pos;		/* the event refused on its own, or -1 */
 	int bad_len;
 };
@@ -137,8 +139,14 @@ static void send_report(int fd, const struct report *r)
 }
 
 /* The forked child: program, then exec; never returns. */
+/*
+ * Programs @events, else their user-mode form @events_u if kernel mode is
+ * what was refused, else, for the default events, @fallback: the default
+ * without its hardware events, which a machine without a PMU cannot count
+ * (ENOENT, EOPNOTSUPP) and perf_event_paranoid 3 forbids (EACCES).
+ */
 static void child(int fd, int go, const char *events, const char *events_u,
-		  char **argv, const struct sigsave *save)
+		  const char *fallback, char **argv, const struct sigsave *save)
 {
 	struct report r = { .bad_pos = -1 };
 	const char *text = events;
@@ -155,6 +163,18 @@ static void child(int fd, int go, const char *events, const char *events_u,
 			send_report(fd, &r);
 		}
 		r.user_only = 1;
+	}
+	if (fallback && !at_open &&
+	    (err == EACCES || err == ENOENT || err == EOPNOTSUPP)) {
+		r.err = err;
+		text = fallback;
+		err = control_write(text, strlen(text), &at_open);
+		if (!err) {
+			r.what = REPORT_SOFTWARE_ONLY;
+			send_report(fd, &r);
+		}
+		r.user_only = 0;
+		r.software_only = 1;
 	}
 	if (err) {
 		r.what = at_open ? REPORT_OPEN : REPORT_CONTROL;
@@ -241,9 +261,11 @@ static void control_hint(const struct report *r, const char *text)
 
 /* The child failed before running the command: say why, and exit how. */
 static int child_failed(const struct report *r, const char *events,
-			const char *events_u, const char *cmd)
+			const char *events_u, const char *fallback,
+			const char *cmd)
 {
-	const char *text = r->user_only ? events_u : events;
+	const char *text = r->software_only ? fallback :
+			   r->user_only ? events_u : events;
 
 	switch (r->what) {
 	case REPORT_EXEC:
@@ -419,7 +441,8 @@ int perfex_run_command(const struct perfex_opts *opts,
 		       const struct perfex_out *out)
 {
 	const char *events = opts->events ? opts->events :
-				PERFEX_DEFAULT_EVENTS;
+				PERFEX_DEFAULT_HW_EVENTS " " PERFEX_DEFAULT_EVENTS;
+	const char *fallback = opts->events ? NULL : PERFEX_DEFAULT_EVENTS;
 	char *events_u = events_user_only(events);
 	struct report r, failure = { 0 };
 	struct perfex_tree tree = { .fd = -1, .threads = opts->threads };
@@ -446,7 +469,8 @@ int perfex_run_command(const struct perfex_opts *opts,
 		close(pipefd[0]);
 		if (opts->tree)
 			close(go[1]);
-		child(pipefd[1], go[0], events, events_u, opts->argv, &save);
+		child(pipefd[1], go[0], events, events_u, fallback, opts->argv,
+		      &save);
 	}
 	close(pipefd[1]);
 	if (opts->tree)
@@ -460,11 +484,17 @@ int perfex_run_command(const struct perfex_opts *opts,
 				tree_err = errno;
 			close(go[1]);
 			go[1] = -1;
-		} else if (r.what == REPORT_USER_ONLY)
+		} else if (r.what == REPORT_USER_ONLY) {
 			fprintf(stderr, "%s: perf_event_paranoid forbids kernel-mode counting; counting user mode only (:u)\n",
 				perfex_name);
-		else
+		} else if (r.what == REPORT_SOFTWARE_ONLY) {
+			/* no PMU is no news: the default is what it can be */
+			if (r.err == EACCES)
+				fprintf(stderr, "%s: perf_event_paranoid is %d: no cycles and instructions\n",
+					perfex_name, paranoid_level());
+		} else {
 			failure = r;
+		}
 	}
 	close(pipefd[0]);
 	if (go[1] >= 0)
@@ -474,7 +504,8 @@ int perfex_run_command(const struct perfex_opts *opts,
 			;
 	}
 	if (failure.what) {
-		ret = child_failed(&failure, events, events_u, opts->argv[0]);
+		ret = child_failed(&failure, events, events_u, fallback,
+				   opts->argv[0]);
 	} else if (tree_err) {
 		fprintf(stderr, "%s: --tree: cannot read /proc/%d/perfctr/exits: %s\n",
 			perfex_name, (int)pid, strerror(tree_err));
