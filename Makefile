@@ -56,7 +56,7 @@ INITRD  := $(OUT)/initramfs.cpio.gz
 MODULE  := $(MODSRC)/perfctr.ko
 VM      := ARCH=$(ARCH) TIMEOUT=$(TIMEOUT) VERBOSE=$(VERBOSE) qemu/run-vm.sh
 
-.PHONY: check shell demo bench deps host-check lint kernel module helpers initramfs \
+.PHONY: arm64-initramfs check shell demo bench deps host-check lint kernel module helpers initramfs \
 	lib lib-check doc-check install install-check torture torture-module-rt \
 	torture-module-kcsan \
 	bench-kernels bench-module bench-initramfs bench-memory profile parse-test fuzz \
@@ -66,12 +66,55 @@ VM      := ARCH=$(ARCH) TIMEOUT=$(TIMEOUT) VERBOSE=$(VERBOSE) qemu/run-vm.sh
 # x86_64 run.
 ifeq ($(ARCH),arm64)
 check: initramfs
-else
-check: host-check parse-test fuzz-smoke lint lib-check doc-check install-check initramfs
-endif
 	@rm -f $(OUT)/summary
 	@status=0; $(VM) check $(BZIMAGE) $(INITRD) $(OUT) || status=$$?; \
 	qemu/report.sh $(OUT)/results.tap $(OUT)/console.log $$status $(OUT)/summary
+else
+# The whole suite on x86_64 and, beside it, CHECK_ARM64_TESTS on arm64 (the
+# exact hardware tests and those that touch what differs there: the page,
+# the library, the exit records), each guest on one host core.  The last
+# line sums both; each architecture's own summary comes before it.
+# CHECK_ARM64=no leaves arm64 out; with TESTS set, only x86_64 runs (use
+# ARCH=arm64 for arm64's).  `make check ARCH=arm64` runs the whole suite
+# there.
+CHECK_ARM64       ?= $(if $(filter $(CURDIR)/shell-tests,$(TESTS)),yes,no)
+CHECK_ARM64_TESTS ?= 00-harness 10-control 20-inherit 27-hardware 28-not-counted \
+		     50-page 55-libperfctr 67-exits
+ARM64_OUT         := $(BUILD)/arm64
+ARM64_TESTS_DIR   := $(ARM64_OUT)/check-tests
+
+check: host-check parse-test fuzz-smoke lint lib-check doc-check install-check initramfs \
+		$(if $(filter yes,$(CHECK_ARM64)),arm64-initramfs)
+	@rm -f $(OUT)/summary $(OUT)/summary-x86_64 $(ARM64_OUT)/summary
+	@status=0; arm64=; \
+	if [ "$(CHECK_ARM64)" = yes ]; then \
+		( s=0; ARCH=arm64 TIMEOUT=3600 qemu/run-vm.sh check \
+			$(ARM64_OUT)/linux/arch/arm64/boot/Image $(ARM64_OUT)/initramfs.cpio.gz \
+			$(ARM64_OUT) >$(ARM64_OUT)/run-vm.log 2>&1 || s=$$?; \
+		  echo $$s >$(ARM64_OUT)/run-vm.status ) & arm64=$$!; \
+	fi; \
+	$(VM) check $(BZIMAGE) $(INITRD) $(OUT) || status=$$?; \
+	rc=0; echo "== x86_64"; \
+	qemu/report.sh $(OUT)/results.tap $(OUT)/console.log $$status $(OUT)/summary-x86_64 || rc=1; \
+	if [ -n "$$arm64" ]; then \
+		wait $$arm64; echo "== arm64 ($(CHECK_ARM64_TESTS))"; \
+		qemu/report.sh $(ARM64_OUT)/results.tap $(ARM64_OUT)/console.log \
+			$$(cat $(ARM64_OUT)/run-vm.status) $(ARM64_OUT)/summary || rc=1; \
+	fi; \
+	cat $(OUT)/summary-x86_64 $(ARM64_OUT)/summary 2>/dev/null | awk -F'[ ,]+' ' \
+		{ for (i = 1; i < NF; i++) t[$$(i + 1)] += $$i } \
+		END { s = t["passed"] + 0 " passed, " t["failed"] + 0 " failed"; \
+		      if (t["skipped"]) s = s ", " t["skipped"] " skipped"; print s }' \
+		| tee $(OUT)/summary; \
+	exit $$rc
+
+# arm64's kernel, module, helpers and an initramfs of CHECK_ARM64_TESTS.
+arm64-initramfs:
+	@rm -rf $(ARM64_TESTS_DIR) && mkdir -p $(ARM64_TESTS_DIR)
+	@cp shell-tests/helpers.bash $(addprefix shell-tests/,$(addsuffix .bats,$(CHECK_ARM64_TESTS))) \
+		$(ARM64_TESTS_DIR)/
+	@$(MAKE) --no-print-directory ARCH=arm64 TESTS=$(ARM64_TESTS_DIR) initramfs
+endif
 
 shell: initramfs
 	@$(VM) shell $(BZIMAGE) $(INITRD) $(OUT)
