@@ -35,7 +35,8 @@
  *            5 + 2n + s
  *   pcloop:  ldr, lsl, the loop of args * 65536, 2 movs, svc (see
  *            pcloop.S): 4 + s + 2 * 65536 * args, after the child's own
- *            5 + 2n + s up to its execve (the kernel keeps a plain exec's
+ *            7 + 2n + s up to its execve: the cbnz, mov, cbz, the loop,
+ *            4 movs and the svc (the kernel keeps a plain exec's
  *            counts; a set-uid exec keeps them too, as kept counts, and
  *            does not count the privileged program at all)
  *   tree:    see tree_node_expect()
@@ -272,8 +273,8 @@ static __attribute__((noipa)) long spawn_write_loop(long fd, const char *text,
 
 /*
  * A child that loops @n times, then execve(@path, @argv, @envp); if that
- * fails it exits 127.  The child's count up to the execve is 5 + 2n + svc,
- * as spawn_loop()'s: mov x0..x2 and x8 take the place of exit's two movs.
+ * fails it exits 127.  The child's count up to the execve is 7 + 2n + svc:
+ * spawn_loop()'s, with 4 movs (x0 to x2, x8) in the place of exit's 2.
  */
 static __attribute__((noipa)) long spawn_loop_exec(unsigned long n,
 						   const char *path,
@@ -491,7 +492,7 @@ static void cmd_exec(const char *prog, uint64_t args, uint64_t n)
 		die("clone: %s", strerror(errno));
 	reap_all();
 	/* the child up to its execve, then pcloop with argc = args */
-	report_children(&before, 5 + 2 * n + svc_count +
+	report_children(&before, 7 + 2 * n + svc_count +
 				 4 + svc_count + 2 * 65536 * args);
 }
 
