@@ -140,3 +140,20 @@ check_children() {
 	  $(( $(kv expect "$plain") - (4 + PCHW_SVC + 4 * 65536) )) ]
 	[ "$(kv children_cycles "$setuid")" -eq "$(kv children "$setuid")" ]
 }
+
+@test "hardware: perfex --tree gives each process its exact instruction count" {
+	require_exact_pmu
+	run perfex --tree -x, -e "instructions:u cycles:u" -- \
+		pchw -k -s "$PCHW_SVC" spawn 1000 20000 300000
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# the process lines of pchw's children: own instructions:u, sorted
+	got=$(awk -F, '
+		$1 == "process" && $5 == 0 { root = $2 }
+		$1 == "process" && $9 == "instructions:u" { parent[$2] = $4; own[$2] = $7 }
+		END { for (p in own) if (parent[p] == root) print own[p] }' <<<"$output" |
+		sort -n | tr '\n' ' ')
+	want="$((5 + 2000 + PCHW_SVC)) $((5 + 40000 + PCHW_SVC)) $((5 + 600000 + PCHW_SVC)) "
+	echo "children's own counts: $got; the code's: $want"
+	[ "$got" = "$want" ]
+}

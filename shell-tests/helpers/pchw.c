@@ -5,7 +5,8 @@
  * instructions exactly with one vCPU under -icount, and every measured
  * stretch of code here is inline assembly whose instruction count follows
  * from the source.  pchw programs its own control, "instructions:u
- * cycles:u", first.
+ * cycles:u", first, unless -k: then it keeps the control it inherited,
+ * which must have both (for perfex --tree to measure it).
  *
  *	pchw self N		the two counts of a stretch between two reads
  *				of /proc/self/perfctr/counts that loops N times
@@ -612,20 +613,25 @@ static void cmd_remote(uint64_t n)
 
 int main(int argc, char **argv)
 {
+	bool keep = false;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "+s:")) != -1) {
-		if (opt != 's')
+	while ((opt = getopt(argc, argv, "+ks:")) != -1) {
+		if (opt == 'k')
+			keep = true;
+		else if (opt == 's')
+			svc_count = number(optarg);
+		else
 			return 2;
-		svc_count = number(optarg);
 	}
 	argc -= optind;
 	argv += optind;
 	if (!HAVE_ASM)
 		die("needs arm64");
 	if (argc < 1)
-		die("usage: pchw [-s SVC] self|spawn|tree|exec|reprogram|threads|remote ...");
-	write_control(CONTROL);
+		die("usage: pchw [-k] [-s SVC] self|spawn|tree|exec|reprogram|threads|remote ...");
+	if (!keep)
+		write_control(CONTROL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!strcmp(argv[0], "self") && argc == 2)
 		cmd_self(number(argv[1]));
