@@ -231,16 +231,17 @@ static void pc_events_release(struct perf_event **events, unsigned int nr)
 }
 
 /*
- * Creates @ctl's perf events on @task, counting at once (callers skip it
- * for a control without any: ctl->nr_perf).  They are pinned so
- * that they are never multiplexed: a count is either whole or the event is in
- * error.  On failure nothing is left behind.  The fault-injection framework
- * may fail it: fail_perfctr_events above, and fail_function too (noinline
- * so that it can).
+ * Creates @ctl's perf events on @task (callers skip it for a control without
+ * any: ctl->nr_perf), counting at once, or created off with @disabled, for
+ * pc_events_start() to start.  They are pinned so that they are never
+ * multiplexed: a count is either whole or the event is in error, and reads
+ * as PC_NOT_COUNTED (pc_event_counted()).  On failure nothing is left
+ * behind.  The fault-injection framework may fail it: fail_perfctr_events
+ * above, and fail_function too (noinline so that it can).
  */
 static noinline int pc_events_create(struct task_struct *task,
 				     const struct pc_control *ctl,
-				     struct perf_event **events)
+				     struct perf_event **events, bool disabled)
 {
 	unsigned int i;
 
@@ -253,6 +254,7 @@ static noinline int pc_events_create(struct task_struct *task,
 			.size		= sizeof(attr),
 			.config		= ev->config,
 			.pinned		= 1,
+			.disabled	= disabled,
 			.exclude_user	= ev->mod == PC_MOD_KERNEL,
 			.exclude_kernel	= ev->mod == PC_MOD_USER,
 			.exclude_hv	= ev->mod != PC_MOD_NONE,
@@ -272,6 +274,63 @@ static noinline int pc_events_create(struct task_struct *task,
 	return 0;
 }
 ALLOW_ERROR_INJECTION(pc_events_create, ERRNO);
+
+/*
+ * Whether a perf event's count is real: the event is not in error (a
+ * pinned event the PMU cannot hold is put there, and its count freezes)
+ * and it ran all the time it was enabled (never, for one that was created
+ * and never scheduled).  @enabled and @running are perf's times, 0 and 0
+ * for an event that has not been scheduled or read yet.
+ */
+static bool pc_event_counted(struct perf_event *event, u64 enabled,
+			     u64 running)
+{
+	return READ_ONCE(event->state) != PERF_EVENT_STATE_ERROR &&
+	       running >= enabled;
+}
+
+/*
+ * Starts the events of a write, created off (pc_events_create()), in place
+ * of the state's.  Caller holds @st's mutex.  The old events stop first, so
+ * that the new pinned ones do not compete with them for the PMU's counters.
+ * perf schedules the events of a task that programs itself at once, so one
+ * the PMU cannot hold is in error already: then the new events stop, the
+ * old ones that were counting go on (missing the kernel-mode events of this
+ * write), and the write fails with -ENOSPC.  Another task's events are
+ * scheduled when it next runs: the counts say which did not fit.
+ */
+static int pc_events_start(struct task_struct *task, struct perfctr_task *st,
+			   struct perf_event **events)
+{
+	unsigned long stopped = 0;
+	unsigned int i;
+	bool fit = true;
+
+	for (i = 0; i < PERFCTR_MAX_COUNTERS; i++) {
+		if (st->events[i] &&
+		    READ_ONCE(st->events[i]->state) >= PERF_EVENT_STATE_INACTIVE) {
+			perf_event_disable(st->events[i]);
+			__set_bit(i, &stopped);
+		}
+	}
+	for (i = 0; i < PERFCTR_MAX_COUNTERS; i++) {
+		if (events[i])
+			perf_event_enable(events[i]);
+	}
+	if (task != current)
+		return 0;
+	for (i = 0; i < PERFCTR_MAX_COUNTERS; i++)
+		fit &= !events[i] || pc_event_counted(events[i], 0, 0);
+	if (fit)
+		return 0;
+	for (i = 0; i < PERFCTR_MAX_COUNTERS; i++) {
+		if (events[i])
+			perf_event_disable(events[i]);
+	}
+	for_each_set_bit(i, &stopped, PERFCTR_MAX_COUNTERS)
+		perf_event_enable(st->events[i]);
+	return -ENOSPC;
+}
 
 /*
  * perf events are subject to what perf_event_open(2) would allow the writer
@@ -322,9 +381,12 @@ static void pc_counts_read(struct task_struct *task, struct perfctr_task *st,
 
 	/* perf's reads may sleep: they come first */
 	for (i = 0; ctl->nr_perf && i < ctl->nr; i++) {
-		if (ctl->ev[i].kind == PC_KIND_PERF)
-			counts[i] = perf_event_read_value(st->events[i],
-							  &enabled, &running);
+		if (ctl->ev[i].kind != PC_KIND_PERF)
+			continue;
+		counts[i] = perf_event_read_value(st->events[i], &enabled,
+						  &running);
+		if (!pc_event_counted(st->events[i], enabled, running))
+			counts[i] = PC_NOT_COUNTED;
 	}
 	/*
 	 * Then the task's own figures and tsc, for a thread reading itself
@@ -386,7 +448,7 @@ int pc_task_start(struct task_struct *task, struct perfctr_task *st,
 	int err;
 
 	if (ctl->nr_perf) {
-		err = pc_events_create(task, ctl, st->events);
+		err = pc_events_create(task, ctl, st->events, false);
 		if (err)
 			return err;
 	}
@@ -452,7 +514,7 @@ static int pc_task_replace(struct task_struct *task, struct pc_control *ctl,
 		if (err)
 			return err;
 		if (ctl->nr_perf) {
-			err = pc_events_create(task, ctl, events);
+			err = pc_events_create(task, ctl, events, true);
 			if (err)
 				return err;
 		}
@@ -473,6 +535,15 @@ static int pc_task_replace(struct task_struct *task, struct pc_control *ctl,
 		goto unlock;
 	}
 	old = pc_task_ctl(st);
+	if (ctl && ctl->nr_perf) {
+		/*
+		 * The last refusal: a task that never counted keeps the
+		 * empty state it was given, which reads as no control.
+		 */
+		err = pc_events_start(task, st, events);
+		if (err)
+			goto unlock;
+	}
 	/* a second such exec has nothing to keep: its parent's id is kept */
 	seal = seal && old && !st->kept_id;
 	if (seal) {
@@ -531,7 +602,8 @@ release:
  *	reference on success
  *
  * All or nothing: the new counters are created before anything changes (and
- * before a task that never counted gets a state), and then the control, a
+ * before a task that never counted gets a state), started in place of the
+ * old ones (pc_events_start(), which may refuse), and then the control, a
  * new id, zeroed children and lost counts and zeroed counters replace the
  * old ones at once.  The old counters are released after the mutex.  A
  * thread's counter page is rewritten at once if the thread programs itself;
@@ -540,9 +612,10 @@ release:
  * Context: process context; the caller holds @task's exec_update_lock for
  * reading or writing.
  * Return: 0; -ESRCH if @task is exiting; -EACCES if perf_event_open(2)
- * would refuse the writer (perf_event_paranoid, an LSM); -ENOMEM; or the
- * errno perf gave for an event it cannot count (-ENOENT or -EOPNOTSUPP for
- * hardware events without a PMU).
+ * would refuse the writer (perf_event_paranoid, an LSM); -ENOMEM; -ENOSPC
+ * if @task is current and the PMU cannot hold all of @ctl's hardware events
+ * (pc_events_start()); or the errno perf gave for an event it cannot count
+ * (-ENOENT or -EOPNOTSUPP for hardware events without a PMU).
  */
 int pc_task_program(struct task_struct *task, struct pc_control *ctl)
 {
