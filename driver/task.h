@@ -21,6 +21,19 @@ struct pc_exits;
 struct perf_event;
 struct pid;
 
+/*
+ * The slots of perfctr_task::events: the control's, then PC_EVENT_REF, a
+ * software event (dummy: it counts nothing) that a control with hardware
+ * events also has, enabled after them and disabled before them.  perf's
+ * enabled time of a hardware event that counts is therefore never below
+ * the reference's, while one in error stops growing as the reference goes
+ * on.  That is the only trace an error leaves once perf tore a task's
+ * events down at exit, which turns the error state into the exit state
+ * before the exit hook takes the final counts.
+ */
+#define PC_EVENT_REF		PERFCTR_MAX_COUNTERS
+#define PC_EVENTS		(PERFCTR_MAX_COUNTERS + 1)
+
 /**
  * struct pc_kept - a task's counts from before an exec that raised its
  *	privilege (perfctr_task::kept)
@@ -71,10 +84,12 @@ struct pc_kept {
  *	struct pc_tsc); the context-switch hook takes no lock.
  * @own_clock: the task's task clock for its own reads (struct pc_own_clock);
  *	the task and the context-switch hook only.
- * @events: the perf events of @control, NULL in the other slots; owned by
- *	the state until @exited, when they are released.  Hardware events
- *	are pinned: one the PMU cannot hold goes to perf's error state for
- *	good, and reads as PC_NOT_COUNTED.
+ * @events: the perf events of @control, NULL in the other slots, and in
+ *	slot PC_EVENT_REF the reference event of a control with hardware
+ *	events; owned by the state until @exited, when they are released.
+ *	Hardware events are pinned: one the PMU cannot hold goes to perf's
+ *	error state for good, and reads as PC_NOT_COUNTED (see
+ *	PC_EVENT_REF).
  * @base: for the accounting counters of @control, the task's figure when
  *	counting started (0 in a new child: its figures start at zero).
  * @final: the task's own counts when it stopped counting at exit
@@ -123,7 +138,7 @@ struct perfctr_task {
 	u64 lost;
 	struct pc_tsc tsc;
 	struct pc_own_clock own_clock;
-	struct perf_event *events[PERFCTR_MAX_COUNTERS];
+	struct perf_event *events[PC_EVENTS];
 	u64 base[PERFCTR_MAX_COUNTERS];
 	u64 final[PERFCTR_MAX_COUNTERS];
 	struct pc_page *page;
