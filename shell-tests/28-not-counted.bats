@@ -153,7 +153,8 @@ start_hog() {
 	[ "$output" -ge 1 ]
 	[ "$(value instructions "$(pcf children "$TARGET")")" -gt 0 ]
 	# the record of the child: 8 own counts and 8 children counts
-	read -r -t 10 record <&"$exfd"
+	# a read needs room for a whole record: not bash's read
+	record=$(timeout 10 head -n 1 <&"$exfd")
 	exec {exfd}<&-
 	echo "$record"
 	[[ $record == "exit "*" pcnc "* ]]
