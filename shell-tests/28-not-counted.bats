@@ -218,6 +218,17 @@ start_hog() {
 	[ "$(grep -c '"instructions:u": [0-9]' <<<"$output")" -eq 0 ]
 }
 
+@test "perfex -p: a followed process's samples say <not counted>, count and delta alike" {
+	start_spinner "$EIGHT"
+	sleep 0.3
+	run perfex -x, -p "$SPINNER" -I 100 --count 2
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# time,count,delta,children,event: 2 samples of 8 events
+	[ "$(grep -Ec '^[0-9.]+,<not counted>,<not counted>,0,[a-z0-9:]+$' <<<"$output")" -eq 2 ]
+	[ "$(grep -Ec '^[0-9.]+,[0-9]+,[0-9]+,0,[a-z0-9:]+$' <<<"$output")" -eq 14 ]
+}
+
 @test "perfex says why a command's own control with too many hardware events is refused" {
 	run perfex -e "$EIGHT" -- true
 	echo "$output"
