@@ -269,6 +269,13 @@ static char *pc_exits_num(char *p, u64 v)
 	return pc_put_u64(p, v);
 }
 
+/* " <count>" at @p, returning the end */
+static char *pc_exits_count(char *p, u64 v)
+{
+	*p++ = ' ';
+	return pc_put_count(p, v);
+}
+
 /* The longest text of one record, its "dropped N" line (29 bytes) included */
 #define PC_EXITS_LINE	(29 + 5 + 4 * 12 + TASK_COMM_LEN * 4 + \
 			 2 * PERFCTR_MAX_COUNTERS * 21 + 1)
@@ -299,7 +306,7 @@ static size_t pc_exits_format(struct pc_exits *ex,
 	*p++ = ' ';
 	p = pc_exits_comm(p, rec->comm);
 	for (i = 0; i < 2 * ex->nr; i++)
-		p = pc_exits_num(p, rec->counts[i]);
+		p = pc_exits_count(p, rec->counts[i]);
 	*p++ = '\n';
 	return p - ex->line;
 }

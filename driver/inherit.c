@@ -113,7 +113,8 @@ static bool pc_merge(struct perfctr_task *dst, u64 id, unsigned int nr,
 	}
 	if (sum) {
 		for (i = 0; i < nr; i++)
-			sum[i] += self[i] + children[i];
+			sum[i] = pc_count_add(sum[i],
+					      pc_count_add(self[i], children[i]));
 		*sum_lost += lost;
 	}
 	raw_spin_unlock_irqrestore(&dst->lock, flags);

@@ -180,7 +180,9 @@ void pc_page_publish(struct task_struct *task, struct perfctr_task *st)
 		const struct pc_event *ev = &ctl->ev[i];
 
 		pg->source[i] = PC_PAGE_FIXED;
-		if (st->exited) {
+		if (st->exited && st->final[i] == PC_NOT_COUNTED) {
+			/* never exact: the reader's read(2) says so */
+		} else if (st->exited) {
 			up->counter[i].sum = st->final[i];
 			up->counter[i].flags = PERFCTR_COUNTER_EXACT;
 		} else if (ev->kind == PC_KIND_TSC) {

@@ -62,6 +62,23 @@ char *pc_put_u64(char *p, u64 v)
 	return p + len;
 }
 
+/**
+ * pc_put_count() - a count at @p as the files print it, with no NUL
+ * @p: room for 20 characters
+ * @v: the count: decimal, or PC_NOT_COUNTED_TEXT for PC_NOT_COUNTED
+ *
+ * Return: the end of what was written.
+ */
+char *pc_put_count(char *p, u64 v)
+{
+	static_assert(sizeof(PC_NOT_COUNTED_TEXT) - 1 <= 20);
+
+	if (v != PC_NOT_COUNTED)
+		return pc_put_u64(p, v);
+	memcpy(p, PC_NOT_COUNTED_TEXT, sizeof(PC_NOT_COUNTED_TEXT) - 1);
+	return p + sizeof(PC_NOT_COUNTED_TEXT) - 1;
+}
+
 /* The longest line of a counts file: a label, a blank, 20 digits, '\n'. */
 #define PC_COUNTS_LINE_MAX	(PC_LABEL_MAX + 22)
 static_assert(PERFCTR_MAX_COUNTERS * PC_COUNTS_LINE_MAX <= PERFCTR_READ_MAX);
@@ -85,7 +102,7 @@ static size_t pc_counts_print(char *buf, const struct pc_control *ctl,
 		memcpy(p, ev->label, PC_LABEL_MAX);
 		p += ev->label_len;
 		*p++ = ' ';
-		p = pc_put_u64(p, counts[i]);
+		p = pc_put_count(p, counts[i]);
 		*p++ = '\n';
 	}
 	return p - buf;

@@ -13,6 +13,7 @@ int pc_show(struct seq_file *m, struct task_struct *task,
 ssize_t pc_read(struct task_struct *task, enum perfctr_file file, char *buf,
 		size_t size);
 char *pc_put_u64(char *p, u64 v);
+char *pc_put_count(char *p, u64 v);
 ssize_t pc_write_control(struct task_struct *task, const char *text,
 			 size_t count, loff_t *ppos);
 

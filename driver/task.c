@@ -127,7 +127,7 @@ static void pc_task_free(struct perfctr_task *st)
 
 	WARN_ON_ONCE(refcount_read(&st->users));
 
-	for (i = 0; i < PERFCTR_MAX_COUNTERS; i++)
+	for (i = 0; i < PC_EVENTS; i++)
 		WARN_ON_ONCE(st->events[i]);
 	/* an open exits file holds a reference on the state */
 	WARN_ON_ONCE(rcu_access_pointer(st->exits));
@@ -231,17 +231,28 @@ static void pc_events_release(struct perf_event **events, unsigned int nr)
 }
 
 /*
- * Creates @ctl's perf events on @task, counting at once (callers skip it
- * for a control without any: ctl->nr_perf).  They are pinned so
- * that they are never multiplexed: a count is either whole or the event is in
- * error.  On failure nothing is left behind.  The fault-injection framework
- * may fail it: fail_perfctr_events above, and fail_function too (noinline
- * so that it can).
+ * Creates @ctl's perf events on @task (callers skip it for a control without
+ * any: ctl->nr_perf), and the reference event last if any is a hardware
+ * event (PC_EVENT_REF), counting at once, or created off with @disabled,
+ * for pc_events_start() to start.  They are pinned so that they are never
+ * multiplexed: a count is either whole or the event is in error, and reads
+ * as PC_NOT_COUNTED (pc_event_counted()).  On failure nothing is left
+ * behind.  The fault-injection framework may fail it: fail_perfctr_events
+ * above, and fail_function too (noinline so that it can).
  */
 static noinline int pc_events_create(struct task_struct *task,
 				     const struct pc_control *ctl,
-				     struct perf_event **events)
+				     struct perf_event **events, bool disabled)
 {
+	struct perf_event_attr ref = {
+		.type		= PERF_TYPE_SOFTWARE,
+		.size		= sizeof(ref),
+		.config		= PERF_COUNT_SW_DUMMY,
+		.pinned		= 1,
+		.disabled	= disabled,
+	};
+	struct perf_event *event;
+	bool hardware = false;
 	unsigned int i;
 
 	if (should_fail(&pc_fail_events, 1))
@@ -253,11 +264,11 @@ static noinline int pc_events_create(struct task_struct *task,
 			.size		= sizeof(attr),
 			.config		= ev->config,
 			.pinned		= 1,
+			.disabled	= disabled,
 			.exclude_user	= ev->mod == PC_MOD_KERNEL,
 			.exclude_kernel	= ev->mod == PC_MOD_USER,
 			.exclude_hv	= ev->mod != PC_MOD_NONE,
 		};
-		struct perf_event *event;
 
 		if (ev->kind != PC_KIND_PERF)
 			continue;
@@ -268,10 +279,86 @@ static noinline int pc_events_create(struct task_struct *task,
 			return PTR_ERR(event);
 		}
 		events[i] = event;
+		hardware |= ev->type != PERF_TYPE_SOFTWARE;
 	}
+	if (!hardware)
+		return 0;
+	event = perf_event_create_kernel_counter(&ref, -1, task, NULL, NULL);
+	if (IS_ERR(event)) {
+		pc_events_release(events, ctl->nr);
+		return PTR_ERR(event);
+	}
+	events[PC_EVENT_REF] = event;
 	return 0;
 }
 ALLOW_ERROR_INJECTION(pc_events_create, ERRNO);
+
+/*
+ * Whether a perf event's count is real: the event is not in error (a
+ * pinned event the PMU cannot hold is put there, and its count freezes),
+ * it ran all the time it was enabled (never, for one that was created and
+ * never scheduled), and it was enabled at least as long as the reference
+ * event, read before it (@ref: its enabled time, or 0 without one; see
+ * PC_EVENT_REF).  @enabled and @running are perf's times.
+ */
+static bool pc_event_counted(struct perf_event *event, u64 enabled,
+			     u64 running, u64 ref)
+{
+	return READ_ONCE(event->state) != PERF_EVENT_STATE_ERROR &&
+	       running >= enabled && enabled >= ref;
+}
+
+/* Disables @event if it is counting; returns whether it did. */
+static bool pc_event_stop(struct perf_event *event)
+{
+	if (!event || READ_ONCE(event->state) < PERF_EVENT_STATE_INACTIVE)
+		return false;
+	perf_event_disable(event);
+	return true;
+}
+
+/*
+ * Starts the events of a write, created off (pc_events_create()), in place
+ * of the state's.  Caller holds @st's mutex.  The old events stop first, so
+ * that the new pinned ones do not compete with them for the PMU's counters.
+ * perf schedules the events of a task that programs itself at once, so one
+ * the PMU cannot hold is in error already: then the new events stop, the
+ * old ones that were counting go on (missing the kernel-mode events of this
+ * write), and the write fails with -ENOSPC.  Another task's events are
+ * scheduled when it next runs: the counts say which did not fit.  The
+ * reference events stop first and start last (PC_EVENT_REF).
+ */
+static int pc_events_start(struct task_struct *task, struct perfctr_task *st,
+			   struct perf_event **events)
+{
+	unsigned long stopped = 0;
+	unsigned int i;
+	bool fit = true;
+
+	if (pc_event_stop(st->events[PC_EVENT_REF]))
+		__set_bit(PC_EVENT_REF, &stopped);
+	for (i = 0; i < PERFCTR_MAX_COUNTERS; i++) {
+		if (pc_event_stop(st->events[i]))
+			__set_bit(i, &stopped);
+	}
+	for (i = 0; i < PC_EVENTS; i++) {	/* PC_EVENT_REF last */
+		if (events[i])
+			perf_event_enable(events[i]);
+	}
+	if (task != current)
+		return 0;
+	for (i = 0; i < PERFCTR_MAX_COUNTERS; i++)
+		fit &= !events[i] || pc_event_counted(events[i], 0, 0, 0);
+	if (fit)
+		return 0;
+	for (i = 0; i < PC_EVENTS; i++) {
+		if (events[i])
+			perf_event_disable(events[i]);
+	}
+	for_each_set_bit(i, &stopped, PC_EVENTS)	/* PC_EVENT_REF last */
+		perf_event_enable(st->events[i]);
+	return -ENOSPC;
+}
 
 /*
  * perf events are subject to what perf_event_open(2) would allow the writer
@@ -315,16 +402,21 @@ static void pc_counts_read(struct task_struct *task, struct perfctr_task *st,
 			   const struct pc_control *ctl, u64 *counts)
 {
 	bool self = task == current;
+	u64 enabled, running, v, ref = 0;
 	const struct pc_event *ev;
 	struct pc_switches sw;
-	u64 enabled, running, v;
 	unsigned int i;
 
-	/* perf's reads may sleep: they come first */
+	/* perf's reads may sleep: they come first, the reference first */
+	if (st->events[PC_EVENT_REF])
+		perf_event_read_value(st->events[PC_EVENT_REF], &ref, &running);
 	for (i = 0; ctl->nr_perf && i < ctl->nr; i++) {
-		if (ctl->ev[i].kind == PC_KIND_PERF)
-			counts[i] = perf_event_read_value(st->events[i],
-							  &enabled, &running);
+		if (ctl->ev[i].kind != PC_KIND_PERF)
+			continue;
+		counts[i] = perf_event_read_value(st->events[i], &enabled,
+						  &running);
+		if (!pc_event_counted(st->events[i], enabled, running, ref))
+			counts[i] = PC_NOT_COUNTED;
 	}
 	/*
 	 * Then the task's own figures and tsc, for a thread reading itself
@@ -386,7 +478,7 @@ int pc_task_start(struct task_struct *task, struct perfctr_task *st,
 	int err;
 
 	if (ctl->nr_perf) {
-		err = pc_events_create(task, ctl, st->events);
+		err = pc_events_create(task, ctl, st->events, false);
 		if (err)
 			return err;
 	}
@@ -438,7 +530,7 @@ struct perfctr_task *pc_task_get_state(struct task_struct *task)
 static int pc_task_replace(struct task_struct *task, struct pc_control *ctl,
 			   bool seal)
 {
-	struct perf_event *events[PERFCTR_MAX_COUNTERS] = {};
+	struct perf_event *events[PC_EVENTS] = {};
 	struct pc_kept *kept = NULL;
 	struct perfctr_task *st;
 	struct pc_control *old;
@@ -452,7 +544,7 @@ static int pc_task_replace(struct task_struct *task, struct pc_control *ctl,
 		if (err)
 			return err;
 		if (ctl->nr_perf) {
-			err = pc_events_create(task, ctl, events);
+			err = pc_events_create(task, ctl, events, true);
 			if (err)
 				return err;
 		}
@@ -473,6 +565,15 @@ static int pc_task_replace(struct task_struct *task, struct pc_control *ctl,
 		goto unlock;
 	}
 	old = pc_task_ctl(st);
+	if (ctl && ctl->nr_perf) {
+		/*
+		 * The last refusal: a task that never counted keeps the
+		 * empty state it was given, which reads as no control.
+		 */
+		err = pc_events_start(task, st, events);
+		if (err)
+			goto unlock;
+	}
 	/* a second such exec has nothing to keep: its parent's id is kept */
 	seal = seal && old && !st->kept_id;
 	if (seal) {
@@ -509,7 +610,7 @@ static int pc_task_replace(struct task_struct *task, struct pc_control *ctl,
 	raw_spin_unlock_irqrestore(&st->lock, flags);
 	pc_tsc_program(task, &st->tsc, ctl && ctl->tsc >= 0);
 
-	for (i = 0; i < PERFCTR_MAX_COUNTERS; i++)
+	for (i = 0; i < PC_EVENTS; i++)
 		swap(events[i], st->events[i]);
 	if (st->page && task == current)
 		pc_page_publish(task, st);
@@ -520,7 +621,7 @@ unlock:
 	kfree(kept);	/* unused */
 release:
 	/* the old ones, or the unused new ones */
-	pc_events_release(events, PERFCTR_MAX_COUNTERS);
+	pc_events_release(events, PC_EVENTS);
 	return err;
 }
 
@@ -531,7 +632,8 @@ release:
  *	reference on success
  *
  * All or nothing: the new counters are created before anything changes (and
- * before a task that never counted gets a state), and then the control, a
+ * before a task that never counted gets a state), started in place of the
+ * old ones (pc_events_start(), which may refuse), and then the control, a
  * new id, zeroed children and lost counts and zeroed counters replace the
  * old ones at once.  The old counters are released after the mutex.  A
  * thread's counter page is rewritten at once if the thread programs itself;
@@ -540,9 +642,10 @@ release:
  * Context: process context; the caller holds @task's exec_update_lock for
  * reading or writing.
  * Return: 0; -ESRCH if @task is exiting; -EACCES if perf_event_open(2)
- * would refuse the writer (perf_event_paranoid, an LSM); -ENOMEM; or the
- * errno perf gave for an event it cannot count (-ENOENT or -EOPNOTSUPP for
- * hardware events without a PMU).
+ * would refuse the writer (perf_event_paranoid, an LSM); -ENOMEM; -ENOSPC
+ * if @task is current and the PMU cannot hold all of @ctl's hardware events
+ * (pc_events_start()); or the errno perf gave for an event it cannot count
+ * (-ENOENT or -EOPNOTSUPP for hardware events without a PMU).
  */
 int pc_task_program(struct task_struct *task, struct pc_control *ctl)
 {
@@ -576,7 +679,7 @@ void pc_task_seal(struct task_struct *task)
 void pc_task_discard(struct perfctr_task *st)
 {
 	mutex_lock(&st->mutex);
-	pc_events_release(st->events, PERFCTR_MAX_COUNTERS);
+	pc_events_release(st->events, PC_EVENTS);
 	st->exited = true;
 	mutex_unlock(&st->mutex);
 }
@@ -598,6 +701,7 @@ void pc_task_stop(struct task_struct *task, struct perfctr_task *st)
 		pc_counts_read(task, st, ctl, st->final);
 		/* @events is indexed like the control: nothing beyond it */
 		pc_events_release(st->events, ctl->nr);
+		pc_events_release(st->events + PC_EVENT_REF, 1);
 	}
 	/*
 	 * The counts are @final from here on: the tsc accumulator is left

@@ -5,6 +5,7 @@
 #ifndef _PERFCTR_TASK_H
 #define _PERFCTR_TASK_H
 
+#include <linux/limits.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <linux/sched.h>
@@ -19,6 +20,19 @@
 struct pc_exits;
 struct perf_event;
 struct pid;
+
+/*
+ * The slots of perfctr_task::events: the control's, then PC_EVENT_REF, a
+ * software event (dummy: it counts nothing) that a control with hardware
+ * events also has, enabled after them and disabled before them.  perf's
+ * enabled time of a hardware event that counts is therefore never below
+ * the reference's, while one in error stops growing as the reference goes
+ * on.  That is the only trace an error leaves once perf tore a task's
+ * events down at exit, which turns the error state into the exit state
+ * before the exit hook takes the final counts.
+ */
+#define PC_EVENT_REF		PERFCTR_MAX_COUNTERS
+#define PC_EVENTS		(PERFCTR_MAX_COUNTERS + 1)
 
 /**
  * struct pc_kept - a task's counts from before an exec that raised its
@@ -59,7 +73,9 @@ struct pc_kept {
  *	it merges.  Both set once, under @mutex and @lock; merges into @kept
  *	happen under @lock.
  * @children: counts merged from released children, indexed like @control;
- *	only @control's slots mean anything (see pc_task_ctor()).  Merges
+ *	only @control's slots mean anything (see pc_task_ctor()).  A slot
+ *	that merged a PC_NOT_COUNTED count stays PC_NOT_COUNTED until the
+ *	next control write (pc_count_add()).  Merges
  *	into it happen under tasklist_lock, and none after the task's own
  *	release hook, which reads it in place.
  * @lost: descendants that run without counters because their state could
@@ -68,11 +84,16 @@ struct pc_kept {
  *	struct pc_tsc); the context-switch hook takes no lock.
  * @own_clock: the task's task clock for its own reads (struct pc_own_clock);
  *	the task and the context-switch hook only.
- * @events: the perf events of @control, NULL in the other slots; owned by
- *	the state until @exited, when they are released.
+ * @events: the perf events of @control, NULL in the other slots, and in
+ *	slot PC_EVENT_REF the reference event of a control with hardware
+ *	events; owned by the state until @exited, when they are released.
+ *	Hardware events are pinned: one the PMU cannot hold goes to perf's
+ *	error state for good, and reads as PC_NOT_COUNTED (see
+ *	PC_EVENT_REF).
  * @base: for the accounting counters of @control, the task's figure when
  *	counting started (0 in a new child: its figures start at zero).
- * @final: the task's own counts when it stopped counting at exit.
+ * @final: the task's own counts when it stopped counting at exit
+ *	(PC_NOT_COUNTED for an event that was not counting).
  * @exited: the exit hook has run: @final is valid and @control is frozen.
  * @page: the thread's counter page, or NULL until it first opens its page
  *	file.  Set once, by the thread itself under @mutex; see struct pc_page.
@@ -117,7 +138,7 @@ struct perfctr_task {
 	u64 lost;
 	struct pc_tsc tsc;
 	struct pc_own_clock own_clock;
-	struct perf_event *events[PERFCTR_MAX_COUNTERS];
+	struct perf_event *events[PC_EVENTS];
 	u64 base[PERFCTR_MAX_COUNTERS];
 	u64 final[PERFCTR_MAX_COUNTERS];
 	struct pc_page *page;
@@ -127,6 +148,25 @@ struct perfctr_task {
 	bool programmed;
 	bool released;
 };
+
+/*
+ * The value of a count perf did not take: a hardware event the PMU could not
+ * schedule (perf put it in error state and its count froze), or one that was
+ * enabled and never ran.  It stands in the counts, @final, @children, the
+ * kept counts and the exit records, and the files print it as
+ * PC_NOT_COUNTED_TEXT (Documentation/perfctr.rst, "Not counted").  No real
+ * count reaches 2^64 - 1.
+ */
+#define PC_NOT_COUNTED		U64_MAX
+#define PC_NOT_COUNTED_TEXT	"<not-counted>"
+
+/* @a + @b, not counted if either is: a sum never hides a missing count. */
+static inline u64 pc_count_add(u64 a, u64 b)
+{
+	if (a == PC_NOT_COUNTED || b == PC_NOT_COUNTED)
+		return PC_NOT_COUNTED;
+	return a + b;
+}
 
 /* The state of current, or of a task that cannot be released meanwhile. */
 static inline struct perfctr_task *pc_task_state(struct task_struct *task)

@@ -50,6 +50,14 @@ extern "C" {
 #define PERFCTR_CONTROL_MAX	4096
 #endif
 
+/*
+ * The value of a count that was not counted: a hardware event the PMU could
+ * not schedule, or one that never ran while enabled, which the files print
+ * as "<not-counted>".  Every function that gives counts gives this in its
+ * place, never a number; no real count reaches it.  A sum with it is it.
+ */
+#define PERFCTR_NOT_COUNTED	UINT64_MAX
+
 /* Room for any canonical counter name and its NUL ("r<16 hex digits>:uk"). */
 #define PERFCTR_NAME_MAX	32
 

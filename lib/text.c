@@ -5,8 +5,9 @@
  *   control   canonical names separated by single spaces, one line ending
  *             in a newline; empty without a control
  *   id, lost  a decimal number and a newline
- *   counts,   one "<name> <decimal>\n" line per counter; empty without a
- *   children  control
+ *   counts,   one "<name> <decimal>\n" line per counter, "<not-counted>"
+ *   children  in place of the decimal for a count perf did not take
+ *             (PERFCTR_NOT_COUNTED); empty without a control
  *
  * The kernel writes exactly these; anything else is refused rather than
  * guessed at (the callers report EPROTO), so that a change of format shows
@@ -60,8 +61,17 @@ static bool pc_is_name(const char *s, size_t len)
 	return true;
 }
 
+/* [s, s + len) is the marker of a count that was not counted. */
+static bool pc_is_not_counted(const char *s, size_t len)
+{
+	static const char marker[] = "<not-counted>";
+
+	return len == sizeof(marker) - 1 && !memcmp(s, marker, len);
+}
+
 /*
- * Lines of "<name> <decimal>\n": the values into @vals (room for @max);
+ * Lines of "<name> <decimal>\n" or "<name> <not-counted>\n": the values into
+ * @vals (room for @max, PERFCTR_NOT_COUNTED for the marker);
  * returns the number of lines.
  */
 int pc_parse_counts(const char *buf, size_t len, uint64_t *vals,
@@ -79,7 +89,9 @@ int pc_parse_counts(const char *buf, size_t len, uint64_t *vals,
 		sp = memchr(p, ' ', nl - p);
 		if (!sp || !pc_is_name(p, sp - p) || nr == max)
 			return -1;
-		if (pc_parse_u64(sp + 1, nl - sp - 1, &vals[nr]))
+		if (pc_is_not_counted(sp + 1, nl - sp - 1))
+			vals[nr] = PERFCTR_NOT_COUNTED;
+		else if (pc_parse_u64(sp + 1, nl - sp - 1, &vals[nr]))
 			return -1;
 		nr++;
 		p = nl + 1;

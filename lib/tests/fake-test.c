@@ -312,6 +312,20 @@ static void test_fallbacks(struct perfctr *pc)
 	   "page and counts disagree on nr: id from the files");
 	publish(pg, 7, 2, (uint64_t[]){ 100, 200 });
 
+	/* a hardware counter that is not counting is never exact */
+	pg->counter[1].flags = 0;
+	put(SELF, "counts", "tsc 1\ncontext-switches <not-counted>\n");
+	put(SELF, "children", "tsc 5\ncontext-switches <not-counted>\n");
+	ok(perfctr_read_id(pc, v, 16, &id) == 2 && id == 7 && v[0] == 1 &&
+	   v[1] == PERFCTR_NOT_COUNTED,
+	   "not counted: perfctr_read_id gives PERFCTR_NOT_COUNTED");
+	ok(perfctr_read_children(pc, v, 16) == 2 && v[0] == 5 &&
+	   v[1] == PERFCTR_NOT_COUNTED,
+	   "not counted: perfctr_read_children gives PERFCTR_NOT_COUNTED");
+	put(SELF, "counts", "tsc 1\ncontext-switches 2\n");
+	put(SELF, "children", "tsc 5\ncontext-switches 6\n");
+	publish(pg, 7, 2, (uint64_t[]){ 100, 200 });
+
 	pg->flags = PERFCTR_PAGE_EXITED;
 	ok(read2(pc, 1, 2), "exited page: perfctr_read from counts");
 	publish(pg, 7, 2, (uint64_t[]){ 100, 200 });

@@ -95,6 +95,7 @@ static void test_counts(void)
 {
 	static const uint64_t two[] = { 123, 18446744073709551615ULL };
 	static const uint64_t zero[] = { 0 };
+	static const uint64_t not_counted[] = { PERFCTR_NOT_COUNTED, 123 };
 	uint64_t many_v[PERFCTR_MAX_COUNTERS];
 	char many[2048];
 	int i;
@@ -102,6 +103,10 @@ static void test_counts(void)
 	counts("", 0, NULL);
 	counts("tsc 123\ncontext-switches 18446744073709551615\n", 2, two);
 	counts("rc0:u 0\n", 1, zero);
+	counts("cycles <not-counted>\ntsc 123\n", 2, not_counted);
+	counts("cycles <not counted>\n", -1, NULL);
+	counts("cycles <not-counted> \n", -1, NULL);
+	counts("cycles <not-counte>\n", -1, NULL);
 	counts("tsc 123", -1, NULL);
 	counts("tsc\n", -1, NULL);
 	counts("tsc \n", -1, NULL);

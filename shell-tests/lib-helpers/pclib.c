@@ -17,6 +17,12 @@
  *                            dead thread's exit reaches perfctr
  *   pclib snapshot           perfctr_snapshot() against the separate calls,
  *                            and while another thread rewrites the control
+ *   pclib notcounted EVENTS  EVENTS, more hardware events than the PMU
+ *                            holds: refused (ENOSPC) for the thread itself,
+ *                            leaving its control as it was; accepted for a
+ *                            child, whose reads then give
+ *                            PERFCTR_NOT_COUNTED where read(2) of its
+ *                            counts file says <not-counted>
  *
  * Prints "ok ..." lines and key=value figures; exits non-zero with a
  * message on the first failed check.
@@ -29,6 +35,7 @@
 #include <linux/seccomp.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -585,6 +592,90 @@ static int cmd_snapshot(void)
 	return 0;
 }
 
+/* Spins until killed. */
+static void __attribute__((noreturn)) spin_forever(void)
+{
+	for (;;)
+		__asm__ volatile("" : : : "memory");
+}
+
+static int cmd_notcounted(const char *events)
+{
+	struct perfctr *pc = open_self("task-clock"), *other;
+	char ctl[PERFCTR_CONTROL_MAX], text[4096], path[64];
+	uint64_t id0, id1, v[MAX], c[MAX];
+	struct perfctr_snapshot s;
+	int nr, i, nc = 0, fd;
+	struct timespec ts = { 0, 300 * 1000 * 1000 };
+	ssize_t len;
+	pid_t child;
+
+	if (perfctr_id(pc, &id0))
+		die("perfctr_id");
+	if (perfctr_set_control(pc, events) != -1 || errno != ENOSPC)
+		die("perfctr_set_control(%s) for itself: not ENOSPC", events);
+	if (perfctr_id(pc, &id1) || id1 != id0 ||
+	    perfctr_get_control(pc, ctl, sizeof(ctl)) ||
+	    strcmp(ctl, "task-clock"))
+		die("the refused control changed something: id %" PRIu64
+		    " -> %" PRIu64 ", control '%s'", id0, id1, ctl);
+	printf("ok refused for the thread itself with ENOSPC, nothing changed\n");
+
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (!child)
+		spin_forever();
+	other = perfctr_open(child);
+	if (!other)
+		die("perfctr_open(child)");
+	if (perfctr_set_control(other, events))
+		die("perfctr_set_control(%s) for a child", events);
+	nanosleep(&ts, NULL);		/* the child runs with them */
+	kill(child, SIGSTOP);
+	waitpid(child, NULL, WUNTRACED);
+	nr = perfctr_read(other, v, MAX);
+	if (nr <= 0 || perfctr_snapshot(other, &s, sizeof(s)) != nr)
+		die("perfctr_read, perfctr_snapshot");
+	snprintf(path, sizeof(path), "/proc/%d/perfctr/counts", child);
+	fd = open(path, O_RDONLY);
+	len = fd < 0 ? -1 : read(fd, text, sizeof(text) - 1);
+	if (len < 0)
+		die("read %s", path);
+	close(fd);
+	text[len] = 0;
+	/* the reads are of a stopped task: all three agree exactly */
+	for (i = 0; i < nr; i++) {
+		char *line = text, want[64];
+		int k;
+
+		for (k = 0; k < i; k++)
+			line = strchr(line, '\n') + 1;
+		line = strchr(line, ' ') + 1;
+		if (v[i] == PERFCTR_NOT_COUNTED) {
+			nc++;
+			snprintf(want, sizeof(want), "<not-counted>\n");
+		} else {
+			snprintf(want, sizeof(want), "%" PRIu64 "\n", v[i]);
+		}
+		if (strncmp(line, want, strlen(want)) || s.self[i] != v[i])
+			die("counter %d: perfctr_read %" PRIu64
+			    ", perfctr_snapshot %" PRIu64 ", file %.24s", i,
+			    v[i], s.self[i], line);
+		c[i] = v[i];
+	}
+	if (!nc)
+		die("every counter of %s counted", events);
+	printf("ok perfctr_read and perfctr_snapshot give PERFCTR_NOT_COUNTED where the file says <not-counted>\n");
+	printf("not_counted=%d counted=%d first=%" PRIu64 "\n", nc, nr - nc,
+	       c[0]);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	perfctr_close(other);
+	perfctr_close(pc);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -606,6 +697,8 @@ int main(int argc, char **argv)
 		return cmd_reuse();
 	if (argc == 2 && !strcmp(argv[1], "snapshot"))
 		return cmd_snapshot();
+	if (argc == 3 && !strcmp(argv[1], "notcounted"))
+		return cmd_notcounted(argv[2]);
 	fprintf(stderr, "usage: see the comment at the top of pclib.c\n");
 	return 2;
 }

@@ -46,12 +46,19 @@ static const struct metric {
 	  "of all cache refs" },
 };
 
-/* @v in decimal with a comma every three digits, at the end of @buf. */
+/*
+ * @v in decimal with a comma every three digits, at the end of @buf, or
+ * NOT_COUNTED_TEXT for PERFCTR_NOT_COUNTED.
+ */
 char *output_thousands(uint64_t v, char *buf, size_t size)
 {
 	char *p = buf + size - 1;
 	int digits = 0;
 
+	if (v == PERFCTR_NOT_COUNTED) {
+		snprintf(buf, size, "%s", NOT_COUNTED_TEXT);
+		return buf;
+	}
 	*p = '\0';
 	do {
 		if (digits && digits % 3 == 0 && p > buf)
@@ -142,7 +149,19 @@ static void json_names(FILE *f, const struct perfex_counts *c)
 	fputc(']', f);
 }
 
-/* {"name": value, ...}; @b, if not NULL, is added to @a. */
+/* A count as a CSV field or a JSON value: a number or NOT_COUNTED_TEXT. */
+static void print_count(FILE *f, uint64_t v, bool json)
+{
+	if (v != PERFCTR_NOT_COUNTED)
+		fprintf(f, "%" PRIu64, v);
+	else
+		fputs(json ? "\"" NOT_COUNTED_TEXT "\"" : NOT_COUNTED_TEXT, f);
+}
+
+/*
+ * {"name": value, ...}; @b, if not NULL, is added to @a.  A count that was
+ * not counted is the string NOT_COUNTED_TEXT, as perf stat --json has it.
+ */
 static void json_values(FILE *f, const struct perfex_counts *c,
 			const uint64_t *a, const uint64_t *b)
 {
@@ -152,7 +171,8 @@ static void json_values(FILE *f, const struct perfex_counts *c,
 	for (i = 0; i < c->nr; i++) {
 		fputs(i ? ", " : "", f);
 		output_json_string(f, c->name[i]);
-		fprintf(f, ": %" PRIu64, a[i] + (b ? b[i] : 0));
+		fputs(": ", f);
+		print_count(f, b ? count_add(a[i], b[i]) : a[i], true);
 	}
 	fputc('}', f);
 }
@@ -173,9 +193,12 @@ static int find_counter(const struct perfex_counts *c, const char *base,
 	return -1;
 }
 
+/* The total of counter @i, or -1 if it was not counted. */
 static double total_of(const struct perfex_counts *c, int i)
 {
-	return (double)(c->self[i] + c->children[i]);
+	uint64_t v = count_add(c->self[i], c->children[i]);
+
+	return v == PERFCTR_NOT_COUNTED ? -1 : (double)v;
 }
 
 /* The task-clock total in nanoseconds, 0 without a task-clock counter. */
@@ -185,7 +208,7 @@ static double task_clock(const struct perfex_counts *c)
 
 	if (i < 0)
 		i = find_counter(c, "task-clock", NULL);
-	return i < 0 ? 0 : total_of(c, i);
+	return i < 0 ? 0 : total_of(c, i);	/* -1: no rate */
 }
 
 /* Events per second, in the unit that keeps the figure short, as perf. */
@@ -238,7 +261,7 @@ static bool metric(const struct perfex_run *r, unsigned int i, char *buf,
 			div /= 100;
 		break;
 	}
-	if (div <= 0)
+	if (div <= 0 || v < 0)		/* not counted: no rate */
 		return false;
 	v /= div;
 	if (m->kind == METRIC_RATE)
@@ -340,7 +363,7 @@ static void table_tree_line(const struct perfex_tree *t,
 		if (k->tgid != p->pid || k->pid == k->tgid)
 			continue;
 		for (e = 0; e < tt->c->nr; e++)
-			sub[e] = k->self[e] + k->children[e];
+			sub[e] = count_add(k->self[e], k->children[e]);
 		table_tree_numbers(tt, k->self, sub);
 		fprintf(tt->f, "  %7d  %*s[thread] %s\n", k->pid,
 			2 * p->depth + 2, "", k->comm);
@@ -406,7 +429,8 @@ static void table_run(FILE *f, const struct perfex_run *r)
 		s[0][i] = output_thousands(c->self[i], num[0][i], NUMBER_MAX);
 		s[1][i] = output_thousands(c->children[i], num[1][i],
 					   NUMBER_MAX);
-		s[2][i] = output_thousands(c->self[i] + c->children[i],
+		s[2][i] = output_thousands(count_add(c->self[i],
+						     c->children[i]),
 					   num[2][i], NUMBER_MAX);
 		for (k = 0; k < 3; k++) {
 			if ((int)strlen(s[k][i]) > width)
@@ -477,9 +501,11 @@ static void csv_tree_rows(const struct csv_tree *ct, const char *kind,
 		fprintf(ct->f, "%s%s%d%s%d%s%s%s%s%s", kind, sep, pid, sep,
 			ppid, sep, parent, sep, depth, sep);
 		csv_field(ct->f, comm, sep);
-		fprintf(ct->f, "%s%" PRIu64 "%s", sep, self[e], sep);
+		fputs(sep, ct->f);
+		print_count(ct->f, self[e], false);
+		fputs(sep, ct->f);
 		if (sub)
-			fprintf(ct->f, "%" PRIu64, sub[e]);
+			print_count(ct->f, sub[e], false);
 		fprintf(ct->f, "%s%s\n", sep, ct->c->name[e]);
 	}
 }
@@ -508,7 +534,7 @@ static void csv_tree_line(const struct perfex_tree *t,
 		if (k->tgid != p->pid || k->pid == k->tgid)
 			continue;
 		for (e = 0; e < ct->c->nr; e++)
-			sub[e] = k->self[e] + k->children[e];
+			sub[e] = count_add(k->self[e], k->children[e]);
 		csv_tree_rows(ct, "thread", k->pid, k->ppid, parent, depth,
 			      k->comm, k->self, sub);
 	}
@@ -540,10 +566,14 @@ static void csv_run(FILE *f, const char *sep, const struct perfex_run *r)
 	const struct perfex_counts *c = &r->counts;
 	unsigned int i;
 
-	for (i = 0; i < c->nr; i++)
-		fprintf(f, "%" PRIu64 "%s%" PRIu64 "%s%" PRIu64 "%s%s\n",
-			c->self[i], sep, c->children[i], sep,
-			c->self[i] + c->children[i], sep, c->name[i]);
+	for (i = 0; i < c->nr; i++) {
+		print_count(f, c->self[i], false);
+		fputs(sep, f);
+		print_count(f, c->children[i], false);
+		fputs(sep, f);
+		print_count(f, count_add(c->self[i], c->children[i]), false);
+		fprintf(f, "%s%s\n", sep, c->name[i]);
+	}
 	if (r->tree)
 		csv_tree(f, sep, r);
 }
@@ -587,7 +617,7 @@ static void json_tree_proc(const struct perfex_tree *t,
 			if (k->tgid != p->pid || k->pid == k->tgid)
 				continue;
 			for (e = 0; e < jt->c->nr; e++)
-				sub[e] = k->self[e] + k->children[e];
+				sub[e] = count_add(k->self[e], k->children[e]);
 			fprintf(f, "%s{\"tid\": %d, \"comm\": ",
 				first ? "" : ", ", k->pid);
 			output_json_string(f, k->comm);
@@ -710,11 +740,16 @@ static void csv_sample(FILE *f, const char *sep,
 	const struct perfex_counts *c = s->counts;
 	unsigned int i;
 
-	for (i = 0; i < c->nr; i++)
-		fprintf(f, "%" PRIu64 ".%09" PRIu64 "%s%" PRIu64 "%s%" PRIu64
-			"%s%" PRIu64 "%s%s\n", s->time_ns / 1000000000,
-			s->time_ns % 1000000000, sep, c->self[i], sep,
-			s->delta[i], sep, c->children[i], sep, c->name[i]);
+	for (i = 0; i < c->nr; i++) {
+		fprintf(f, "%" PRIu64 ".%09" PRIu64 "%s",
+			s->time_ns / 1000000000, s->time_ns % 1000000000, sep);
+		print_count(f, c->self[i], false);
+		fputs(sep, f);
+		print_count(f, s->delta[i], false);
+		fputs(sep, f);
+		print_count(f, c->children[i], false);
+		fprintf(f, "%s%s\n", sep, c->name[i]);
+	}
 }
 
 /* JSON Lines: one object per sample, on one line. */

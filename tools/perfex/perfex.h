@@ -139,6 +139,28 @@ struct perfex_sample {
 	uint64_t delta[PERFEX_MAX_EVENTS];
 };
 
+/*
+ * A count the kernel did not take (PERFCTR_NOT_COUNTED) is printed as
+ * NOT_COUNTED_TEXT, as perf stat does, never as a number; a sum with one is
+ * not counted either.
+ */
+#define NOT_COUNTED_TEXT	"<not counted>"
+
+static inline uint64_t count_add(uint64_t a, uint64_t b)
+{
+	if (a == PERFCTR_NOT_COUNTED || b == PERFCTR_NOT_COUNTED)
+		return PERFCTR_NOT_COUNTED;
+	return a + b;
+}
+
+/* @a - @b, for the deltas of a followed count that only grows */
+static inline uint64_t count_sub(uint64_t a, uint64_t b)
+{
+	if (a == PERFCTR_NOT_COUNTED || b == PERFCTR_NOT_COUNTED)
+		return PERFCTR_NOT_COUNTED;
+	return a - b;
+}
+
 /* perfex.c */
 extern const char *perfex_name;
 void perfex_unavailable(int err);

@@ -175,7 +175,7 @@ static int sample(struct poll_state *st)
 		st->prev_id = c.id;
 	}
 	for (i = 0; i < c.nr; i++) {
-		s.delta[i] = c.self[i] - st->prev[i];
+		s.delta[i] = count_sub(c.self[i], st->prev[i]);
 		st->prev[i] = c.self[i];
 	}
 	output_poll_sample(st->out, &s);

@@ -109,7 +109,8 @@ static int control_write(const char *text, size_t len, bool *at_open)
  * The kernel says what is wrong, not which event: find the first event
  * it refuses on its own with the same error, to name it.  The child is
  * about to exit, so its control may change.  Nothing is found for an
- * event named twice, bad separators, or too many events.
+ * event named twice, bad separators, too many events, or more hardware
+ * events than the PMU can hold at once (ENOSPC: it is the set, not one).
  */
 static void find_refused(const char *text, int err, struct report *r)
 {
@@ -118,7 +119,7 @@ static void find_refused(const char *text, int err, struct report *r)
 
 	r->bad_pos = -1;
 	r->bad_len = 0;
-	if (err == E2BIG)
+	if (err == E2BIG || err == ENOSPC)
 		return;
 	for (pos = 0; (len = events_token(text, &pos)); pos += len) {
 		if (control_write(text + pos, len, &at_open) == err) {
@@ -242,6 +243,9 @@ static void control_hint(const struct report *r, const char *text)
 				perfex_name, PERFCTR_CONTROL_MAX);
 		else if (r->err == EINVAL)
 			fprintf(stderr, "%s: an event is named twice, or the events are not separated by blanks or single commas\n",
+				perfex_name);
+		else if (r->err == ENOSPC)
+			fprintf(stderr, "%s: the PMU cannot hold these hardware events at once: too many, or its counters are taken by other pinned events\n",
 				perfex_name);
 		return;
 	}

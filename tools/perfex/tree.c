@@ -22,6 +22,9 @@
 
 #include "perfex.h"
 
+/* A count the kernel did not take, in an exit record (PERFCTR_NOT_COUNTED) */
+#define NOT_COUNTED_RECORD	"<not-counted>"
+
 int tree_open(struct perfex_tree *t, pid_t pid)
 {
 	char path[64];
@@ -85,6 +88,12 @@ static int parse_record(struct perfex_tree *t, char *line)
 	}
 	unescape(task->comm);
 	for (p = line + n; nv < 2 * PERFEX_MAX_EVENTS; p = end) {
+		if (!strncmp(p, " " NOT_COUNTED_RECORD,
+			     sizeof(NOT_COUNTED_RECORD))) {
+			v[nv++] = PERFCTR_NOT_COUNTED;
+			end = p + sizeof(NOT_COUNTED_RECORD);
+			continue;
+		}
 		v[nv] = strtoull(p, &end, 10);
 		if (end == p)
 			break;
@@ -182,7 +191,8 @@ static const uint64_t *sum_subtree(struct perfex_tree *t, struct tree_proc *p,
 		c->in_tree = true;
 		sum_subtree(t, c, nr, depth + 1);
 		for (k = 0; k < nr; k++)
-			p->subtree[k] += c->subtree[k];
+			p->subtree[k] = count_add(p->subtree[k],
+						  c->subtree[k]);
 	}
 	return p->subtree;
 }
@@ -231,7 +241,7 @@ int tree_build(struct perfex_tree *t, pid_t root, const char *root_comm,
 			p->ppid = task->ppid;
 		}
 		for (e = 0; e < c->nr; e++)
-			p->self[e] += task->self[e];
+			p->self[e] = count_add(p->self[e], task->self[e]);
 		p->nthreads += task->pid != task->tgid;
 		if (task->pid == task->tgid) {
 			p->leader = i;
@@ -269,7 +279,7 @@ int tree_build(struct perfex_tree *t, pid_t root, const char *root_comm,
 	/* what the kernel merged, against what the records add up to */
 	t->complete = !t->dropped;
 	for (e = 0; e < c->nr; e++) {
-		if (r->subtree[e] != c->self[e] + c->children[e])
+		if (r->subtree[e] != count_add(c->self[e], c->children[e]))
 			t->complete = false;
 	}
 	for (i = 1; i < t->nprocs; i++) {
@@ -286,7 +296,8 @@ int tree_build(struct perfex_tree *t, pid_t root, const char *root_comm,
 		for (e = 0; e < c->nr; e++) {
 			const struct tree_task *lead = &t->tasks[p->leader];
 
-			if (p->subtree[e] != lead->self[e] + lead->children[e])
+			if (p->subtree[e] != count_add(lead->self[e],
+						       lead->children[e]))
 				t->complete = false;
 		}
 	}

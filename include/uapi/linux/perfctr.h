@@ -116,8 +116,8 @@
  * struct perfctr_page_counter - one counter on the page
  * @flags: PERFCTR_COUNTER_*; without PERFCTR_COUNTER_EXACT the page cannot
  *	give this counter (perf events, page faults; task-clock where the
- *	kernel's task clock is not a scaling of the TSC) and the other fields
- *	are 0
+ *	kernel's task clock is not a scaling of the TSC; after exit, a
+ *	hardware counter that was not counting) and the other fields are 0
  * @sum: the count when the thread was last switched onto a CPU (or when
  *	the page was last rewritten); with PERFCTR_COUNTER_CLOCK, the count
  *	less the scaled time stamp counter, modulo 2^64
