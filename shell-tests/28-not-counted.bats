@@ -244,3 +244,14 @@ start_hog() {
 	[ "$(kv not_counted "$output")" -eq 1 ]
 	[ "$(kv counted "$output")" -eq 7 ]
 }
+
+@test "perfex without -e on a PMU whose counters are taken: the software events, and a line on stderr" {
+	start_hog
+	run --separate-stderr perfex -x, true
+	echo "$output"; echo "stderr: $stderr"
+	[ "$status" -eq 0 ]
+	[[ $stderr == *"the PMU has no counter free: no cycles and instructions"* ]]
+	[ "${#lines[@]}" -eq 5 ]
+	csv_field() { awk -F, -v e="$1" '$NF == e { print $3; f = 1 } END { exit !f }' <<<"$output"; }
+	csv_field task-clock
+}

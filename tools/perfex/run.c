@@ -144,7 +144,8 @@ static void send_report(int fd, const struct report *r)
  * Programs @events, else their user-mode form @events_u if kernel mode is
  * what was refused, else, for the default events, @fallback: the default
  * without its hardware events, which a machine without a PMU cannot count
- * (ENOENT, EOPNOTSUPP) and perf_event_paranoid 3 forbids (EACCES).
+ * (ENOENT, EOPNOTSUPP), a PMU whose counters are taken cannot hold
+ * (ENOSPC) and perf_event_paranoid 3 forbids (EACCES).
  */
 static void child(int fd, int go, const char *events, const char *events_u,
 		  const char *fallback, char **argv, const struct sigsave *save)
@@ -165,8 +166,8 @@ static void child(int fd, int go, const char *events, const char *events_u,
 		}
 		r.user_only = 1;
 	}
-	if (fallback && !at_open &&
-	    (err == EACCES || err == ENOENT || err == EOPNOTSUPP)) {
+	if (fallback && !at_open && (err == EACCES || err == ENOENT ||
+				     err == EOPNOTSUPP || err == ENOSPC)) {
 		r.err = err;
 		text = fallback;
 		err = control_write(text, strlen(text), &at_open);
@@ -496,6 +497,9 @@ int perfex_run_command(const struct perfex_opts *opts,
 			if (r.err == EACCES)
 				fprintf(stderr, "%s: perf_event_paranoid is %d: no cycles and instructions\n",
 					perfex_name, paranoid_level());
+			else if (r.err == ENOSPC)
+				fprintf(stderr, "%s: the PMU has no counter free: no cycles and instructions\n",
+					perfex_name);
 		} else {
 			failure = r;
 		}
