@@ -48,7 +48,9 @@
  *		-> read(2) counts instead: not this thread's page
  *	for (;;) {
  *		seq = READ_ONCE(pg->seq);
- *		barrier();			(compiler barrier; x86 orders loads)
+ *		barrier();			(read barrier: a compiler barrier on
+ *						 x86, which orders loads; DMB ISHLD
+ *						 on arm64)
  *		if (seq & 1)
  *			continue;		(a writer is busy: again)
  *		if (pg->requested != pg->applied)
@@ -74,10 +76,15 @@
  *			break;			(else the kernel wrote: again)
  *	}
  *
- * where rdtsc_ordered() is "lfence; rdtsc", so that the time stamp is not
- * taken before the loads of seq and start, nor after the second check of
- * requested.  seq changes at every switch of the thread onto a CPU, so a
- * read that was switched out midway retries.
+ * where rdtsc_ordered() reads the counter tsc counts, the kernel's
+ * get_cycles(), so that the time stamp is not taken before the loads of
+ * seq and start, nor after the second check of requested: on x86-64
+ * "lfence; rdtsc"; on arm64 "isb; mrs cntvct_el0" followed by a load whose
+ * address depends on the value read (Documentation/perfctr-page.rst).  The
+ * page gives tsc and task-clock only where the thread can read that
+ * counter itself; elsewhere they are not PERFCTR_COUNTER_EXACT.  seq
+ * changes at every switch of the thread onto a CPU, so a read that was
+ * switched out midway retries.
  *
  * Writers bump seq to odd, update, and bump it to even, with a write
  * barrier after the first bump and before the second.  All of them run in
@@ -115,9 +122,9 @@
 /**
  * struct perfctr_page_counter - one counter on the page
  * @flags: PERFCTR_COUNTER_*; without PERFCTR_COUNTER_EXACT the page cannot
- *	give this counter (perf events, page faults; task-clock where the
- *	kernel's task clock is not a scaling of the TSC) and the other fields
- *	are 0
+ *	give this counter (perf events; tsc and task-clock where the thread
+ *	cannot read the counter tsc counts itself; task-clock where the
+ *	kernel's task clock is not a scaling of it) and the other fields are 0
  * @sum: the count when the thread was last switched onto a CPU (or when
  *	the page was last rewritten); with PERFCTR_COUNTER_CLOCK, the count
  *	less the scaled time stamp counter, modulo 2^64
