@@ -125,8 +125,9 @@ static int pc_page_value(const struct perfctr_page *pg, unsigned int i,
 
 		if (shift > 63)
 			return -1;
-		*v += (uint64_t)(((unsigned __int128)*now *
-				  (uint32_t)pc_load(&c->time_mult)) >> shift);
+		*v += pc_mul_u64_u32_shr(*now,
+					 (uint32_t)pc_load(&c->time_mult),
+					 (unsigned int)shift);
 	}
 	return 0;
 }
