@@ -111,6 +111,8 @@ static void pc_page_clock(struct task_struct *task, bool switching,
 	c->sum = clk.base - base;
 	c->time_mult = clk.mult;
 	c->time_shift = clk.shift;
+	c->time_cycles = clk.cycles;
+	c->time_mask = clk.mask;
 	c->flags = PERFCTR_COUNTER_EXACT | PERFCTR_COUNTER_CLOCK;
 }
 

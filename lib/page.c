@@ -125,7 +125,8 @@ static int pc_page_value(const struct perfctr_page *pg, unsigned int i,
 
 		if (shift > 63)
 			return -1;
-		*v += pc_mul_u64_u32_shr(*now,
+		*v += pc_mul_u64_u32_shr((*now - pc_load(&c->time_cycles)) &
+					 pc_load(&c->time_mask),
 					 (uint32_t)pc_load(&c->time_mult),
 					 (unsigned int)shift);
 	}

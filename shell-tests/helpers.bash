@@ -119,11 +119,15 @@ skip_unless_tsc_on_page() {
 }
 
 # page_gives_task_clock: whether the page gives task-clock exactly, as a
-# scaling of tsc's counter: where the scheduler's clock is one (x86-64's
-# native sched_clock from the TSC).  arm64 gives it on the page only with
-# the arch-neutral clock interface of kernel patch 0008.
+# scaling of tsc's counter: where the scheduler's clock is one, which the
+# clock provider says through kernel patch 0008's arch_perfctr_sched_clock()
+# (x86-64's native sched_clock from the TSC, arm64's generic sched_clock
+# from the architected counter).
 page_gives_task_clock() {
-	[ "$(uname -m)" = x86_64 ]
+	case $(uname -m) in
+	x86_64 | aarch64) return 0 ;;
+	*) return 1 ;;
+	esac
 }
 
 # tsc_khz: the frequency tsc counts at, in kHz, or nothing if unknown.

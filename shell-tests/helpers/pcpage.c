@@ -221,7 +221,9 @@ static void page_read(const volatile struct perfctr_page *pg, struct snap *s)
 			if (f & PERFCTR_COUNTER_TSC)
 				s->v[i] += rdtsc_ordered() - c->start;
 			if (f & PERFCTR_COUNTER_CLOCK)
-				s->v[i] += (uint64_t)(((unsigned __int128)rdtsc_ordered() *
+				s->v[i] += (uint64_t)(((unsigned __int128)
+						       ((rdtsc_ordered() - c->time_cycles) &
+							c->time_mask) *
 						       c->time_mult) >> c->time_shift);
 		}
 		read_barrier();

@@ -65,8 +65,9 @@
  *			if (c->flags & PERFCTR_COUNTER_TSC)
  *				value[i] += rdtsc_ordered() - c->start;
  *			if (c->flags & PERFCTR_COUNTER_CLOCK)
- *				value[i] += (__u64)(((unsigned __int128)
- *					rdtsc_ordered() * c->time_mult) >>
+ *				value[i] += mul_u64_u32_shr(
+ *					(rdtsc_ordered() - c->time_cycles) &
+ *					c->time_mask, c->time_mult,
  *					c->time_shift);
  *		}
  *		barrier();
@@ -76,7 +77,8 @@
  *			break;			(else the kernel wrote: again)
  *	}
  *
- * where rdtsc_ordered() reads the counter tsc counts, the kernel's
+ * where mul_u64_u32_shr(a, m, s) is (a * m) >> s with the product taken in
+ * 96 bits, and rdtsc_ordered() reads the counter tsc counts, the kernel's
  * get_cycles(), so that the time stamp is not taken before the loads of
  * seq and start, nor after the second check of requested: on x86-64
  * "lfence; rdtsc"; on arm64 "isb; mrs cntvct_el0" followed by a load whose
@@ -109,12 +111,12 @@
  * it.  So a reader sees a control change, whoever makes it, as a new @id
  * and counter set, never as a torn mix.
  */
-#define PERFCTR_PAGE_VERSION	1
+#define PERFCTR_PAGE_VERSION	2
 
 /* perfctr_page_counter::flags */
 #define PERFCTR_COUNTER_EXACT	_BITULL(0)	/* the page gives the value */
 #define PERFCTR_COUNTER_TSC	_BITULL(1)	/* add rdtsc - start */
-#define PERFCTR_COUNTER_CLOCK	_BITULL(2)	/* add rdtsc * mult >> shift */
+#define PERFCTR_COUNTER_CLOCK	_BITULL(2)	/* add the scaled counter */
 
 /* perfctr_page::flags */
 #define PERFCTR_PAGE_EXITED	_BITULL(0)	/* final counts, frozen */
@@ -131,7 +133,15 @@
  * @start: with PERFCTR_COUNTER_TSC, the time stamp counter at that moment
  * @time_mult: with PERFCTR_COUNTER_CLOCK, the multiplier (below 2^32) ...
  * @time_shift: ... and the shift of the scaling: the 96-bit product of
- *	the time stamp counter and @time_mult, shifted right by @time_shift
+ *	the scaled counter value and @time_mult, shifted right by @time_shift
+ * @time_cycles: with PERFCTR_COUNTER_CLOCK, the counter value subtracted
+ *	before scaling (0 on x86-64; sched_clock's epoch on arm64) ...
+ * @time_mask: ... and the mask applied to the difference (the counter's
+ *	width): the scaled value is (counter - @time_cycles) & @time_mask
+ *
+ * Page version 2 added @time_cycles and @time_mask: a version 1 reader,
+ * which knew neither, would compute task-clock wrongly where they are not
+ * 0 and all ones.
  */
 struct perfctr_page_counter {
 	__u64 flags;
@@ -139,6 +149,8 @@ struct perfctr_page_counter {
 	__u64 start;
 	__u64 time_mult;
 	__u64 time_shift;
+	__u64 time_cycles;
+	__u64 time_mask;
 };
 
 /**
