@@ -66,6 +66,15 @@ load helpers
 	[[ $output == *"ok a remote clear reads as id 0, no counters"* ]]
 }
 
+@test "a thread whose counter reads fault (PR_SET_TSC) gets tsc from read(2), not from its page" {
+	skip_unless_tsc_on_page
+	run pcpage notsc
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"ok with PR_TSC_SIGSEGV the page sends tsc to read(2)"* ]]
+	[[ $output == *"ok with PR_TSC_ENABLE the page gives tsc again"* ]]
+}
+
 @test "page reads retry across preemption by a busy task on the same CPU" {
 	skip_unless_tsc_on_page	# pcpage reads a tsc counter off the page
 	run pcpage preempt 2000000

@@ -19,6 +19,9 @@
  *   pcpage thread-exec      a thread other than the leader maps its page,
  *                           then execs "pcpage show", which takes the
  *                           leader's id
+ *   pcpage notsc            a thread that made its counter reads fault
+ *                           (PR_SET_TSC) gets no tsc from its page, and
+ *                           gets it again once it allows the reads
  *   pcpage counter-hz       the frequency of the counter tsc counts, in Hz,
  *                           where user space can read it (arm64:
  *                           CNTFRQ_EL0); exits 1 elsewhere
@@ -510,6 +513,36 @@ static int cmd_remote(void)
 	return pthread_join(thread, NULL);
 }
 
+/*
+ * prctl(PR_SET_TSC, PR_TSC_SIGSEGV) makes rdtsc (x86) or an EL0 read of
+ * CNTVCT_EL0 (arm64) fault: the page must not tell the thread to read it.
+ * Each control write rewrites the page, as does every switch onto a CPU.
+ */
+static int cmd_notsc(void)
+{
+	const volatile struct perfctr_page *pg;
+	struct snap s;
+
+	if (prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0))
+		die("prctl(PR_SET_TSC, PR_TSC_SIGSEGV): %s", strerror(errno));
+	set_control(tid(), "tsc context-switches");
+	pg = map_own();
+	sched_yield();
+	page_read(pg, &s);	/* would fault if the page said tsc */
+	if (s.stale || s.nr != 2 || s.exact != 0x2 || pg->counter[0].flags)
+		die("PR_TSC_SIGSEGV: exact %" PRIx64 ", tsc flags %" PRIx64, s.exact,
+		    (uint64_t)pg->counter[0].flags);
+	printf("ok with PR_TSC_SIGSEGV the page sends tsc to read(2)\n");
+	if (prctl(PR_SET_TSC, PR_TSC_ENABLE, 0, 0, 0))
+		die("prctl(PR_SET_TSC, PR_TSC_ENABLE): %s", strerror(errno));
+	set_control(tid(), "tsc context-switches");
+	page_read(pg, &s);
+	if (s.stale || s.exact != 0x3)
+		die("PR_TSC_ENABLE: exact %" PRIx64, s.exact);
+	printf("ok with PR_TSC_ENABLE the page gives tsc again\n");
+	return 0;
+}
+
 static int cmd_preempt(long n)
 {
 	const volatile struct perfctr_page *pg;
@@ -673,6 +706,8 @@ int main(int argc, char **argv)
 		return cmd_show();
 	if (argc == 2 && !strcmp(argv[1], "thread-exec"))
 		return cmd_thread_exec();
+	if (argc == 2 && !strcmp(argv[1], "notsc"))
+		return cmd_notsc();
 	if (argc == 2 && !strcmp(argv[1], "counter-hz"))
 		return cmd_counter_hz();
 	fprintf(stderr, "usage: see the comment at the top of pcpage.c\n");
