@@ -48,15 +48,15 @@ children_after() {
 	' _ "$BATS_TEST_TMPDIR/never"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	mhz=$(awk -F': ' '/^cpu MHz/ { print int($2); exit }' /proc/cpuinfo)
-	echo "cpu MHz $mhz"
-	[ -n "$mhz" ]
-	[ "$mhz" -gt 0 ]
+	khz=$(tsc_khz)
+	echo "tsc kHz $khz"
+	[ -n "$khz" ] || skip "the frequency tsc counts at is not known on $(uname -m)"
+	[ "$khz" -gt 0 ]
 	for k in spin_wall nap_wall spin_tsc nap_tsc spin_clock nap_clock; do
 		declare "$k=$(kv "$k" "$output")"
 	done
-	spin_tsc_ns=$((spin_tsc * 1000 / mhz))
-	nap_tsc_ns=$((nap_tsc * 1000 / mhz))
+	spin_tsc_ns=$((spin_tsc * 1000000 / khz))
+	nap_tsc_ns=$((nap_tsc * 1000000 / khz))
 	echo "# spin: task-clock $spin_clock ns, tsc $spin_tsc_ns ns in $spin_wall ns;" \
 		"nap: task-clock $nap_clock ns, tsc $nap_tsc_ns ns in $nap_wall ns" >&3
 	# while spinning, both count most of the wall-clock time, and no more
