@@ -629,7 +629,9 @@ static void op_readbare(struct bench *b)
 			if (f & PERFCTR_COUNTER_TSC)
 				values[i] += now - pg->counter[i].start;
 			if (f & PERFCTR_COUNTER_CLOCK)
-				values[i] += (uint64_t)(((unsigned __int128)now *
+				values[i] += (uint64_t)(((unsigned __int128)
+					((now - pg->counter[i].time_cycles) &
+					 pg->counter[i].time_mask) *
 					pg->counter[i].time_mult) >> pg->counter[i].time_shift);
 		}
 		asm volatile("" ::: "memory");

@@ -6,9 +6,11 @@
  * The page holds, per counter, what the thread needs to compute the value
  * a read(2) of its counts file would return at that instant: a sum, and for
  * tsc the time stamp it started from.  Only counters whose value cannot
- * change while the thread runs, other than by the time stamp counter, can
- * be kept exact this way: tsc; task-clock, where the scheduler's task clock
- * is a scaling of the time stamp counter (perfctr_next_clock()); and the
+ * change while the thread runs, other than by the counter tsc counts
+ * (get_cycles()), can be kept exact this way: tsc and task-clock, where the
+ * thread can read that counter itself (pc_tsc_user_readable()) and, for
+ * task-clock, where the scheduler's task clock is a scaling of it
+ * (perfctr_next_clock()); and the
  * context-switch and migration figures, which the scheduler changes only
  * while the thread is off the CPU.  Fault counts do change while the thread
  * runs, and the kernel's fault hook updates them as they happen.  The
@@ -28,6 +30,7 @@
 
 #include "page.h"
 #include "task.h"
+#include "tsc.h"
 
 static struct pc_page *pc_page_alloc(void)
 {
@@ -89,12 +92,14 @@ static bool pc_account_is_fault(enum pc_account acct)
  * taken under the runqueue lock, which the switch hook holds already.
  */
 static void pc_page_clock(struct task_struct *task, bool switching,
-			  u64 base, struct perfctr_page_counter *c)
+			  bool user, u64 base, struct perfctr_page_counter *c)
 {
 	struct perfctr_clock clk;
 	bool exact;
 
-	if (switching)
+	if (!user)
+		exact = false;
+	else if (switching)
 		exact = perfctr_next_clock(task, &clk);
 	else
 		exact = perfctr_current_clock(&clk);
@@ -106,6 +111,8 @@ static void pc_page_clock(struct task_struct *task, bool switching,
 	c->sum = clk.base - base;
 	c->time_mult = clk.mult;
 	c->time_shift = clk.shift;
+	c->time_cycles = clk.cycles;
+	c->time_mask = clk.mask;
 	c->flags = PERFCTR_COUNTER_EXACT | PERFCTR_COUNTER_CLOCK;
 }
 
@@ -117,6 +124,7 @@ static void pc_page_update(struct task_struct *task, struct perfctr_task *st,
 			   struct pc_page *pg, bool switching)
 {
 	struct perfctr_page *up = pg->user;
+	bool user = pc_tsc_user_readable(task);
 	struct pc_switches sw;
 	unsigned int i;
 
@@ -128,6 +136,12 @@ static void pc_page_update(struct task_struct *task, struct perfctr_task *st,
 		case PC_PAGE_FIXED:
 			break;
 		case PC_PAGE_TSC:
+			if (!user) {
+				c->flags = 0;
+				c->sum = 0;
+				c->start = 0;
+				break;
+			}
 			c->sum = st->tsc.sum;
 			c->start = st->tsc.start;
 			c->flags = PERFCTR_COUNTER_EXACT;
@@ -140,7 +154,7 @@ static void pc_page_update(struct task_struct *task, struct perfctr_task *st,
 			c->flags = PERFCTR_COUNTER_EXACT;
 			break;
 		case PC_PAGE_CLOCK:
-			pc_page_clock(task, switching, pg->base[i], c);
+			pc_page_clock(task, switching, user, pg->base[i], c);
 			break;
 		}
 	}

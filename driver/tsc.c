@@ -2,11 +2,14 @@
 /*
  * perfctr: the tsc counter, driven by the context-switch hook
  *
- * get_cycles() is the time-stamp counter on x86.  The hook runs once per
- * switch with the runqueue lock held and interrupts off; it reads the
+ * tsc counts get_cycles(): on x86 the time-stamp counter, at the TSC's
+ * frequency; on arm64 the architected counter (arch_timer_read_counter(),
+ * CNTVCT_EL0), at the generic timer's fixed frequency.  The hook runs once
+ * per switch with the runqueue lock held and interrupts off; it reads the
  * counter once for both tasks and takes no lock.  See struct pc_tsc for
  * who writes what.
  */
+#include <linux/compat.h>
 #include <linux/irqflags.h>
 #include <linux/perfctr.h>
 #include <linux/preempt.h>
@@ -14,9 +17,53 @@
 #include <linux/smp.h>
 #include <linux/timex.h>
 
+#ifdef CONFIG_ARM64
+#include <asm/arch_timer.h>
+#endif
+
 #include "page.h"
 #include "task.h"
 #include "tsc.h"
+
+/**
+ * pc_tsc_user_readable() - whether a task reads get_cycles()'s counter itself
+ * @task: the task, running on this CPU or being switched onto it
+ *
+ * The counter page gives tsc and task-clock only to a thread that can read
+ * the counter they follow directly, with the value get_cycles() returns:
+ *
+ * - x86: rdtsc, unless the CPU has no TSC or the task asked for rdtsc to
+ *   fault (prctl(PR_SET_TSC, PR_TSC_SIGSEGV): TIF_NOTSC, which sets
+ *   CR4.TSD while the task runs).
+ * - arm64: CNTVCT_EL0, which arm64 Linux lets EL0 read (CNTKCTL_EL1.EL0VCTEN)
+ *   except where it traps the reads: on a CPU whose timer erratum
+ *   workaround replaces the counter read (the kernel then reads a
+ *   corrected value, and emulates EL0's reads with it), for a task that
+ *   asked for the reads to fault (PR_TSC_SIGSEGV: TIF_TSC_SIGSEGV), and for
+ *   32-bit tasks on CPUs with erratum 1418040 (update_cntkctl_el1()).  A
+ *   32-bit task is never given the counter here.  Without a workaround,
+ *   get_cycles() reads CNTVCT_EL0, or CNTPCT_EL0 when the kernel runs at
+ *   EL2 (VHE), where the host's virtual offset is zero: the same value.
+ * - elsewhere: never.
+ *
+ * The erratum test is this CPU's: the switch hook calls this on the CPU
+ * the task is switched onto, and a move to another CPU is another switch.
+ *
+ * Context: interrupts or preemption off.
+ */
+bool pc_tsc_user_readable(struct task_struct *task)
+{
+#if defined(CONFIG_X86)
+	return boot_cpu_has(X86_FEATURE_TSC) &&
+	       !test_tsk_thread_flag(task, TIF_NOTSC);
+#elif defined(CONFIG_ARM64)
+	return !test_tsk_thread_flag(task, TIF_TSC_SIGSEGV) &&
+	       !is_compat_thread(task_thread_info(task)) &&
+	       !has_erratum_handler(read_cntvct_el0);
+#else
+	return false;
+#endif
+}
 
 /* A state nobody else can see yet: a child's, at fork. */
 void pc_tsc_init(struct pc_tsc *tsc, bool on)

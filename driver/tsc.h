@@ -53,6 +53,7 @@ void pc_tsc_init(struct pc_tsc *tsc, bool on);
 void pc_tsc_program(struct task_struct *task, struct pc_tsc *tsc, bool on);
 void pc_tsc_sync(struct pc_tsc *tsc);
 u64 pc_tsc_read(struct pc_tsc *tsc);
+bool pc_tsc_user_readable(struct task_struct *task);
 void pc_sched_switch(struct task_struct *prev, struct task_struct *next);
 
 #endif /* _PERFCTR_TSC_H */

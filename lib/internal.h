@@ -199,6 +199,26 @@ struct pc_snap {
 	uint64_t val[PERFCTR_MAX_COUNTERS];
 };
 
+/*
+ * (a * m) >> shift, the product taken in 96 bits, for 0 <= shift < 64: the
+ * scaling of the page's clock counters (the kernel's mul_u64_u32_shr()).
+ * Two 64-bit words rather than a 128-bit type, which 32-bit targets (i386,
+ * 32-bit Arm) lack.  The product is hi * 2^32 + lo, with a's high and low
+ * halves each multiplied by m: both fit 64 bits.
+ */
+static inline uint64_t pc_mul_u64_u32_shr(uint64_t a, uint32_t m,
+					  unsigned int shift)
+{
+	uint64_t lo = (uint64_t)(uint32_t)a * m;
+	uint64_t hi = (a >> 32) * m;
+	uint64_t p_lo = lo + (hi << 32);		/* bits 0-63 */
+	uint64_t p_hi = (hi >> 32) + (p_lo < lo);	/* bits 64-95 */
+
+	if (!shift)
+		return p_lo;
+	return p_lo >> shift | p_hi << (64 - shift);
+}
+
 int pc_page_snapshot(const struct perfctr_page *pg, struct pc_snap *s,
 		     bool values);
 int pc_page_read(const struct perfctr_page *pg, uint64_t *counts,

@@ -33,12 +33,20 @@ static inline void pc_cpu_relax(void)
 #endif
 }
 
+/*
+ * pc_rdtsc_ordered(): the counter the kernel's tsc counts, get_cycles(),
+ * read as the kernel reads it, and ordered after the loads of the page that
+ * precede it (seq, then sum and start: the kernel rewrites them at a switch
+ * onto a CPU, and a time stamp from before that switch would be counted
+ * twice).  The page marks a tsc or task-clock counter readable only where
+ * the thread can read that counter directly (Documentation/perfctr-page.rst).
+ */
 #if defined(__x86_64__)
 #define PC_HAVE_TSC	1
 
 /*
- * "lfence; rdtsc": the time stamp is not taken before the loads of seq and
- * start that precede it.
+ * x86-64: the time stamp counter.  "lfence; rdtsc": lfence does not let
+ * rdtsc execute before the loads that precede it have completed.
  */
 static inline uint64_t pc_rdtsc_ordered(void)
 {
@@ -47,8 +55,40 @@ static inline uint64_t pc_rdtsc_ordered(void)
 	__asm__ __volatile__("lfence; rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
 	return (uint64_t)hi << 32 | lo;
 }
+#elif defined(__aarch64__)
+#define PC_HAVE_TSC	1
+
+/*
+ * arm64: the architected virtual counter, CNTVCT_EL0, which the kernel's
+ * get_cycles() reads (arch_timer_read_counter()) and which arm64 Linux lets
+ * EL0 read unless a timer erratum workaround traps it.
+ *
+ * Before: the Arm architecture lets a read of the counter be performed
+ * speculatively and out of order with other instructions; an ISB is a
+ * context synchronization event, and the counter read that follows it is
+ * not performed until the instructions before it, here the acquire load of
+ * seq and the loads of sum and start, are complete.
+ *
+ * After: the caller re-reads requested, applied and seq once every value is
+ * computed, behind an acquire fence (DMB ISHLD), which orders loads but not
+ * system register reads.  So the value feeds the address of a dummy load
+ * (value ^ value is 0, from the stack pointer): that load cannot be
+ * performed before the counter is read, and the fence keeps the re-reads
+ * after that load.  The Linux vDSO reads the counter the same way.
+ */
+static inline uint64_t pc_rdtsc_ordered(void)
+{
+	uint64_t v, zero;
+
+	__asm__ __volatile__("isb\n\t"
+			     "mrs	%0, cntvct_el0\n\t"
+			     "eor	%1, %0, %0\n\t"
+			     "ldr	xzr, [sp, %1]"
+			     : "=r"(v), "=&r"(zero) :: "memory");
+	return v;
+}
 #else
-/* Without a time stamp counter we know how to read, tsc is not exact. */
+/* Without a counter we know how to read, tsc and task-clock are read(2)'s. */
 #define PC_HAVE_TSC	0
 
 static inline uint64_t pc_rdtsc_ordered(void)
@@ -85,8 +125,10 @@ static int pc_page_value(const struct perfctr_page *pg, unsigned int i,
 
 		if (shift > 63)
 			return -1;
-		*v += (uint64_t)(((unsigned __int128)*now *
-				  (uint32_t)pc_load(&c->time_mult)) >> shift);
+		*v += pc_mul_u64_u32_shr((*now - pc_load(&c->time_cycles)) &
+					 pc_load(&c->time_mask),
+					 (uint32_t)pc_load(&c->time_mult),
+					 (unsigned int)shift);
 	}
 	return 0;
 }

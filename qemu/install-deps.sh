@@ -19,6 +19,10 @@ packages=(
 	clang libclang-rt-14-dev                # the parser's fuzzer (libFuzzer)
 	busybox-static bats cpio procps         # the guest's userspace
 	pkg-config groff-base python3-docutils  # libperfctr's install, docs
+	# libperfctr's 32-bit x86 build check (make -C lib cross-check): the
+	# i686 cross compiler, since gcc-multilib conflicts with (and apt would
+	# remove) the arm64 cross compiler, gcc-aarch64-linux-gnu
+	gcc-i686-linux-gnu libc6-dev-i386-cross
 )
 case $arch in
 x86_64)

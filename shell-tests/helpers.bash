@@ -106,12 +106,40 @@ have_pmu() {
 	return 1
 }
 
-# skip_unless_x86_tsc: tsc is get_cycles(), the x86 TSC at the CPU's
-# frequency; elsewhere it is another counter (arm64: the generic timer's,
-# at its own frequency), and the page's tsc and task-clock, which user
-# space computes from the TSC, are defined for x86-64 only so far.
-skip_unless_x86_tsc() {
-	if [ "$(uname -m)" != x86_64 ]; then
-		skip "needs the x86 TSC: tsc on $(uname -m) is not the TSC yet"
-	fi
+# skip_unless_tsc_on_page: the page gives tsc (and, with
+# page_gives_task_clock, task-clock) where a thread reads the counter tsc
+# counts, the kernel's get_cycles(), itself: x86-64 (rdtsc, the TSC) and
+# arm64 (CNTVCT_EL0, the architected counter).  Elsewhere user space has no
+# reader of it and the page sends tsc to read(2).
+skip_unless_tsc_on_page() {
+	case $(uname -m) in
+	x86_64 | aarch64) ;;
+	*) skip "no reader of tsc's counter on $(uname -m): the page cannot give tsc" ;;
+	esac
+}
+
+# page_gives_task_clock: whether the page gives task-clock exactly, as a
+# scaling of tsc's counter: where the scheduler's clock is one, which the
+# clock provider says through kernel patch 0008's arch_perfctr_sched_clock()
+# (x86-64's native sched_clock from the TSC, arm64's generic sched_clock
+# from the architected counter).
+page_gives_task_clock() {
+	case $(uname -m) in
+	x86_64 | aarch64) return 0 ;;
+	*) return 1 ;;
+	esac
+}
+
+# tsc_khz: the frequency tsc counts at, in kHz, or nothing if unknown.
+# x86-64: the TSC's, the CPU's "cpu MHz" under QEMU's TCG; arm64: the
+# architected counter's fixed frequency (CNTFRQ_EL0, 62.5 MHz on QEMU's
+# virt machine), not the CPU's.
+tsc_khz() {
+	local hz
+	case $(uname -m) in
+	x86_64)
+		awk -F': ' '/^cpu MHz/ { print int($2 * 1000); exit }' /proc/cpuinfo ;;
+	aarch64)
+		hz=$(pcpage counter-hz) && echo $((hz / 1000)) ;;
+	esac
 }

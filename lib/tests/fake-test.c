@@ -278,11 +278,40 @@ static void test_tsc(struct perfctr *pc)
 	pg->counter[0].flags |= PERFCTR_COUNTER_CLOCK;
 	pg->counter[0].time_mult = 3u << 30;	/* 0.75 ns per tick */
 	pg->counter[0].time_shift = 32;
+	pg->counter[0].time_cycles = 0;
+	pg->counter[0].time_mask = ~0ULL;
 	pg->counter[0].sum = -(uint64_t)(((unsigned __int128)tsc_now() * (3u << 30)) >> 32);
 	pg->seq++;
 	ok(perfctr_read(pc, a, 16) == 2 && perfctr_read(pc, b, 16) == 2 &&
 	   a[0] < (1ULL << 40) && b[0] >= a[0] && a[1] == 200,
 	   "clock counter: sum + rdtsc * mult >> shift, from about zero, growing");
+
+	/*
+	 * With an epoch and a 56-bit mask, as arm64's sched_clock gives it:
+	 * sum + ((rdtsc - cycles) & mask) * mult >> shift.  An epoch just
+	 * above the counter makes the masked difference wrap to nearly
+	 * 2^56: the value shows the mask was applied (without it the
+	 * difference would be nearly 2^64).
+	 */
+	publish(pg, 7, 2, (uint64_t[]){ 5, 200 });
+	pg->seq++;
+	pg->counter[0].flags |= PERFCTR_COUNTER_CLOCK;
+	pg->counter[0].time_mult = 1;
+	pg->counter[0].time_shift = 0;
+	pg->counter[0].time_cycles = tsc_now() + (1ULL << 40);
+	pg->counter[0].time_mask = (1ULL << 56) - 1;
+	pg->seq++;
+	ok(perfctr_read(pc, a, 16) == 2 && perfctr_read(pc, b, 16) == 2 &&
+	   a[0] > (1ULL << 55) && a[0] < (1ULL << 56) && b[0] > a[0] &&
+	   a[1] == 200,
+	   "clock counter with an epoch and a mask: (rdtsc - cycles) & mask");
+	pg->seq++;
+	pg->counter[0].time_cycles = tsc_now();
+	pg->counter[0].time_mult = 3u << 30;
+	pg->counter[0].time_shift = 32;
+	pg->seq++;
+	ok(perfctr_read(pc, a, 16) == 2 && a[0] >= 5 && a[0] < 5 + (1ULL << 40),
+	   "clock counter from its epoch: sum + a few scaled ticks");
 	pg->seq++;
 	pg->counter[0].time_shift = 64;
 	pg->seq++;

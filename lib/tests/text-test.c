@@ -170,8 +170,38 @@ static void test_control(void)
 	      "control needs its newline within len", NULL);
 }
 
+/* The page's 96-bit scaling without __int128, against __int128. */
+static void test_mul_shr(void)
+{
+	static const uint64_t as[] = {
+		0, 1, 0xffffffffULL, 0x100000000ULL, 0x123456789abcdef0ULL,
+		0x7fffffffffffffffULL, 0xffffffffffffffffULL,
+	};
+	static const uint32_t ms[] = { 0, 1, 3u << 30, 0x80000000u, 0xffffffffu };
+	unsigned int i, j, shift, bad = 0, n = 0;
+
+	for (i = 0; i < sizeof(as) / sizeof(as[0]); i++) {
+		for (j = 0; j < sizeof(ms) / sizeof(ms[0]); j++) {
+			for (shift = 0; shift < 64; shift++) {
+				uint64_t want = (uint64_t)(((unsigned __int128)as[i] *
+							   ms[j]) >> shift);
+
+				n++;
+				if (pc_mul_u64_u32_shr(as[i], ms[j], shift) != want) {
+					bad++;
+					printf("# %#" PRIx64 " * %#x >> %u\n", as[i],
+					       ms[j], shift);
+				}
+			}
+		}
+	}
+	check(!bad && n == 7 * 5 * 64, "pc_mul_u64_u32_shr equals the 128-bit product, shifted",
+	      NULL);
+}
+
 int main(void)
 {
+	test_mul_shr();
 	test_numbers();
 	test_counts();
 	test_control();

@@ -19,6 +19,12 @@
  *   pcpage thread-exec      a thread other than the leader maps its page,
  *                           then execs "pcpage show", which takes the
  *                           leader's id
+ *   pcpage notsc            a thread that made its counter reads fault
+ *                           (PR_SET_TSC) gets no tsc from its page, and
+ *                           gets it again once it allows the reads
+ *   pcpage counter-hz       the frequency of the counter tsc counts, in Hz,
+ *                           where user space can read it (arm64:
+ *                           CNTFRQ_EL0); exits 1 elsewhere
  *
  * Each prints "ok ..." lines and key=value figures, and exits non-zero with
  * a message on the first failed check.
@@ -139,6 +145,12 @@ static uint64_t read_id(pid_t t)
 	return strtoull(buf, NULL, 10);
 }
 
+/*
+ * The counter the page's tsc and task-clock follow, read as the protocol
+ * says: x86-64 "lfence; rdtsc"; arm64 "isb; mrs cntvct_el0", then a dummy
+ * load whose address depends on the value, so that the loads after it
+ * wait for it (see lib/page.c).
+ */
 #if defined(__x86_64__)
 static inline uint64_t rdtsc_ordered(void)
 {
@@ -147,19 +159,33 @@ static inline uint64_t rdtsc_ordered(void)
 	asm volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
 	return (uint64_t)hi << 32 | lo;
 }
+#elif defined(__aarch64__)
+static inline uint64_t rdtsc_ordered(void)
+{
+	uint64_t v, zero;
+
+	asm volatile("isb\n\tmrs %0, cntvct_el0\n\teor %1, %0, %0\n\tldr xzr, [sp, %1]"
+		     : "=r"(v), "=&r"(zero) :: "memory");
+	return v;
+}
 #else
 /*
- * The page's tsc and task-clock are defined only on x86 so far: elsewhere
- * there is no counter the page's start and scaling are known to follow, and
- * libperfctr reads such counters with read(2).  50-page.bats skips the tests
- * that need one.
+ * The page gives tsc and task-clock only where a thread reads the kernel's
+ * get_cycles() counter itself: x86-64 and arm64.  50-page.bats skips the
+ * tests that need one elsewhere.
  */
 static inline uint64_t rdtsc_ordered(void)
 {
-	die("a tsc or task-clock counter on the page needs the x86 TSC");
+	die("a tsc or task-clock counter on the page needs a counter reader for this architecture");
 	return 0;
 }
 #endif
+
+/*
+ * Loads before it complete before loads after it: a compiler barrier on
+ * x86-64, which does not reorder loads with loads; DMB ISHLD on arm64.
+ */
+#define read_barrier()	__atomic_thread_fence(__ATOMIC_ACQUIRE)
 
 struct snap {
 	uint64_t id, nr, flags, exact;	/* exact: bit per page-exact counter */
@@ -176,7 +202,7 @@ static void page_read(const volatile struct perfctr_page *pg, struct snap *s)
 	s->retries = 0;
 	for (;;) {
 		seq = pg->seq;
-		asm volatile("" ::: "memory");
+		read_barrier();
 		if (seq & 1) {
 			s->retries++;
 			continue;
@@ -198,10 +224,12 @@ static void page_read(const volatile struct perfctr_page *pg, struct snap *s)
 			if (f & PERFCTR_COUNTER_TSC)
 				s->v[i] += rdtsc_ordered() - c->start;
 			if (f & PERFCTR_COUNTER_CLOCK)
-				s->v[i] += (uint64_t)(((unsigned __int128)rdtsc_ordered() *
+				s->v[i] += (uint64_t)(((unsigned __int128)
+						       ((rdtsc_ordered() - c->time_cycles) &
+							c->time_mask) *
 						       c->time_mult) >> c->time_shift);
 		}
-		asm volatile("" ::: "memory");
+		read_barrier();
 		if (pg->requested != pg->applied)
 			s->stale = 1;
 		if (pg->seq == seq)
@@ -485,6 +513,36 @@ static int cmd_remote(void)
 	return pthread_join(thread, NULL);
 }
 
+/*
+ * prctl(PR_SET_TSC, PR_TSC_SIGSEGV) makes rdtsc (x86) or an EL0 read of
+ * CNTVCT_EL0 (arm64) fault: the page must not tell the thread to read it.
+ * Each control write rewrites the page, as does every switch onto a CPU.
+ */
+static int cmd_notsc(void)
+{
+	const volatile struct perfctr_page *pg;
+	struct snap s;
+
+	if (prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0))
+		die("prctl(PR_SET_TSC, PR_TSC_SIGSEGV): %s", strerror(errno));
+	set_control(tid(), "tsc context-switches");
+	pg = map_own();
+	sched_yield();
+	page_read(pg, &s);	/* would fault if the page said tsc */
+	if (s.stale || s.nr != 2 || s.exact != 0x2 || pg->counter[0].flags)
+		die("PR_TSC_SIGSEGV: exact %" PRIx64 ", tsc flags %" PRIx64, s.exact,
+		    (uint64_t)pg->counter[0].flags);
+	printf("ok with PR_TSC_SIGSEGV the page sends tsc to read(2)\n");
+	if (prctl(PR_SET_TSC, PR_TSC_ENABLE, 0, 0, 0))
+		die("prctl(PR_SET_TSC, PR_TSC_ENABLE): %s", strerror(errno));
+	set_control(tid(), "tsc context-switches");
+	page_read(pg, &s);
+	if (s.stale || s.exact != 0x3)
+		die("PR_TSC_ENABLE: exact %" PRIx64, s.exact);
+	printf("ok with PR_TSC_ENABLE the page gives tsc again\n");
+	return 0;
+}
+
 static int cmd_preempt(long n)
 {
 	const volatile struct perfctr_page *pg;
@@ -614,6 +672,19 @@ static int cmd_thread_exec(void)
 	return 1;
 }
 
+static int cmd_counter_hz(void)
+{
+#if defined(__aarch64__)
+	uint64_t hz;
+
+	asm volatile("mrs %0, cntfrq_el0" : "=r"(hz));
+	printf("%" PRIu64 "\n", hz);
+	return 0;
+#else
+	return 1;
+#endif
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -635,6 +706,10 @@ int main(int argc, char **argv)
 		return cmd_show();
 	if (argc == 2 && !strcmp(argv[1], "thread-exec"))
 		return cmd_thread_exec();
+	if (argc == 2 && !strcmp(argv[1], "notsc"))
+		return cmd_notsc();
+	if (argc == 2 && !strcmp(argv[1], "counter-hz"))
+		return cmd_counter_hz();
 	fprintf(stderr, "usage: see the comment at the top of pcpage.c\n");
 	return 2;
 }

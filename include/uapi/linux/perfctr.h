@@ -48,7 +48,9 @@
  *		-> read(2) counts instead: not this thread's page
  *	for (;;) {
  *		seq = READ_ONCE(pg->seq);
- *		barrier();			(compiler barrier; x86 orders loads)
+ *		barrier();			(read barrier: a compiler barrier on
+ *						 x86, which orders loads; DMB ISHLD
+ *						 on arm64)
  *		if (seq & 1)
  *			continue;		(a writer is busy: again)
  *		if (pg->requested != pg->applied)
@@ -63,8 +65,9 @@
  *			if (c->flags & PERFCTR_COUNTER_TSC)
  *				value[i] += rdtsc_ordered() - c->start;
  *			if (c->flags & PERFCTR_COUNTER_CLOCK)
- *				value[i] += (__u64)(((unsigned __int128)
- *					rdtsc_ordered() * c->time_mult) >>
+ *				value[i] += mul_u64_u32_shr(
+ *					(rdtsc_ordered() - c->time_cycles) &
+ *					c->time_mask, c->time_mult,
  *					c->time_shift);
  *		}
  *		barrier();
@@ -74,10 +77,16 @@
  *			break;			(else the kernel wrote: again)
  *	}
  *
- * where rdtsc_ordered() is "lfence; rdtsc", so that the time stamp is not
- * taken before the loads of seq and start, nor after the second check of
- * requested.  seq changes at every switch of the thread onto a CPU, so a
- * read that was switched out midway retries.
+ * where mul_u64_u32_shr(a, m, s) is (a * m) >> s with the product taken in
+ * 96 bits, and rdtsc_ordered() reads the counter tsc counts, the kernel's
+ * get_cycles(), so that the time stamp is not taken before the loads of
+ * seq and start, nor after the second check of requested: on x86-64
+ * "lfence; rdtsc"; on arm64 "isb; mrs cntvct_el0" followed by a load whose
+ * address depends on the value read (Documentation/perfctr-page.rst).  The
+ * page gives tsc and task-clock only where the thread can read that
+ * counter itself; elsewhere they are not PERFCTR_COUNTER_EXACT.  seq
+ * changes at every switch of the thread onto a CPU, so a read that was
+ * switched out midway retries.
  *
  * Writers bump seq to odd, update, and bump it to even, with a write
  * barrier after the first bump and before the second.  All of them run in
@@ -102,12 +111,12 @@
  * it.  So a reader sees a control change, whoever makes it, as a new @id
  * and counter set, never as a torn mix.
  */
-#define PERFCTR_PAGE_VERSION	1
+#define PERFCTR_PAGE_VERSION	2
 
 /* perfctr_page_counter::flags */
 #define PERFCTR_COUNTER_EXACT	_BITULL(0)	/* the page gives the value */
 #define PERFCTR_COUNTER_TSC	_BITULL(1)	/* add rdtsc - start */
-#define PERFCTR_COUNTER_CLOCK	_BITULL(2)	/* add rdtsc * mult >> shift */
+#define PERFCTR_COUNTER_CLOCK	_BITULL(2)	/* add the scaled counter */
 
 /* perfctr_page::flags */
 #define PERFCTR_PAGE_EXITED	_BITULL(0)	/* final counts, frozen */
@@ -115,16 +124,25 @@
 /**
  * struct perfctr_page_counter - one counter on the page
  * @flags: PERFCTR_COUNTER_*; without PERFCTR_COUNTER_EXACT the page cannot
- *	give this counter (perf events, page faults; task-clock where the
- *	kernel's task clock is not a scaling of the TSC; after exit, a
- *	hardware counter that was not counting) and the other fields are 0
+ *	give this counter (perf events; tsc and task-clock where the thread
+ *	cannot read the counter tsc counts itself; task-clock where the
+ *	kernel's task clock is not a scaling of it; after exit, a hardware
+ *	counter that was not counting) and the other fields are 0
  * @sum: the count when the thread was last switched onto a CPU (or when
  *	the page was last rewritten); with PERFCTR_COUNTER_CLOCK, the count
  *	less the scaled time stamp counter, modulo 2^64
  * @start: with PERFCTR_COUNTER_TSC, the time stamp counter at that moment
  * @time_mult: with PERFCTR_COUNTER_CLOCK, the multiplier (below 2^32) ...
  * @time_shift: ... and the shift of the scaling: the 96-bit product of
- *	the time stamp counter and @time_mult, shifted right by @time_shift
+ *	the scaled counter value and @time_mult, shifted right by @time_shift
+ * @time_cycles: with PERFCTR_COUNTER_CLOCK, the counter value subtracted
+ *	before scaling (0 on x86-64; sched_clock's epoch on arm64) ...
+ * @time_mask: ... and the mask applied to the difference (the counter's
+ *	width): the scaled value is (counter - @time_cycles) & @time_mask
+ *
+ * Page version 2 added @time_cycles and @time_mask: a version 1 reader,
+ * which knew neither, would compute task-clock wrongly where they are not
+ * 0 and all ones.
  */
 struct perfctr_page_counter {
 	__u64 flags;
@@ -132,6 +150,8 @@ struct perfctr_page_counter {
 	__u64 start;
 	__u64 time_mult;
 	__u64 time_shift;
+	__u64 time_cycles;
+	__u64 time_mask;
 };
 
 /**
