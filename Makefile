@@ -88,7 +88,7 @@ check: host-check parse-test fuzz-smoke lint lib-check doc-check install-check i
 	@rm -f $(OUT)/summary $(OUT)/summary-x86_64 $(ARM64_OUT)/summary
 	@status=0; arm64=; \
 	if [ "$(CHECK_ARM64)" = yes ]; then \
-		( s=0; ARCH=arm64 TIMEOUT=3600 qemu/run-vm.sh check \
+		( s=0; ARCH=arm64 TIMEOUT=1800 qemu/run-vm.sh check \
 			$(ARM64_OUT)/linux/arch/arm64/boot/Image $(ARM64_OUT)/initramfs.cpio.gz \
 			$(ARM64_OUT) >$(ARM64_OUT)/run-vm.log 2>&1 || s=$$?; \
 		  echo $$s >$(ARM64_OUT)/run-vm.status ) & arm64=$$!; \
