@@ -39,8 +39,10 @@ u64 pc_own_runtime(struct pc_own_clock *oc)
 		oc->valid = perfctr_current_clock(&oc->clk);
 	tsc = oc->valid;
 	if (tsc)
-		runtime = oc->clk.base + mul_u64_u32_shr(get_cycles(), oc->clk.mult,
-							 oc->clk.shift);
+		runtime = oc->clk.base +
+			  mul_u64_u32_shr((get_cycles() - oc->clk.cycles) &
+					  oc->clk.mask, oc->clk.mult,
+					  oc->clk.shift);
 	local_irq_restore(flags);
 	return tsc ? runtime : perfctr_task_runtime(current);
 }
