@@ -174,6 +174,19 @@ static void report_children(const struct hw_counts *before, uint64_t expect)
 #define NR_WAIT4	260
 #define SIGCHLD_	17
 
+#define STR_(x)		#x
+#define STR(x)		STR_(x)
+/* "mov x8, #NR": the system call number for the svc that follows */
+#define SYSNR(nr)	"mov	x8, #" STR(nr) "\n\t"
+
+/*
+ * The measured loop, 2n instructions for n = %[n] (subs, b.ne; n = 0 skips
+ * it), after the mov and cbz that set it up.  Ends at label 2.
+ */
+#define LOOP_N		"mov	x9, %[n]\n\t"		\
+			"cbz	x9, 2f\n"			\
+			"1:\tsubs	x9, x9, #1\n\t"		\
+			"b.ne	1b\n"
 /*
  * Two reads of the counts file around a loop of @n.  noipa: the compiler
  * may not move code of the caller into the stretch between the reads.
@@ -192,10 +205,7 @@ static __attribute__((noipa)) long self_window(long fd, char *b1, char *b2,
 		     "mov	x1, %[b2]\n\t"
 		     "mov	x2, %[len]\n\t"
 		     "mov	x3, #0\n\t"
-		     "mov	x9, %[n]\n\t"
-		     "cbz	x9, 2f\n"
-		     "1:\tsubs	x9, x9, #1\n\t"
-		     "b.ne	1b\n"
+		     LOOP_N
 		     "2:\tsvc	#0\n\t"
 		     : "+&r"(x0), "+&r"(x1), "+&r"(x2), "+&r"(x3)
 		     : "r"(x8), [fd] "r"(fd), [b2] "r"(b2), [len] "r"(len),
@@ -220,12 +230,9 @@ static __attribute__((noipa)) long spawn_loop(unsigned long n)
 
 	asm volatile("svc	#0\n\t"
 		     "cbnz	x0, 3f\n\t"
-		     "mov	x9, %[n]\n\t"
-		     "cbz	x9, 2f\n"
-		     "1:\tsubs	x9, x9, #1\n\t"
-		     "b.ne	1b\n"
+		     LOOP_N
 		     "2:\tmov	x0, #0\n\t"
-		     "mov	x8, #" "94" "\n\t"	/* exit_group */
+		     SYSNR(NR_EXIT_GROUP)
 		     "svc	#0\n"
 		     "3:\n"
 		     : "+&r"(x0), "+&r"(x1), "+&r"(x2), "+&r"(x3), "+&r"(x4),
@@ -254,14 +261,11 @@ static __attribute__((noipa)) long spawn_write_loop(long fd, const char *text,
 		     "mov	x0, %[fd]\n\t"
 		     "mov	x1, %[text]\n\t"
 		     "mov	x2, %[len]\n\t"
-		     "mov	x8, #64\n\t"		/* write */
+		     SYSNR(NR_WRITE)
 		     "svc	#0\n\t"
-		     "mov	x9, %[n]\n\t"
-		     "cbz	x9, 2f\n"
-		     "1:\tsubs	x9, x9, #1\n\t"
-		     "b.ne	1b\n"
+		     LOOP_N
 		     "2:\tmov	x0, #0\n\t"
-		     "mov	x8, #94\n\t"		/* exit_group */
+		     SYSNR(NR_EXIT_GROUP)
 		     "svc	#0\n"
 		     "3:\n"
 		     : "+&r"(x0), "+&r"(x1), "+&r"(x2), "+&r"(x3), "+&r"(x4),
@@ -291,17 +295,14 @@ static __attribute__((noipa)) long spawn_loop_exec(unsigned long n,
 
 	asm volatile("svc	#0\n\t"
 		     "cbnz	x0, 3f\n\t"
-		     "mov	x9, %[n]\n\t"
-		     "cbz	x9, 2f\n"
-		     "1:\tsubs	x9, x9, #1\n\t"
-		     "b.ne	1b\n"
+		     LOOP_N
 		     "2:\tmov	x0, %[path]\n\t"
 		     "mov	x1, %[argv]\n\t"
 		     "mov	x2, %[envp]\n\t"
-		     "mov	x8, #221\n\t"		/* execve */
+		     SYSNR(NR_EXECVE)
 		     "svc	#0\n\t"
 		     "mov	x0, #127\n\t"
-		     "mov	x8, #94\n\t"		/* exit_group */
+		     SYSNR(NR_EXIT_GROUP)
 		     "svc	#0\n"
 		     "3:\n"
 		     : "+&r"(x0), "+&r"(x1), "+&r"(x2), "+&r"(x3), "+&r"(x4),
@@ -337,12 +338,12 @@ static __attribute__((noipa)) void tree_run(unsigned long depth,
 		     "2:\tcbz	x19, 9f\n"
 		     "5:\tsub	x19, x19, #1\n\t"	/* spawn */
 		     "mov	x23, x22\n"
-		     "3:\tmov	x0, #17\n\t"		/* SIGCHLD */
+		     "3:\tmov	x0, #" STR(SIGCHLD_) "\n\t"
 		     "mov	x1, #0\n\t"
 		     "mov	x2, #0\n\t"
 		     "mov	x3, #0\n\t"
 		     "mov	x4, #0\n\t"
-		     "mov	x8, #220\n\t"		/* clone */
+		     SYSNR(NR_CLONE)
 		     "svc	#0\n\t"
 		     "cbz	x0, 0b\n\t"
 		     "subs	x23, x23, #1\n\t"
@@ -352,13 +353,13 @@ static __attribute__((noipa)) void tree_run(unsigned long depth,
 		     "mov	x1, #0\n\t"
 		     "mov	x2, #0\n\t"
 		     "mov	x3, #0\n\t"
-		     "mov	x8, #260\n\t"		/* wait4 */
+		     SYSNR(NR_WAIT4)
 		     "svc	#0\n\t"
 		     "subs	x23, x23, #1\n\t"
 		     "b.ne	4b\n\t"
 		     "cbnz	x24, 10f\n"
 		     "9:\tmov	x0, #0\n\t"
-		     "mov	x8, #93\n\t"		/* exit */
+		     SYSNR(NR_EXIT)
 		     "svc	#0\n"
 		     "10:\n"
 		     :
@@ -370,10 +371,7 @@ static __attribute__((noipa)) void tree_run(unsigned long depth,
 /* A thread's whole work: a loop of @n. */
 static __attribute__((noipa)) void loop(unsigned long n)
 {
-	asm volatile("mov	x9, %[n]\n\t"
-		     "cbz	x9, 2f\n"
-		     "1:\tsubs	x9, x9, #1\n\t"
-		     "b.ne	1b\n"
+	asm volatile(LOOP_N
 		     "2:\n"
 		     : : [n] "r"(n) : "x9", "cc");
 }
