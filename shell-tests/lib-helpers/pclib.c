@@ -69,20 +69,28 @@ static pid_t tid(void)
 	return syscall(SYS_gettid);
 }
 
+/* The text of the file @path by one read(2), into @buf of @size bytes. */
+static void read_text(const char *path, char *buf, size_t size)
+{
+	ssize_t len;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	len = fd < 0 ? -1 : read(fd, buf, size - 1);
+	if (len < 0)
+		die("read %s", path);
+	close(fd);
+	buf[len] = 0;
+}
+
 /* The counts of thread t by one read(2) of its file. */
 static int file_counts(pid_t t, uint64_t *v)
 {
 	char p[128], buf[4096], *s, *line;
-	ssize_t len;
-	int fd, n = 0;
+	int n = 0;
 
 	snprintf(p, sizeof(p), "/proc/%d/task/%d/perfctr/counts", getpid(), t);
-	fd = open(p, O_RDONLY);
-	len = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-	if (len < 0)
-		die("read %s", p);
-	close(fd);
-	buf[len] = 0;
+	read_text(p, buf, sizeof(buf));
 	for (line = strtok_r(buf, "\n", &s); line; line = strtok_r(NULL, "\n", &s))
 		v[n++] = strtoull(strchr(line, ' ') + 1, NULL, 10);
 	return n;
@@ -605,9 +613,8 @@ static int cmd_notcounted(const char *events)
 	char ctl[PERFCTR_CONTROL_MAX], text[4096], path[64];
 	uint64_t id0, id1, v[MAX], c[MAX];
 	struct perfctr_snapshot s;
-	int nr, i, nc = 0, fd;
+	int nr, i, nc = 0;
 	struct timespec ts = { 0, 300 * 1000 * 1000 };
-	ssize_t len;
 	pid_t child;
 
 	if (perfctr_id(pc, &id0))
@@ -638,12 +645,7 @@ static int cmd_notcounted(const char *events)
 	if (nr <= 0 || perfctr_snapshot(other, &s, sizeof(s)) != nr)
 		die("perfctr_read, perfctr_snapshot");
 	snprintf(path, sizeof(path), "/proc/%d/perfctr/counts", child);
-	fd = open(path, O_RDONLY);
-	len = fd < 0 ? -1 : read(fd, text, sizeof(text) - 1);
-	if (len < 0)
-		die("read %s", path);
-	close(fd);
-	text[len] = 0;
+	read_text(path, text, sizeof(text));
 	/* the reads are of a stopped task: all three agree exactly */
 	for (i = 0; i < nr; i++) {
 		char *line = text, want[64];
