@@ -16,6 +16,15 @@
 	[ "$(uname -m)" != x86_64 ] || [ "$n" -eq 2 ]
 }
 
+@test "x86_64's sched_clock is stable (tsc=reliable), as the page tests read it" {
+	[ "$(uname -m)" = x86_64 ] || skip "only x86-64 has an unstable sched_clock"
+	load helpers
+	grep -qw tsc=reliable /proc/cmdline
+	grep -q '^sched_clock_stable() *: 1$' /sys/kernel/debug/sched/debug
+	sched_clock_stable
+	page_gives_task_clock
+}
+
 @test "lockdep is built in and still active" {
 	[ -e /proc/lockdep ]
 	# Lockdep switches itself off after its first report.

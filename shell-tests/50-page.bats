@@ -18,7 +18,7 @@ load helpers
 
 @test "page values lie between the read(2) values around them and never go back" {
 	skip_unless_tsc_on_page	# pcpage reads a tsc counter off the page
-	run pcpage between "tsc context-switches voluntary-switches involuntary-switches cpu-migrations task-clock" 3000
+	run_page pcpage between "tsc context-switches voluntary-switches involuntary-switches cpu-migrations task-clock" 3000
 	echo "$output"
 	[ "$status" -eq 0 ]
 	if page_gives_task_clock; then
@@ -32,7 +32,7 @@ load helpers
 
 @test "counters the page cannot keep exact (perf events) are flagged, and the others stay exact" {
 	skip_unless_tsc_on_page	# pcpage reads a tsc counter off the page
-	run pcpage between "minor-faults tsc page-faults task-clock major-faults context-switches:u cpu-migrations" 200
+	run_page pcpage between "minor-faults tsc page-faults task-clock major-faults context-switches:u cpu-migrations" 200
 	echo "$output"
 	[ "$status" -eq 0 ]
 	if page_gives_task_clock; then

@@ -16,19 +16,26 @@ load helpers
 	[ "$status" -eq 0 ]
 }
 
-@test "perfctr_read makes no system call on the fast path (seccomp: write and exit only)" {
-	control="context-switches cpu-migrations minor-faults major-faults"
-	# tsc and task-clock are on the page only where user space reads
-	# tsc's counter (and, for task-clock, where the scheduler's clock is
-	# a scaling of it); elsewhere libperfctr reads them with read(2), so
-	# the fast path is the rest's
+# fast_path_reads N: N perfctr_read() calls under a seccomp filter that
+# allows only write and exit, of the counters the page gives here.  tsc
+# and task-clock are on the page only where user space reads tsc's counter
+# (and, for task-clock, where the scheduler's clock is a scaling of it);
+# elsewhere libperfctr reads them with read(2), so the fast path is the
+# rest's.
+fast_path_reads() {
+	local control="context-switches cpu-migrations minor-faults major-faults"
+
 	case $(uname -m) in
 	x86_64 | aarch64) control="tsc $control" ;;
 	esac
 	if page_gives_task_clock; then
 		control="$control task-clock"
 	fi
-	run pclib seccomp "$control" 100000
+	pclib seccomp "$control" "$1"
+}
+
+@test "perfctr_read makes no system call on the fast path (seccomp: write and exit only)" {
+	run_page fast_path_reads 100000
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$(kv reads "$output")" -eq 100000 ]

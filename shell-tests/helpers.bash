@@ -122,12 +122,45 @@ skip_unless_tsc_on_page() {
 # scaling of tsc's counter: where the scheduler's clock is one, which the
 # clock provider says through kernel patch 0008's arch_perfctr_sched_clock()
 # (x86-64's native sched_clock from the TSC, arm64's generic sched_clock
-# from the architected counter).
+# from the architected counter).  On x86-64 only while sched_clock is
+# stable: the kernel gives that up for good when it marks the TSC unstable
+# (its clocksource watchdog, or a warp between CPUs), and then the page
+# sends task-clock to read(2).  arm64's sched_clock has no unstable state.
 page_gives_task_clock() {
 	case $(uname -m) in
-	x86_64 | aarch64) return 0 ;;
+	aarch64) return 0 ;;
+	x86_64) sched_clock_stable ;;
 	*) return 1 ;;
 	esac
+}
+
+# sched_clock_stable: the kernel's sched_clock_stable(), from the scheduler's
+# debug file, or else from the kernel's log.
+sched_clock_stable() {
+	local f=/sys/kernel/debug/sched/debug
+
+	if [ -r $f ]; then
+		[ "$(awk '$1 == "sched_clock_stable()" { print $3 }' $f)" = 1 ]
+		return
+	fi
+	dmesg | grep -q 'sched_clock: Marking stable' &&
+		! dmesg | grep -q 'sched_clock: Marking unstable'
+}
+
+# run_page CMD...: bats' run, for a command whose result depends on
+# page_gives_task_clock.  That answer changes at most once (x86-64's
+# sched_clock becomes unstable, never stable again); if it changed while
+# CMD ran, CMD runs again, so that the answer afterwards held throughout.
+run_page() {
+	local before=no after=no
+
+	page_gives_task_clock && before=yes
+	run "$@"
+	page_gives_task_clock && after=yes
+	if [ $before != $after ]; then
+		echo "# page_gives_task_clock went from $before to $after: again" >&3
+		run "$@"
+	fi
 }
 
 # tsc_khz: the frequency tsc counts at, in kHz, or nothing if unknown.
