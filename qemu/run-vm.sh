@@ -19,7 +19,7 @@ mode=$1
 kernel=$2
 initrd=$3
 out=$4
-limit=${TIMEOUT:-1800}
+limit=${TIMEOUT:-2700}
 # --foreground keeps QEMU in the terminal's process group: Ctrl-C reaches
 # it, and in demo mode it may read the terminal without being stopped.
 
