@@ -87,6 +87,13 @@ static bool pc_account_is_fault(enum pc_account acct)
 	return acct == PC_ACCT_MIN_FLT || acct == PC_ACCT_MAJ_FLT;
 }
 
+/* A fault figure of @task, which pc_account_is_fault() says @acct is. */
+static u64 pc_fault_read(struct task_struct *task, enum pc_account acct)
+{
+	return acct == PC_ACCT_MIN_FLT ? READ_ONCE(task->min_flt) :
+					 READ_ONCE(task->maj_flt);
+}
+
 /*
  * task-clock as a function of the TSC, if the kernel's task clock is one:
  * taken under the runqueue lock, which the switch hook holds already.
@@ -278,12 +285,10 @@ void pc_fault(struct task_struct *tsk)
 	struct perfctr_task *st = pc_task_state(tsk);
 	struct pc_page *pg = READ_ONCE(st->page);
 	struct perfctr_page *up;
-	struct pc_switches sw;
 	unsigned int i;
 
 	if (!pg || !pg->faults)
 		return;
-	pc_switches_read(tsk, &sw);	/* only fault figures are read below */
 	preempt_disable();
 	up = pg->user;
 	pc_page_begin(up);
@@ -292,7 +297,7 @@ void pc_fault(struct task_struct *tsk)
 			if (pg->source[i] != PC_PAGE_ACCOUNT ||
 			    !pc_account_is_fault(pg->acct[i]))
 				continue;
-			up->counter[i].sum = pc_account_read(tsk, pg->acct[i], &sw) -
+			up->counter[i].sum = pc_fault_read(tsk, pg->acct[i]) -
 					     pg->base[i];
 		}
 	}

@@ -618,7 +618,6 @@ static int pc_task_replace(struct task_struct *task, struct pc_control *ctl,
 unlock:
 	mutex_unlock(&st->mutex);
 	pc_task_put(st);
-	kfree(kept);	/* unused */
 release:
 	/* the old ones, or the unused new ones */
 	pc_events_release(events, PC_EVENTS);
