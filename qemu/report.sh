@@ -47,7 +47,8 @@ if [ "${KCSAN_SCOPE:-all}" = perfctr ] && grep -q 'BUG: KCSAN:' "$console"; then
 				printf "%s", block
 			block = ""; title = ""
 		}
-		/^=+$/ {
+		# the kernel stamps each line: "[   89.302268] ====..."
+		/^(\[ *[0-9]+\.[0-9]+\] )?=+$/ {
 			if (inblock) { block = block $0 "\n"; inblock = 0; flush(); next }
 			flush(); inblock = 1; block = $0 "\n"; next
 		}

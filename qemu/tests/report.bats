@@ -123,9 +123,10 @@ finished() {
 	[ "$(cat "$BATS_TEST_TMPDIR/summary")" = "1 passed, 1 failed" ]
 }
 
-# A KCSAN report as the kernel prints it: title, two stacks, the footer.
+# A KCSAN report as the kernel prints it: title, two stacks, the footer,
+# each line with its time stamp.
 kcsan_report() {
-	printf '%s\n' \
+	printf '[   89.302268] %s\n' \
 		"==================================================================" \
 		"BUG: KCSAN: data-race in $1 / $2" \
 		"" \
@@ -138,6 +139,24 @@ kcsan_report() {
 		"" \
 		"Reported by Kernel Concurrency Sanitizer on:" \
 		"CPU: 0 UID: 0 PID: 78 Comm: pctorture Not tainted 6.12.48 #1" \
+		"=================================================================="
+}
+
+# A report KCSAN could pair with no writer: one stack.
+kcsan_report_unknown() {
+	printf '[   94.452910] %s\n' \
+		"==================================================================" \
+		"BUG: KCSAN: data-race in $1+0x51/0x170" \
+		"" \
+		"race at unknown origin, with read to 0xff1100000503a330 of 8 bytes by task 1370 on cpu 1:" \
+		" $1+0x51/0x170 $2" \
+		" do_exit+0x4df/0x12b0" \
+		"" \
+		"value changed: 0xff1100000515ae80 -> 0xff110000052da6c0" \
+		"" \
+		"Reported by Kernel Concurrency Sanitizer on:" \
+		"CPU: 1 UID: 0 PID: 1370 Comm: pctorture Tainted: G           O       6.12.118 #1" \
+		"Tainted: [O]=OOT_MODULE" \
 		"=================================================================="
 }
 
@@ -165,5 +184,18 @@ kcsan_report() {
 	# and so does one with a kernel-side hook's frame
 	kcsan_report perfctr_release copy_process "" >"$console"
 	KCSAN_SCOPE=perfctr run "$report" "$results" "$console" 0
+	[ "$status" -eq 1 ]
+}
+
+@test "KCSAN_SCOPE=perfctr: a race of unknown origin is judged by its one stack" {
+	printf '1..1\nok 1 a\n' | finished
+	{ echo "[    1.0] booted"; kcsan_report_unknown __mmdrop ""; } >"$console"
+	KCSAN_SCOPE=perfctr run "$report" "$results" "$console" 0
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"KCSAN reports outside perfctr"*"1 data-race in __mmdrop+0x51/0x170"* ]]
+	{ echo "[    1.0] booted"; kcsan_report_unknown pc_task_put "[perfctr]"; } >"$console"
+	KCSAN_SCOPE=perfctr run "$report" "$results" "$console" 0
+	echo "$output"
 	[ "$status" -eq 1 ]
 }
