@@ -4,6 +4,10 @@
 # children, total), its exit status, the three output formats, following a
 # process with -p, errors, and the user-mode fallback under
 # perf_event_paranoid.
+#
+# A command's report goes to standard error, which `run` merges into
+# $output; tests that must tell it from perfex's notices or from the
+# command's output use --separate-stderr or -o FILE.
 
 load helpers
 bats_require_minimum_version 1.5.0	# run -N
@@ -82,11 +86,15 @@ json_count() {
 @test "perfex without -e: cycles and instructions where a PMU counts them, with instructions per cycle; left out silently where none does" {
 	PARANOID=$(cat /proc/sys/kernel/perf_event_paranoid)
 	echo 2 > /proc/sys/kernel/perf_event_paranoid
-	run --separate-stderr perfex -x, pctest spin 50
-	echo "$output"
+	local out=$BATS_TEST_TMPDIR/counts
+	run --separate-stderr perfex -x, -o "$out" pctest spin 50
+	echo "stdout: $output"
 	echo "stderr: $stderr"
 	[ "$status" -eq 0 ]
 	[ -z "$stderr" ]
+	output=$(cat "$out")
+	mapfile -t lines < "$out"
+	echo "$output"
 	csv_field 3 task-clock "$output"
 	if ! have_pmu; then
 		# x86 under TCG: no PMU, the five software events alone
@@ -100,19 +108,21 @@ json_count() {
 	run perfex pctest spin 50
 	echo "$output"
 	grep -Eq '  instructions +# +[0-9]+\.[0-9]{3} insn per cycle$' <<<"$output"
-	# a user at paranoid 2: user mode only, said on stderr
+	# a user at paranoid 2: user mode only, said on stderr, before the
+	# counts (which are on stderr too: CSV lines have commas, notes not)
 	run --separate-stderr runas 1000 1000 perfex -x, true
 	echo "$output"; echo "stderr: $stderr"
 	[ "$status" -eq 0 ]
+	[ -z "$output" ]
 	[[ $stderr == *"counting user mode only (:u)"* ]]
-	[ "$(csv_field 4 instructions:u "$output")" = instructions:u ]
+	[ "$(csv_field 4 instructions:u "$stderr")" = instructions:u ]
 	# paranoid 3: no perf event at all for a user; the software five
 	echo 3 > /proc/sys/kernel/perf_event_paranoid
 	run --separate-stderr runas 1000 1000 perfex -x, true
 	echo "$output"; echo "stderr: $stderr"
 	[ "$status" -eq 0 ]
 	[[ $stderr == *"perf_event_paranoid is 3: no cycles and instructions"* ]]
-	[ "${#lines[@]}" -eq 5 ]
+	[ "$(grep -c , <<<"$stderr")" -eq 5 ]
 }
 
 @test "perfex exits with the command's status, 128 + N if signal N killed it, and still prints" {
@@ -210,6 +220,29 @@ json_count() {
 	[ "$(json_count children context-switches)" -ge 1 ]
 }
 
+@test "the report goes to standard error; standard output is the command's alone" {
+	local out=$BATS_TEST_TMPDIR/stdout err=$BATS_TEST_TMPDIR/stderr
+	perfex -x, -e cs echo hello > "$out" 2> "$err"
+	cat "$out" "$err"
+	[ "$(cat "$out")" = hello ]
+	grep -Eqx '[0-9]+,[0-9]+,[0-9]+,context-switches' "$err"
+	[ "$(grep -c . "$err")" -eq 1 ]
+	# JSON too: a pipe gets the command's output, stderr the document
+	run --separate-stderr bash -c 'perfex --json -e cs -- bash -c "echo out; echo err >&2" | tr a-z A-Z'
+	echo "stdout: $output"; echo "stderr: $stderr"
+	[ "$status" -eq 0 ]
+	[ "$output" = OUT ]
+	[ "${stderr%%$'\n'*}" = err ]
+	grep -qx '  "events": \["context-switches"\],' <<<"$stderr"
+	grep -qx '}' <<<"$stderr"
+	# the table as well
+	run --separate-stderr perfex -e cs -- echo hello
+	echo "stdout: $output"; echo "stderr: $stderr"
+	[ "$status" -eq 0 ]
+	[ "$output" = hello ]
+	[[ $stderr == *"Performance counter stats for 'echo hello':"* ]]
+}
+
 @test "-o FILE gets the counts, created or truncated; standard output has only the command's" {
 	f=$BATS_TEST_TMPDIR/out.csv
 	printf 'stale\nlines\n' > "$f"
@@ -225,6 +258,22 @@ json_count() {
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
 	grep -q '"task-clock"' "$f"
+}
+
+@test "-o FILE --append: each run's counts after the last" {
+	f=$BATS_TEST_TMPDIR/out.csv
+	echo '# first line' > "$f"
+	run perfex -x, -e cs -o "$f" --append true
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	run perfex -x, -e minor-faults --append -o "$f" false
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	cat "$f"
+	[ "$(grep -c . "$f")" -eq 3 ]
+	[ "$(sed -n 1p "$f")" = '# first line' ]
+	grep -Eqx '[0-9]+,[0-9]+,[0-9]+,context-switches' <(sed -n 2p "$f")
+	grep -Eqx '[0-9]+,[0-9]+,[0-9]+,minor-faults' <(sed -n 3p "$f")
 }
 
 @test "a bad event: status 1, and the message names it; too many events: E2BIG" {
@@ -360,16 +409,17 @@ json_count() {
 	[[ $output == *"no command"* ]]
 	for args in "-x" "--bogus true" "-x, --json true" "-p 1 true" \
 		    "-p 1 -e cs" "-I 100 true" "--count 2 true" "-p 0" \
-		    "-p 1 -I 0" "-e , true"; do
+		    "-p 1 -I 0" "-e , true" "--append true" \
+		    "--append -p 1"; do
 		run perfex $args
 		echo "perfex $args: $status: $output"
 		[ "$status" -eq 2 ]
 		[[ ${lines[1]} == "usage: perfex "* ]]
 	done
 	# options after the command are the command's
-	run perfex -x, -e cs bash -c 'echo "$1"' _ --json
+	run --separate-stderr perfex -x, -e cs bash -c 'echo "$1"' _ --json
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = --json ]
+	[ "$output" = --json ]
 }
 
 @test "a user at perf_event_paranoid 2: perf events fall back to user mode (:u), said on stderr" {
