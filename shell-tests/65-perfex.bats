@@ -141,6 +141,40 @@ json_count() {
 	[ "$status" -eq 143 ]
 	grep -qx '  "exit_status": 143,' <<<"$output"
 	grep -qx '  "signal": 15,' <<<"$output"
+	run perfex bash -c 'kill -KILL $$'
+	echo "$output"
+	[ "$status" -eq 137 ]
+	[[ $output == *" command killed by signal 9 (Killed)"* ]]
+	# counts that cannot be written: said, and still the command's status
+	run perfex -x, -o /dev/full bash -c 'exit 5'
+	echo "$output"
+	[ "$status" -eq 5 ]
+	[[ $output == *"perfex: /dev/full: write error"* ]]
+}
+
+@test "a set-uid exec clears the counters: perfex says so, prints the times, and exits with the command's status" {
+	cp "$(command -v pctest)" /tmp/pctest-setuid
+	chown 0:0 /tmp/pctest-setuid
+	chmod 4755 /tmp/pctest-setuid
+	# pctest without arguments: its usage on stderr, status 64
+	run --separate-stderr runas 1000 1000 perfex /tmp/pctest-setuid
+	echo "stdout: $output"; echo "stderr: $stderr"
+	[ "$status" -eq 64 ]
+	grep -Eq '^perfex: (/tmp/pctest-setuid had no counters when it exited: it cleared its control, or exec.d a set-uid or set-gid program|cannot read the counters of /tmp/pctest-setuid: )' <<<"$stderr"
+	[[ $stderr == *"usage: pctest touch PAGES"* ]]
+	[[ $stderr == *"Performance counter stats for '/tmp/pctest-setuid':"* ]]
+	[[ $stderr == *"  (no counts)"* ]]
+	grep -Eq '^ +[0-9]+\.[0-9]+ seconds time elapsed$' <<<"$stderr"
+	[ "$(grep -c task-clock <<<"$stderr")" -eq 0 ]
+	# JSON: a document with the status and no events
+	run --separate-stderr runas 1000 1000 perfex --json /tmp/pctest-setuid cat /proc/self/status
+	echo "stdout: $output"; echo "stderr: $stderr"
+	[ "$status" -eq 0 ]
+	[[ $output == *"Uid:"* ]]
+	grep -qx '  "exit_status": 0,' <<<"$stderr"
+	grep -qx '  "events": \[\],' <<<"$stderr"
+	grep -qx '  "total": {}' <<<"$stderr"
+	rm -f /tmp/pctest-setuid
 }
 
 @test "a command that cannot run: 127 if it is not found, 126 if it is not executable" {

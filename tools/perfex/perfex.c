@@ -26,7 +26,8 @@ static const char usage_text[] =
 "COMMAND counted itself, what the descendants it reaped counted, and the\n"
 "total, on standard error (as perf stat and time do), so that standard\n"
 "output is COMMAND's alone.  Exits with COMMAND's exit status (128 + N if\n"
-"signal N killed it).\n"
+"signal N killed it), even when its counts cannot be read or printed (said\n"
+"on stderr); 127 if COMMAND is not found, 126 if it cannot be executed.\n"
 "With --tree, also prints every process under COMMAND, with its own counts\n"
 "and its subtree's.  With -p, prints the counters PID already has every MSEC\n"
 "milliseconds, on standard output.\n"
@@ -314,7 +315,8 @@ int main(int argc, char **argv)
 		ret = perfex_poll(&opts, &out);
 	else
 		ret = perfex_run_command(&opts, &out);
-	if (close_output(&opts, out.f))
+	/* a command's status is perfex's, as with time(1): said, not lost */
+	if (close_output(&opts, out.f) && opts.pid)
 		ret = EXIT_FAILURE;
 	free(opts.events);
 	return ret;
