@@ -310,6 +310,31 @@ json_count() {
 	grep -Eqx '[0-9]+,[0-9]+,[0-9]+,minor-faults' <(sed -n 3p "$f")
 }
 
+@test "an inherited SIGCHLD ignored: perfex still counts, and the command still gets it ignored" {
+	# bash's trap '' CHLD passes SIG_IGN on through exec; SIGCHLD is
+	# signal 17, bit 16 (0x10000) of /proc/PID/status's SigIgn
+	run --separate-stderr bash -c "trap '' CHLD; exec perfex -x, -e minor-faults -- grep SigIgn /proc/self/status"
+	echo "stdout: $output"; echo "stderr: $stderr"
+	[ "$status" -eq 0 ]
+	mask=$(awk '$1 == "SigIgn:" { print $2 }' <<<"$output")
+	[ $((0x$mask & 0x10000)) -ne 0 ]
+	grep -Eqx '[1-9][0-9]*,0,[1-9][0-9]*,minor-faults' <<<"$stderr"
+	# without the trap, the command does not get it ignored
+	run --separate-stderr perfex -x, -e minor-faults -- grep SigIgn /proc/self/status
+	mask=$(awk '$1 == "SigIgn:" { print $2 }' <<<"$output")
+	echo "$mask"
+	[ $((0x$mask & 0x10000)) -eq 0 ]
+	# the counts are right, and so is the status
+	run --separate-stderr bash -c "trap '' CHLD; exec perfex -x, -e minor-faults -- pctest touch 200"
+	echo "stdout: $output"; echo "stderr: $stderr"
+	[ "$status" -eq 0 ]
+	[ "$(csv_field 1 minor-faults "$stderr")" -ge 200 ]
+	run --separate-stderr bash -c "trap '' CHLD; exec perfex -x, -e cs -- bash -c 'exit 9'"
+	echo "stdout: $output"; echo "stderr: $stderr"
+	[ "$status" -eq 9 ]
+	csv_field 3 context-switches "$stderr"
+}
+
 @test "a bad event: status 1, and the message names it; too many events: E2BIG" {
 	run perfex -e "context-switches no-such-event" true
 	echo "$output"

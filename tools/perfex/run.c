@@ -54,30 +54,43 @@ struct report {
 	int bad_len;
 };
 
-/* SIGINT and SIGQUIT as they were before perfex ignored them. */
+/* SIGINT, SIGQUIT and SIGCHLD as they were before perfex changed them. */
 struct sigsave {
 	struct sigaction intr;
 	struct sigaction quit;
+	struct sigaction chld;
 };
 
 /*
  * Like time(1), perfex ignores the terminal's signals while the command
- * runs: ^C stops the command, and perfex still prints its counts.  The
- * child gets the dispositions perfex was started with.
+ * runs: ^C stops the command, and perfex still prints its counts.
+ *
+ * SIGCHLD goes back to its default: a caller that ignores it (a shell's
+ * trap '' CHLD, a daemon) passes SIG_IGN on through exec, and with it the
+ * kernel reaps perfex's child at its exit, before waitid(WNOWAIT) can see
+ * the zombie whose counts perfex reads.
+ *
+ * The child gets the dispositions perfex was started with, as exec would
+ * have given them to the command without perfex: an ignored SIGCHLD stays
+ * ignored.
  */
 static void signals_ignore(struct sigsave *save)
 {
 	struct sigaction ign = { .sa_handler = SIG_IGN };
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
 
 	sigemptyset(&ign.sa_mask);
+	sigemptyset(&dfl.sa_mask);
 	sigaction(SIGINT, &ign, &save->intr);
 	sigaction(SIGQUIT, &ign, &save->quit);
+	sigaction(SIGCHLD, &dfl, &save->chld);
 }
 
 static void signals_restore(const struct sigsave *save)
 {
 	sigaction(SIGINT, &save->intr, NULL);
 	sigaction(SIGQUIT, &save->quit, NULL);
+	sigaction(SIGCHLD, &save->chld, NULL);
 }
 
 /*
