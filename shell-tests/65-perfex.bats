@@ -4,6 +4,10 @@
 # children, total), its exit status, the three output formats, following a
 # process with -p, errors, and the user-mode fallback under
 # perf_event_paranoid.
+#
+# A command's report goes to standard error, which `run` merges into
+# $output; tests that must tell it from perfex's notices or from the
+# command's output use --separate-stderr or -o FILE.
 
 load helpers
 bats_require_minimum_version 1.5.0	# run -N
@@ -82,11 +86,15 @@ json_count() {
 @test "perfex without -e: cycles and instructions where a PMU counts them, with instructions per cycle; left out silently where none does" {
 	PARANOID=$(cat /proc/sys/kernel/perf_event_paranoid)
 	echo 2 > /proc/sys/kernel/perf_event_paranoid
-	run --separate-stderr perfex -x, pctest spin 50
-	echo "$output"
+	local out=$BATS_TEST_TMPDIR/counts
+	run --separate-stderr perfex -x, -o "$out" pctest spin 50
+	echo "stdout: $output"
 	echo "stderr: $stderr"
 	[ "$status" -eq 0 ]
 	[ -z "$stderr" ]
+	output=$(cat "$out")
+	mapfile -t lines < "$out"
+	echo "$output"
 	csv_field 3 task-clock "$output"
 	if ! have_pmu; then
 		# x86 under TCG: no PMU, the five software events alone
@@ -100,19 +108,21 @@ json_count() {
 	run perfex pctest spin 50
 	echo "$output"
 	grep -Eq '  instructions +# +[0-9]+\.[0-9]{3} insn per cycle$' <<<"$output"
-	# a user at paranoid 2: user mode only, said on stderr
+	# a user at paranoid 2: user mode only, said on stderr, before the
+	# counts (which are on stderr too: CSV lines have commas, notes not)
 	run --separate-stderr runas 1000 1000 perfex -x, true
 	echo "$output"; echo "stderr: $stderr"
 	[ "$status" -eq 0 ]
+	[ -z "$output" ]
 	[[ $stderr == *"counting user mode only (:u)"* ]]
-	[ "$(csv_field 4 instructions:u "$output")" = instructions:u ]
+	[ "$(csv_field 4 instructions:u "$stderr")" = instructions:u ]
 	# paranoid 3: no perf event at all for a user; the software five
 	echo 3 > /proc/sys/kernel/perf_event_paranoid
 	run --separate-stderr runas 1000 1000 perfex -x, true
 	echo "$output"; echo "stderr: $stderr"
 	[ "$status" -eq 0 ]
 	[[ $stderr == *"perf_event_paranoid is 3: no cycles and instructions"* ]]
-	[ "${#lines[@]}" -eq 5 ]
+	[ "$(grep -c , <<<"$stderr")" -eq 5 ]
 }
 
 @test "perfex exits with the command's status, 128 + N if signal N killed it, and still prints" {
@@ -131,6 +141,40 @@ json_count() {
 	[ "$status" -eq 143 ]
 	grep -qx '  "exit_status": 143,' <<<"$output"
 	grep -qx '  "signal": 15,' <<<"$output"
+	run perfex bash -c 'kill -KILL $$'
+	echo "$output"
+	[ "$status" -eq 137 ]
+	[[ $output == *" command killed by signal 9 (Killed)"* ]]
+	# counts that cannot be written: said, and still the command's status
+	run perfex -x, -o /dev/full bash -c 'exit 5'
+	echo "$output"
+	[ "$status" -eq 5 ]
+	[[ $output == *"perfex: /dev/full: write error"* ]]
+}
+
+@test "a set-uid exec clears the counters: perfex says so, prints the times, and exits with the command's status" {
+	cp "$(command -v pctest)" /tmp/pctest-setuid
+	chown 0:0 /tmp/pctest-setuid
+	chmod 4755 /tmp/pctest-setuid
+	# pctest without arguments: its usage on stderr, status 64
+	run --separate-stderr runas 1000 1000 perfex /tmp/pctest-setuid
+	echo "stdout: $output"; echo "stderr: $stderr"
+	[ "$status" -eq 64 ]
+	grep -Eq '^perfex: (/tmp/pctest-setuid had no counters when it exited: it cleared its control, or exec.d a set-uid or set-gid program|cannot read the counters of /tmp/pctest-setuid: )' <<<"$stderr"
+	[[ $stderr == *"usage: pctest touch PAGES"* ]]
+	[[ $stderr == *"Performance counter stats for '/tmp/pctest-setuid':"* ]]
+	[[ $stderr == *"  (no counts)"* ]]
+	grep -Eq '^ +[0-9]+\.[0-9]+ seconds time elapsed$' <<<"$stderr"
+	[ "$(grep -c task-clock <<<"$stderr")" -eq 0 ]
+	# JSON: a document with the status and no events
+	run --separate-stderr runas 1000 1000 perfex --json /tmp/pctest-setuid cat /proc/self/status
+	echo "stdout: $output"; echo "stderr: $stderr"
+	[ "$status" -eq 0 ]
+	[[ $output == *"Uid:"* ]]
+	grep -qx '  "exit_status": 0,' <<<"$stderr"
+	grep -qx '  "events": \[\],' <<<"$stderr"
+	grep -qx '  "total": {}' <<<"$stderr"
+	rm -f /tmp/pctest-setuid
 }
 
 @test "a command that cannot run: 127 if it is not found, 126 if it is not executable" {
@@ -210,6 +254,29 @@ json_count() {
 	[ "$(json_count children context-switches)" -ge 1 ]
 }
 
+@test "the report goes to standard error; standard output is the command's alone" {
+	local out=$BATS_TEST_TMPDIR/stdout err=$BATS_TEST_TMPDIR/stderr
+	perfex -x, -e cs echo hello > "$out" 2> "$err"
+	cat "$out" "$err"
+	[ "$(cat "$out")" = hello ]
+	grep -Eqx '[0-9]+,[0-9]+,[0-9]+,context-switches' "$err"
+	[ "$(grep -c . "$err")" -eq 1 ]
+	# JSON too: a pipe gets the command's output, stderr the document
+	run --separate-stderr bash -c 'perfex --json -e cs -- bash -c "echo out; echo err >&2" | tr a-z A-Z'
+	echo "stdout: $output"; echo "stderr: $stderr"
+	[ "$status" -eq 0 ]
+	[ "$output" = OUT ]
+	[ "${stderr%%$'\n'*}" = err ]
+	grep -qx '  "events": \["context-switches"\],' <<<"$stderr"
+	grep -qx '}' <<<"$stderr"
+	# the table as well
+	run --separate-stderr perfex -e cs -- echo hello
+	echo "stdout: $output"; echo "stderr: $stderr"
+	[ "$status" -eq 0 ]
+	[ "$output" = hello ]
+	[[ $stderr == *"Performance counter stats for 'echo hello':"* ]]
+}
+
 @test "-o FILE gets the counts, created or truncated; standard output has only the command's" {
 	f=$BATS_TEST_TMPDIR/out.csv
 	printf 'stale\nlines\n' > "$f"
@@ -225,6 +292,47 @@ json_count() {
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
 	grep -q '"task-clock"' "$f"
+}
+
+@test "-o FILE --append: each run's counts after the last" {
+	f=$BATS_TEST_TMPDIR/out.csv
+	echo '# first line' > "$f"
+	run perfex -x, -e cs -o "$f" --append true
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	run perfex -x, -e minor-faults --append -o "$f" false
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	cat "$f"
+	[ "$(grep -c . "$f")" -eq 3 ]
+	[ "$(sed -n 1p "$f")" = '# first line' ]
+	grep -Eqx '[0-9]+,[0-9]+,[0-9]+,context-switches' <(sed -n 2p "$f")
+	grep -Eqx '[0-9]+,[0-9]+,[0-9]+,minor-faults' <(sed -n 3p "$f")
+}
+
+@test "an inherited SIGCHLD ignored: perfex still counts, and the command still gets it ignored" {
+	# bash's trap '' CHLD passes SIG_IGN on through exec; SIGCHLD is
+	# signal 17, bit 16 (0x10000) of /proc/PID/status's SigIgn
+	run --separate-stderr bash -c "trap '' CHLD; exec perfex -x, -e minor-faults -- grep SigIgn /proc/self/status"
+	echo "stdout: $output"; echo "stderr: $stderr"
+	[ "$status" -eq 0 ]
+	mask=$(awk '$1 == "SigIgn:" { print $2 }' <<<"$output")
+	[ $((0x$mask & 0x10000)) -ne 0 ]
+	grep -Eqx '[1-9][0-9]*,0,[1-9][0-9]*,minor-faults' <<<"$stderr"
+	# without the trap, the command does not get it ignored
+	run --separate-stderr perfex -x, -e minor-faults -- grep SigIgn /proc/self/status
+	mask=$(awk '$1 == "SigIgn:" { print $2 }' <<<"$output")
+	echo "$mask"
+	[ $((0x$mask & 0x10000)) -eq 0 ]
+	# the counts are right, and so is the status
+	run --separate-stderr bash -c "trap '' CHLD; exec perfex -x, -e minor-faults -- pctest touch 200"
+	echo "stdout: $output"; echo "stderr: $stderr"
+	[ "$status" -eq 0 ]
+	[ "$(csv_field 1 minor-faults "$stderr")" -ge 200 ]
+	run --separate-stderr bash -c "trap '' CHLD; exec perfex -x, -e cs -- bash -c 'exit 9'"
+	echo "stdout: $output"; echo "stderr: $stderr"
+	[ "$status" -eq 9 ]
+	csv_field 3 context-switches "$stderr"
 }
 
 @test "a bad event: status 1, and the message names it; too many events: E2BIG" {
@@ -360,16 +468,17 @@ json_count() {
 	[[ $output == *"no command"* ]]
 	for args in "-x" "--bogus true" "-x, --json true" "-p 1 true" \
 		    "-p 1 -e cs" "-I 100 true" "--count 2 true" "-p 0" \
-		    "-p 1 -I 0" "-e , true"; do
+		    "-p 1 -I 0" "-e , true" "--append true" \
+		    "--append -p 1"; do
 		run perfex $args
 		echo "perfex $args: $status: $output"
 		[ "$status" -eq 2 ]
 		[[ ${lines[1]} == "usage: perfex "* ]]
 	done
 	# options after the command are the command's
-	run perfex -x, -e cs bash -c 'echo "$1"' _ --json
+	run --separate-stderr perfex -x, -e cs bash -c 'echo "$1"' _ --json
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = --json ]
+	[ "$output" = --json ]
 }
 
 @test "a user at perf_event_paranoid 2: perf events fall back to user mode (:u), said on stderr" {

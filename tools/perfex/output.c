@@ -440,8 +440,11 @@ static void table_run(FILE *f, const struct perfex_run *r)
 			namew = strlen(c->name[i]);
 	}
 	table_command(f, r->argv);
-	fprintf(f, "  %*s  %*s  %*s  %s\n", width, "self", width, "children",
-		width, "total", "event");
+	if (!c->nr)		/* perfex said why */
+		fputs("  (no counts)\n", f);
+	else
+		fprintf(f, "  %*s  %*s  %*s  %s\n", width, "self", width,
+			"children", width, "total", "event");
 	for (i = 0; i < c->nr; i++) {
 		if (metric(r, i, rate, sizeof(rate)))
 			fprintf(f, "  %*s  %*s  %*s  %-*s  %s\n", width,

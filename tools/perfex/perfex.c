@@ -17,16 +17,20 @@
 const char *perfex_name = "perfex";
 
 static const char usage_text[] =
-"usage: perfex [-e EVENTS] [--tree [--threads]] [-x SEP | --json] [-o FILE]\n"
-"              [--] COMMAND [ARG...]\n"
-"       perfex -p PID [-I MSEC] [--count N] [-x SEP | --json] [-o FILE]\n"
+"usage: perfex [-e EVENTS] [--tree [--threads]] [-x SEP | --json]\n"
+"              [-o FILE [--append]] [--] COMMAND [ARG...]\n"
+"       perfex -p PID [-I MSEC] [--count N] [-x SEP | --json]\n"
+"              [-o FILE [--append]]\n"
 "\n"
 "Runs COMMAND with perfctr's per-task counters and prints, per event, what\n"
 "COMMAND counted itself, what the descendants it reaped counted, and the\n"
-"total.  Exits with COMMAND's exit status (128 + N if signal N killed it).\n"
+"total, on standard error (as perf stat and time do), so that standard\n"
+"output is COMMAND's alone.  Exits with COMMAND's exit status (128 + N if\n"
+"signal N killed it), even when its counts cannot be read or printed (said\n"
+"on stderr); 127 if COMMAND is not found, 126 if it cannot be executed.\n"
 "With --tree, also prints every process under COMMAND, with its own counts\n"
 "and its subtree's.  With -p, prints the counters PID already has every MSEC\n"
-"milliseconds.\n"
+"milliseconds, on standard output.\n"
 "\n"
 "  -e, --event EVENTS          events to count, separated by blanks or\n"
 "                              commas; may be repeated.  Default:\n"
@@ -38,7 +42,9 @@ static const char usage_text[] =
 "  -x, --field-separator SEP   CSV: one line per event, fields separated\n"
 "                              by SEP\n"
 "  -j, --json                  JSON (with -p: one object per line)\n"
-"  -o, --output FILE           write the counts to FILE\n"
+"  -o, --output FILE           write the counts to FILE, created or\n"
+"                              truncated\n"
+"      --append                with -o: append to FILE\n"
 "  -p, --pid PID               follow thread PID's counters\n"
 "  -I, --interval MSEC         with -p: sample every MSEC ms (default 1000)\n"
 "      --count N               with -p: stop after N samples\n"
@@ -50,6 +56,7 @@ enum {
 	OPT_COUNT = 0x100,
 	OPT_TREE,
 	OPT_THREADS,
+	OPT_APPEND,
 };
 
 static const struct option long_options[] = {
@@ -57,6 +64,7 @@ static const struct option long_options[] = {
 	{ "field-separator",	required_argument,	NULL, 'x' },
 	{ "json",		no_argument,		NULL, 'j' },
 	{ "output",		required_argument,	NULL, 'o' },
+	{ "append",		no_argument,		NULL, OPT_APPEND },
 	{ "pid",		required_argument,	NULL, 'p' },
 	{ "interval",		required_argument,	NULL, 'I' },
 	{ "count",		required_argument,	NULL, OPT_COUNT },
@@ -166,6 +174,9 @@ static int parse_option(int c, struct perfex_opts *opts, bool *csv)
 	case 'o':
 		opts->output = optarg;
 		return 0;
+	case OPT_APPEND:
+		opts->append = true;
+		return 0;
 	case 'p':
 		if (parse_long(optarg, 1, INT_MAX, &v))
 			return usage_error("-p: not a process id: '%s'",
@@ -209,6 +220,8 @@ static int check_options(struct perfex_opts *opts, bool csv, bool interval)
 		return usage_error("-x and --json exclude each other");
 	if (csv)
 		opts->format = FORMAT_CSV;
+	if (opts->append && !opts->output)
+		return usage_error("--append needs -o FILE");
 	if (opts->events && !events_token(opts->events, &pos))
 		return usage_error("-e: no events");
 	if (opts->pid) {
@@ -246,15 +259,20 @@ static int parse_options(int argc, char **argv, struct perfex_opts *opts)
 	return check_options(opts, csv, interval);
 }
 
-/* Where the counts go: stdout, or -o FILE, which the command never gets. */
+/*
+ * Where the counts go: -o FILE, which the command never gets, or else a
+ * command's on standard error, as perf stat and time(1) print theirs, so
+ * that standard output is the command's alone; -p's samples, the only
+ * output there is, on standard output.
+ */
 static int open_output(const struct perfex_opts *opts, struct perfex_out *out)
 {
 	out->format = opts->format;
 	out->sep = opts->sep;
-	out->f = stdout;
+	out->f = opts->pid ? stdout : stderr;
 	if (!opts->output)
 		return 0;
-	out->f = fopen(opts->output, "we");
+	out->f = fopen(opts->output, opts->append ? "ae" : "we");
 	if (!out->f) {
 		fprintf(stderr, "%s: %s: %s\n", perfex_name, opts->output,
 			strerror(errno));
@@ -263,13 +281,14 @@ static int open_output(const struct perfex_opts *opts, struct perfex_out *out)
 	return 0;
 }
 
+/* Standard error is not closed: it may still have a message to say. */
 static int close_output(const struct perfex_opts *opts, FILE *f)
 {
 	bool failed = ferror(f);
 
-	if (fclose(f))
+	if (f == stderr ? fflush(f) : fclose(f))
 		failed = true;
-	if (failed)
+	if (failed && f != stderr)
 		fprintf(stderr, "%s: %s: write error\n", perfex_name,
 			opts->output ? opts->output : "standard output");
 	return failed ? -1 : 0;
@@ -281,6 +300,8 @@ int main(int argc, char **argv)
 	struct perfex_out out;
 	int ret;
 
+	/* a report on stderr is written a line at a time, not a byte */
+	setvbuf(stderr, NULL, _IOLBF, BUFSIZ);
 	ret = parse_options(argc, argv, &opts);
 	if (ret > 0) {
 		fputs(usage_text, stdout);
@@ -294,7 +315,8 @@ int main(int argc, char **argv)
 		ret = perfex_poll(&opts, &out);
 	else
 		ret = perfex_run_command(&opts, &out);
-	if (close_output(&opts, out.f))
+	/* a command's status is perfex's, as with time(1): said, not lost */
+	if (close_output(&opts, out.f) && opts.pid)
 		ret = EXIT_FAILURE;
 	free(opts.events);
 	return ret;

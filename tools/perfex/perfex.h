@@ -46,6 +46,7 @@ struct perfex_opts {
 	enum perfex_format format;
 	const char *sep;		/* -x */
 	const char *output;		/* -o */
+	bool append;			/* --append */
 	pid_t pid;			/* -p, 0 without */
 	long interval_ms;		/* -I */
 	long count;			/* --count, 0: until the process exits */

@@ -54,30 +54,43 @@ struct report {
 	int bad_len;
 };
 
-/* SIGINT and SIGQUIT as they were before perfex ignored them. */
+/* SIGINT, SIGQUIT and SIGCHLD as they were before perfex changed them. */
 struct sigsave {
 	struct sigaction intr;
 	struct sigaction quit;
+	struct sigaction chld;
 };
 
 /*
  * Like time(1), perfex ignores the terminal's signals while the command
- * runs: ^C stops the command, and perfex still prints its counts.  The
- * child gets the dispositions perfex was started with.
+ * runs: ^C stops the command, and perfex still prints its counts.
+ *
+ * SIGCHLD goes back to its default: a caller that ignores it (a shell's
+ * trap '' CHLD, a daemon) passes SIG_IGN on through exec, and with it the
+ * kernel reaps perfex's child at its exit, before waitid(WNOWAIT) can see
+ * the zombie whose counts perfex reads.
+ *
+ * The child gets the dispositions perfex was started with, as exec would
+ * have given them to the command without perfex: an ignored SIGCHLD stays
+ * ignored.
  */
 static void signals_ignore(struct sigsave *save)
 {
 	struct sigaction ign = { .sa_handler = SIG_IGN };
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
 
 	sigemptyset(&ign.sa_mask);
+	sigemptyset(&dfl.sa_mask);
 	sigaction(SIGINT, &ign, &save->intr);
 	sigaction(SIGQUIT, &ign, &save->quit);
+	sigaction(SIGCHLD, &dfl, &save->chld);
 }
 
 static void signals_restore(const struct sigsave *save)
 {
 	sigaction(SIGINT, &save->intr, NULL);
 	sigaction(SIGQUIT, &save->quit, NULL);
+	sigaction(SIGCHLD, &save->chld, NULL);
 }
 
 /*
@@ -328,14 +341,14 @@ static int read_zombie(pid_t pid, struct perfex_run *run)
 }
 
 /* Reaps the command: its status, as a shell gives it, and its rusage. */
-static void reap(pid_t pid, struct perfex_run *run)
+static int reap(pid_t pid, struct perfex_run *run)
 {
 	struct rusage ru;
 	int status;
 
 	while (wait4(pid, &status, 0, &ru) < 0) {
 		if (errno != EINTR)
-			return;
+			return -1;
 	}
 	if (WIFSIGNALED(status)) {
 		run->signal = WTERMSIG(status);
@@ -345,6 +358,7 @@ static void reap(pid_t pid, struct perfex_run *run)
 	}
 	run->user_ns = timeval_ns(&ru.ru_utime);
 	run->system_ns = timeval_ns(&ru.ru_stime);
+	return 0;
 }
 
 /*
@@ -399,15 +413,17 @@ static int end_tree(struct perfex_run *run, const char *cmd)
 
 /*
  * Everything after a successful exec: wait, read the zombie, reap it,
- * print.  The command's status is perfex's, unless its counters could
- * not be read.
+ * print.  The command's status is perfex's, as with time(1), whatever
+ * could not be counted: that is said on stderr, and what can be printed
+ * (the times, the status) is.
  */
 static int finish(pid_t pid, uint64_t start, const struct perfex_opts *opts,
 		  const struct perfex_out *out, struct perfex_tree *tree)
 {
 	struct perfex_run run = { .argv = opts->argv, .pid = pid,
 				  .tree = tree };
-	int err = 0;
+	const char *cmd = opts->argv[0];
+	bool zombie = true;
 
 	if (tree && follow_tree(pid, tree)) {
 		fprintf(stderr, "%s: following the exit records: %s\n",
@@ -415,28 +431,30 @@ static int finish(pid_t pid, uint64_t start, const struct perfex_opts *opts,
 		run.tree = NULL;
 	}
 	if (wait_exited(pid)) {
-		fprintf(stderr, "%s: waitid: %s\n", perfex_name,
-			strerror(errno));
-		return EXIT_FAILURE;
+		fprintf(stderr, "%s: waitid: %s: no counts for %s\n",
+			perfex_name, strerror(errno), cmd);
+		zombie = false;
 	}
 	run.elapsed_ns = perfex_now_ns() - start;
-	if (read_zombie(pid, &run))
-		err = errno;
-	reap(pid, &run);
-	if (err) {
+	if (zombie && read_zombie(pid, &run)) {
 		fprintf(stderr, "%s: cannot read the counters of %s: %s\n",
-			perfex_name, opts->argv[0], strerror(err));
-		return EXIT_FAILURE;
-	}
-	if (!run.counts.nr) {
+			perfex_name, cmd, strerror(errno));
+		run.counts.nr = 0;
+	} else if (zombie && !run.counts.nr) {
 		fprintf(stderr, "%s: %s had no counters when it exited: it cleared its control, or exec'd a set-uid or set-gid program, which clears it\n",
-			perfex_name, opts->argv[0]);
+			perfex_name, cmd);
+	}
+	if (reap(pid, &run)) {
+		fprintf(stderr, "%s: cannot get the exit status of %s: %s\n",
+			perfex_name, cmd, strerror(errno));
 		return EXIT_FAILURE;
 	}
+	if (!run.counts.nr)
+		run.tree = NULL;
 	if (run.counts.lost)
 		fprintf(stderr, "%s: %" PRIu64 " descendants ran without counters: the children counts are lower bounds\n",
 			perfex_name, run.counts.lost);
-	if (run.tree && end_tree(&run, opts->argv[0]))
+	if (run.tree && end_tree(&run, cmd))
 		run.tree = NULL;
 	output_run(out, &run);
 	return run.exit_status;
