@@ -81,7 +81,7 @@ else
 # there.
 CHECK_ARM64       ?= $(if $(filter $(CURDIR)/shell-tests,$(TESTS)),yes,no)
 CHECK_ARM64_TESTS ?= 00-harness 10-control 20-inherit 27-hardware 28-not-counted \
-		     50-page 55-libperfctr 67-exits
+		     50-page 55-libperfctr 57-page-hardware 67-exits
 ARM64_OUT         := $(BUILD)/arm64
 ARM64_TESTS_DIR   := $(ARM64_OUT)/check-tests
 

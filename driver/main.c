@@ -11,6 +11,7 @@
 #include "exits.h"
 #include "inherit.h"
 #include "page.h"
+#include "records.h"
 #include "procfs.h"
 #include "task.h"
 #include "tsc.h"
@@ -25,6 +26,7 @@ static const struct perfctr_ops pc_ops = {
 	.released	= pc_released,
 	.sched_switch	= pc_sched_switch,
 	.fault		= pc_fault,
+	.counter_read_trapped = pc_counter_read_trapped,
 	.show		= pc_show,
 	.read		= pc_read,
 	.write_control	= pc_write_control,

@@ -13,9 +13,10 @@
  * (perfctr_next_clock()); and the
  * context-switch and migration figures, which the scheduler changes only
  * while the thread is off the CPU.  Fault counts do change while the thread
- * runs, and the kernel's fault hook updates them as they happen.  The
- * other counters (perf events) are marked so that the reader falls back to
- * read(2).
+ * runs, and the kernel's fault hook updates them as they happen.  Hardware
+ * counters the thread can read itself are perf's to keep: the page says
+ * where their records are (records.c).  The other counters (software perf
+ * events) are marked so that the reader falls back to read(2).
  * Layout and reader protocol: include/uapi/linux/perfctr.h.  Who writes
  * what: struct pc_page.
  */
@@ -29,6 +30,7 @@
 #include <linux/slab.h>
 
 #include "page.h"
+#include "records.h"
 #include "task.h"
 #include "tsc.h"
 
@@ -45,6 +47,8 @@ static struct pc_page *pc_page_alloc(void)
 	}
 	pg->user = page_address(pg->page);
 	pg->user->version = PERFCTR_PAGE_VERSION;
+	pg->user->map_size = PAGE_SIZE;
+	pc_records_alloc(pg);
 	return pg;
 }
 
@@ -53,6 +57,7 @@ void pc_page_free(struct pc_page *pg)
 {
 	if (!pg)
 		return;
+	pc_records_free(pg);
 	put_page(pg->page);
 	kfree(pg);
 }
@@ -218,9 +223,15 @@ void pc_page_publish(struct task_struct *task, struct perfctr_task *st)
 			   ev->acct == PC_ACCT_RUNTIME) {
 			pg->source[i] = PC_PAGE_CLOCK;
 			pg->base[i] = st->base[i];
+		} else if (pg->slot[i] != PC_NO_RECORD) {
+			/* perf keeps the record; the count is all of it */
+			up->counter[i].start = PAGE_SIZE +
+				pg->slot[i] * PERFCTR_RECORD_SIZE;
+			up->counter[i].flags = PERFCTR_COUNTER_PERF;
 		}
 	}
 	pc_page_update(task, st, pg, false);
+	pg->trapped = false;
 	up->applied = pg->requested;
 	pc_page_end(up);
 	local_irq_restore(flags);
@@ -239,10 +250,38 @@ void pc_page_request(struct pc_page *pg)
 	smp_wmb();	/* stale before the control and the tsc change */
 }
 
-/* Context: the state's mutex held. */
+/*
+ * Whether the thread's page needs publishing: another task changed the
+ * control, or a trapped counter read took the hardware counters off it.
+ * Context: the state's mutex held.
+ */
 bool pc_page_stale(const struct pc_page *pg)
 {
-	return READ_ONCE(pg->user->applied) != pg->requested;
+	return READ_ONCE(pg->user->applied) != pg->requested ||
+	       READ_ONCE(pg->trapped);
+}
+
+/**
+ * pc_page_withdraw_records() - stop giving hardware counters on the page
+ * @pg: the page of current, preemption off
+ *
+ * After a trapped counter read (pc_counter_read_trapped()): the reader
+ * sees seq change and retries, and finds no PERFCTR_COUNTER_PERF.
+ */
+void pc_page_withdraw_records(struct pc_page *pg)
+{
+	struct perfctr_page *up = pg->user;
+	unsigned int i;
+
+	pc_page_begin(up);
+	for (i = 0; i < PERFCTR_MAX_COUNTERS; i++) {
+		if (up->counter[i].flags & PERFCTR_COUNTER_PERF) {
+			up->counter[i].flags = 0;
+			up->counter[i].start = 0;
+		}
+	}
+	WRITE_ONCE(pg->trapped, true);
+	pc_page_end(up);
 }
 
 /**
@@ -347,6 +386,7 @@ int pc_open_page(struct task_struct *task)
 		pg->tid = tid;
 		/* pairs with smp_load_acquire() in pc_mmap_page() */
 		smp_store_release(&st->page, pg);
+		pc_records_attach_live(st);
 		pc_page_publish(task, st);
 	} else if (pg->tid != tid) {
 		/* a thread that exec()ed, with its leader's id now */
@@ -362,20 +402,30 @@ unlock:
 /**
  * pc_mmap_page() - map the calling thread's page (perfctr_ops::mmap_page)
  * @task: current
- * @vma: one page at offset 0, read-only, not copied at fork
+ * @vma: at offset 0, read-only, not copied at fork: the page, or the page
+ *	and its records (perfctr_page::map_size)
  *
  * Context: the mmap lock held for writing; no lock of the state is taken.
  * Return: 0, -EPERM if the thread has no page (it did not open the file
- * itself), or what vm_insert_page() returns.
+ * itself), -EINVAL for another size, or what vm_insert_page() returns.
  */
 int pc_mmap_page(struct task_struct *task, struct vm_area_struct *vma)
 {
 	struct perfctr_task *st = pc_task_state(task);
+	unsigned long size = vma->vm_end - vma->vm_start;
 	struct pc_page *pg;
+	int err;
 
 	/* pairs with smp_store_release() in pc_open_page() */
 	pg = st ? smp_load_acquire(&st->page) : NULL;
 	if (!pg)
 		return -EPERM;
-	return vm_insert_page(vma, vma->vm_start, pg->page);
+	/* set before the page was published, never changed */
+	if (size != PAGE_SIZE && !(pg->records && size == 2 * PAGE_SIZE))
+		return -EINVAL;
+	err = vm_insert_page(vma, vma->vm_start, pg->page);
+	if (!err && size > PAGE_SIZE)
+		err = vm_insert_page(vma, vma->vm_start + PAGE_SIZE,
+				     pg->records);
+	return err;
 }

@@ -35,17 +35,28 @@ enum pc_page_source {
  * @tid: the thread's id as it sees it (task_pid_vnr()) when it last opened
  *	its page file; every rewrite of the page publishes it, so that a
  *	reader can tell the page is not its own (perfctr_page::tid)
+ * @records: the page of perf's records of the thread's hardware counters,
+ *	mapped after @page, or NULL where the thread cannot read its
+ *	counters itself (records.c)
+ * @parity: which of each counter's two records the state's events use
+ * @slot: for each counter of the state's control, the record its event
+ *	keeps, or PC_NO_RECORD
+ * @trapped: a read of a counter register trapped since the page was last
+ *	published (pc_counter_read_trapped()): the page gives no hardware
+ *	counter until it is published again
  *
  * Lifetime: allocated when the thread first opens its page file, freed
  * with its perfctr_task; a mapping keeps the page itself (not the module)
  * until it is unmapped.  Charged to the memory cgroup of the thread.
  *
- * Writers of @user, @nr, @faults, @source, @acct and @base all run in the
+ * @records, @parity and @slot change under the state's mutex.  Writers of
+ * @user, @nr, @faults, @source, @acct, @base and @trapped all run in the
  * owning thread's context: its switch hook (switching in, interrupts off),
  * its fault hook (preemption off), or the thread itself holding the
  * state's mutex with interrupts off (opening its page file, programming
- * its own control, reading its own counts, exit).  They cannot overlap, so the
- * page's seq needs no lock.  Another task only raises @requested, under
+ * its own control, reading its own counts, exit), or its trapped counter
+ * reads (preemption off).  They cannot overlap, so the page's seq needs no
+ * lock.  Another task only raises @requested, under
  * the mutex, before it changes the control; the page is stale until the
  * owner publishes it again (see include/uapi/linux/perfctr.h).
  */
@@ -59,6 +70,10 @@ struct pc_page {
 	u8 acct[PERFCTR_MAX_COUNTERS];
 	u64 base[PERFCTR_MAX_COUNTERS];
 	pid_t tid;
+	struct page *records;
+	u8 parity;
+	u8 slot[PERFCTR_MAX_COUNTERS];
+	bool trapped;
 };
 
 int pc_open_page(struct task_struct *task);
@@ -70,5 +85,6 @@ bool pc_page_stale(const struct pc_page *pg);
 void pc_page_switch_in(struct task_struct *task, struct perfctr_task *st,
 		       struct pc_page *pg);
 void pc_fault(struct task_struct *tsk);
+void pc_page_withdraw_records(struct pc_page *pg);
 
 #endif /* _PERFCTR_PAGE_H */

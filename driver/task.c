@@ -16,6 +16,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include "records.h"
 #include "task.h"
 
 /*
@@ -272,6 +273,7 @@ static noinline int pc_events_create(struct task_struct *task,
 
 		if (ev->kind != PC_KIND_PERF)
 			continue;
+		pc_records_attr(&attr);
 		event = perf_event_create_kernel_counter(&attr, -1, task,
 							 NULL, NULL);
 		if (IS_ERR(event)) {
@@ -534,6 +536,7 @@ static int pc_task_replace(struct task_struct *task, struct pc_control *ctl,
 	struct pc_kept *kept = NULL;
 	struct perfctr_task *st;
 	struct pc_control *old;
+	bool flipped = false;
 	unsigned long flags;
 	unsigned int i;
 	int err = 0;
@@ -566,6 +569,7 @@ static int pc_task_replace(struct task_struct *task, struct pc_control *ctl,
 	}
 	old = pc_task_ctl(st);
 	if (ctl && ctl->nr_perf) {
+		flipped = pc_records_attach(st, ctl, events);
 		/*
 		 * The last refusal: a task that never counted keeps the
 		 * empty state it was given, which reads as no control.
@@ -573,6 +577,10 @@ static int pc_task_replace(struct task_struct *task, struct pc_control *ctl,
 		err = pc_events_start(task, st, events);
 		if (err)
 			goto unlock;
+	} else if (st->page && st->page->records) {
+		/* their records may serve the next control's (records.c) */
+		for (i = 0; i < PC_EVENTS; i++)
+			pc_event_stop(st->events[i]);
 	}
 	/* a second such exec has nothing to keep: its parent's id is kept */
 	seal = seal && old && !st->kept_id;
@@ -612,6 +620,7 @@ static int pc_task_replace(struct task_struct *task, struct pc_control *ctl,
 
 	for (i = 0; i < PC_EVENTS; i++)
 		swap(events[i], st->events[i]);
+	pc_records_commit(st, ctl, flipped);
 	if (st->page && task == current)
 		pc_page_publish(task, st);
 	pc_control_put(old);

@@ -181,33 +181,54 @@ static int pc_open_files(struct perfctr *pc)
  * does not name this thread (a module that predates perfctr_page::tid
  * leaves it 0) leaves the handle without one: every read then uses
  * read(2).  Without the tid, a new thread given this one's pthread_t could
- * take the page for its own (pc_own_page()).
+ * take the page for its own (pc_own_page()).  Where the page gives
+ * hardware counters, their records follow it: the whole map_size is
+ * mapped, or no page is kept at all, since the page would send the reader
+ * beyond a shorter mapping.
  */
 static int pc_map_page(struct perfctr *pc)
 {
 	const struct perfctr_page *pg;
+	size_t size = pc->page_size;
+	uint64_t map_size;
 	int fd, err;
 	void *p;
 
 	fd = openat(pc->dir, "page", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -1;
-	p = mmap(NULL, pc->page_size, PROT_READ, MAP_SHARED, fd, 0);
+	p = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
 	err = errno;
-	close(fd);
-	if (p == MAP_FAILED) {
-		errno = err;
-		return err == ENODEV || err == EINVAL ? 0 : -1;
-	}
+	if (p == MAP_FAILED)
+		goto out;
 	pg = p;
 	if (__atomic_load_n(&pg->version, __ATOMIC_RELAXED) !=
 	    PERFCTR_PAGE_VERSION ||
-	    __atomic_load_n(&pg->tid, __ATOMIC_RELAXED) != (uint64_t)pc->tid) {
-		munmap(p, pc->page_size);
-		return 0;
+	    __atomic_load_n(&pg->tid, __ATOMIC_RELAXED) != (uint64_t)pc->tid)
+		goto drop;
+	map_size = __atomic_load_n(&pg->map_size, __ATOMIC_RELAXED);
+	if (map_size > size) {
+		if (map_size % size || map_size > 16 * size)
+			goto drop;
+		munmap(p, size);
+		size = map_size;
+		p = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+		err = errno;
+		if (p == MAP_FAILED)
+			goto out;
 	}
-	__atomic_store_n(&pc->page, pg, __ATOMIC_RELAXED);
+	close(fd);
+	pc->map_size = size;
+	__atomic_store_n(&pc->page, p, __ATOMIC_RELAXED);
 	return 0;
+drop:
+	munmap(p, size);
+	close(fd);
+	return 0;
+out:
+	close(fd);
+	errno = err;
+	return err == ENODEV || err == EINVAL || err == ENOMEM ? 0 : -1;
 }
 
 /*
@@ -223,7 +244,7 @@ void pc_drop_page(struct perfctr *pc)
 
 	pg = __atomic_exchange_n(&pc->page, NULL, __ATOMIC_RELAXED);
 	if (pg)
-		munmap((void *)pg, pc->page_size);
+		munmap((void *)pg, pc->map_size);
 }
 
 /*

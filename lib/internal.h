@@ -92,6 +92,7 @@ struct perfctr {
 	 * thread has the owner's pthread_t, so accessed atomically.
 	 */
 	const struct perfctr_page *page;
+	size_t map_size;		/* of @page: the page and its records */
 	size_t page_size;
 	int dir;			/* O_PATH, the thread's perfctr/ */
 	int fd[PC_NR_FILES];

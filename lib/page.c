@@ -16,6 +16,8 @@
  * after the exit has published the flag): it gets what read(2) says, as
  * any non-owner does.
  */
+#include <linux/perf_event.h>
+
 #include "internal.h"
 
 /* One 64-bit field of the page, loaded once (READ_ONCE). */
@@ -97,6 +99,95 @@ static inline uint64_t pc_rdtsc_ordered(void)
 }
 #endif
 
+/*
+ * pc_pmu_read(): hardware counter @n, as perf's record numbers it (its
+ * index less one).  Only where the kernel gives hardware counters on the
+ * page (PERFCTR_COUNTER_PERF); elsewhere it fails and the caller uses
+ * read(2).
+ */
+#if defined(__aarch64__)
+/*
+ * arm64: PMEVCNTR<n>_EL0, or PMCCNTR_EL0 for 31, readable at EL0 while the
+ * thread has perf events that asked for it (Documentation/perfctr-page.rst).
+ * The register is named in the instruction, hence the switch.  A read
+ * that loses the race with the counter being taken away reads 0 rather
+ * than trapping, and the page's seq changes (include/uapi/linux/perfctr.h).
+ * Every write of the record happens on this CPU while the thread is
+ * interrupted or off it, and an exception completes the instructions
+ * before it and restarts those after, so the read needs no barrier of
+ * its own.
+ */
+#define PC_EVCNTR(n)							\
+	case n:								\
+		__asm__ __volatile__("mrs %0, pmevcntr" #n "_el0"	\
+				     : "=r"(*v) :: "memory");		\
+		return 0
+
+static inline int pc_pmu_read(unsigned int n, uint64_t *v)
+{
+	switch (n) {
+	PC_EVCNTR(0); PC_EVCNTR(1); PC_EVCNTR(2); PC_EVCNTR(3);
+	PC_EVCNTR(4); PC_EVCNTR(5); PC_EVCNTR(6); PC_EVCNTR(7);
+	PC_EVCNTR(8); PC_EVCNTR(9); PC_EVCNTR(10); PC_EVCNTR(11);
+	PC_EVCNTR(12); PC_EVCNTR(13); PC_EVCNTR(14); PC_EVCNTR(15);
+	PC_EVCNTR(16); PC_EVCNTR(17); PC_EVCNTR(18); PC_EVCNTR(19);
+	PC_EVCNTR(20); PC_EVCNTR(21); PC_EVCNTR(22); PC_EVCNTR(23);
+	PC_EVCNTR(24); PC_EVCNTR(25); PC_EVCNTR(26); PC_EVCNTR(27);
+	PC_EVCNTR(28); PC_EVCNTR(29); PC_EVCNTR(30);
+	case 31:
+		__asm__ __volatile__("mrs %0, pmccntr_el0" : "=r"(*v) :: "memory");
+		return 0;
+	}
+	return -1;
+}
+#undef PC_EVCNTR
+#else
+static inline int pc_pmu_read(unsigned int n, uint64_t *v)
+{
+	(void)n;
+	(void)v;
+	return -1;
+}
+#endif
+
+/*
+ * A hardware counter from perf's record of it, @start bytes into the
+ * mapping (PERFCTR_COUNTER_PERF), by perf's own protocol: the lock word
+ * around the index, the offset, the width and the register.  -1 if the
+ * counter is not readable now.
+ */
+static int pc_record_value(const struct perfctr_page *pg, uint64_t start,
+			   uint64_t *v)
+{
+	const volatile struct perf_event_mmap_page *rec;
+	uint64_t offset, raw, width;
+	uint32_t lock, index;
+	uint64_t size = pc_load(&pg->map_size);
+
+	/* within what pc_map_page() mapped: map_size bytes */
+	if (start < sizeof(*pg) || start % PERFCTR_RECORD_SIZE ||
+	    size < PERFCTR_RECORD_SIZE || start > size - PERFCTR_RECORD_SIZE)
+		return -1;
+	rec = (const volatile void *)((const char *)pg + start);
+	do {
+		lock = __atomic_load_n(&rec->lock, __ATOMIC_ACQUIRE);
+		index = rec->index;
+		if (!index || !rec->cap_user_rdpmc)
+			return -1;
+		offset = rec->offset;
+		width = rec->pmc_width;
+		if (!width || width > 64 || pc_pmu_read(index - 1, &raw))
+			return -1;
+		/* the loads above complete before the lock is read again */
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	} while (rec->lock != lock);
+	if (width < 64)
+		raw = (uint64_t)((int64_t)(raw << (64 - width)) >>
+				 (64 - width));
+	*v += offset + raw;
+	return 0;
+}
+
 /* Counter @i's value, or -1 if the page cannot give it. */
 /*
  * One counter's value.  @now caches the one time stamp a snapshot takes
@@ -109,6 +200,10 @@ static int pc_page_value(const struct perfctr_page *pg, unsigned int i,
 	const struct perfctr_page_counter *c = &pg->counter[i];
 	uint64_t flags = pc_load(&c->flags);
 
+	if (flags & PERFCTR_COUNTER_PERF) {
+		*v = pc_load(&c->sum);
+		return pc_record_value(pg, pc_load(&c->start), v);
+	}
 	if (!(flags & PERFCTR_COUNTER_EXACT))
 		return -1;
 	*v = pc_load(&c->sum);

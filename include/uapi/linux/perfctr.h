@@ -34,7 +34,9 @@
 /*
  * The counter page: /proc/<pid>/task/<tid>/perfctr/page (or
  * /proc/thread-self/perfctr/page), mapped by that thread itself, read-only,
- * one page at offset 0.  Forked children do not inherit the mapping.
+ * at offset 0: one page, or @map_size bytes, which add the records of the
+ * thread's hardware counters where the page gives those (below).  Forked
+ * children do not inherit the mapping.
  *
  * Only the mapping thread may read the page as its own: the values are
  * computed with that thread's time stamp counter at switch-in.  @tid names
@@ -59,6 +61,10 @@
  *		nr = pg->nr;
  *		for (i = 0; i < nr; i++) {
  *			c = &pg->counter[i];
+ *			if (c->flags & PERFCTR_COUNTER_PERF) {
+ *				value[i] = c->sum + perf_read(c->start);
+ *				continue;
+ *			}
  *			if (!(c->flags & PERFCTR_COUNTER_EXACT))
  *				-> read(2) counts instead, for this counter
  *			value[i] = c->sum;
@@ -87,6 +93,33 @@
  * counter itself; elsewhere they are not PERFCTR_COUNTER_EXACT.  seq
  * changes at every switch of the thread onto a CPU, so a read that was
  * switched out midway retries.
+ *
+ * A hardware counter (PERFCTR_COUNTER_PERF) is read as perf's own
+ * self-monitoring page is read: perf keeps a record of the counter, the
+ * fields of struct perf_event_mmap_page before __reserved, @start bytes
+ * into the mapping, through every switch, reprogramming and overflow of
+ * the counter.  perf_read(start), with rec the record there:
+ *
+ *	do {
+ *		lock = READ_ONCE(rec->lock);
+ *		barrier();
+ *		index = rec->index;
+ *		if (!rec->cap_user_rdpmc || !index)
+ *			-> read(2) counts instead: not readable now
+ *		count = rec->offset + sign_extend(read_counter(index - 1),
+ *						  rec->pmc_width);
+ *		barrier();
+ *	} while (READ_ONCE(rec->lock) != lock);
+ *
+ * read_counter(n) reads hardware counter n: on arm64 PMEVCNTR<n>_EL0, or
+ * PMCCNTR_EL0 for n = 31, which the PMU lets the thread read only where
+ * the kernel.perf_user_access sysctl is 1.  Another task that changes the
+ * control, or that sysctl going to 0, can take the counter away between
+ * the look at the record and the read; the read then gives 0 instead of
+ * trapping, and the kernel makes the page's seq change, so the reader
+ * retries and, until the page is published again, finds no
+ * PERFCTR_COUNTER_PERF.  Elsewhere, and on x86-64 for now, hardware
+ * counters are read(2)'s.
  *
  * Writers bump seq to odd, update, and bump it to even, with a write
  * barrier after the first bump and before the second.  All of them run in
@@ -117,21 +150,30 @@
 #define PERFCTR_COUNTER_EXACT	_BITULL(0)	/* the page gives the value */
 #define PERFCTR_COUNTER_TSC	_BITULL(1)	/* add rdtsc - start */
 #define PERFCTR_COUNTER_CLOCK	_BITULL(2)	/* add the scaled counter */
+#define PERFCTR_COUNTER_PERF	_BITULL(3)	/* add perf's record at start */
+
+/* The bytes perf keeps of a counter's record, and their step in the map. */
+#define PERFCTR_RECORD_SIZE	128
 
 /* perfctr_page::flags */
 #define PERFCTR_PAGE_EXITED	_BITULL(0)	/* final counts, frozen */
 
 /**
  * struct perfctr_page_counter - one counter on the page
- * @flags: PERFCTR_COUNTER_*; without PERFCTR_COUNTER_EXACT the page cannot
- *	give this counter (perf events; tsc and task-clock where the thread
+ * @flags: PERFCTR_COUNTER_*; without PERFCTR_COUNTER_EXACT or
+ *	PERFCTR_COUNTER_PERF the page cannot give this counter (software
+ *	perf events, and hardware ones where the thread cannot read them
+ *	itself; tsc and task-clock where the thread
  *	cannot read the counter tsc counts itself; task-clock where the
  *	kernel's task clock is not a scaling of it; after exit, a hardware
  *	counter that was not counting) and the other fields are 0
  * @sum: the count when the thread was last switched onto a CPU (or when
  *	the page was last rewritten); with PERFCTR_COUNTER_CLOCK, the count
- *	less the scaled time stamp counter, modulo 2^64
- * @start: with PERFCTR_COUNTER_TSC, the time stamp counter at that moment
+ *	less the scaled time stamp counter, modulo 2^64; with
+ *	PERFCTR_COUNTER_PERF, what to add to the count perf's record gives
+ * @start: with PERFCTR_COUNTER_TSC, the time stamp counter at that moment;
+ *	with PERFCTR_COUNTER_PERF, where the counter's record is: its offset
+ *	in bytes from the start of the mapping, below @map_size
  * @time_mult: with PERFCTR_COUNTER_CLOCK, the multiplier (below 2^32) ...
  * @time_shift: ... and the shift of the scaling: the 96-bit product of
  *	the scaled counter value and @time_mult, shifted right by @time_shift
@@ -142,7 +184,9 @@
  *
  * Page version 2 added @time_cycles and @time_mask: a version 1 reader,
  * which knew neither, would compute task-clock wrongly where they are not
- * 0 and all ones.
+ * 0 and all ones.  PERFCTR_COUNTER_PERF came later, without a new version:
+ * a reader that does not know it finds the counter not exact and uses
+ * read(2), as it did for hardware counters before.
  */
 struct perfctr_page_counter {
 	__u64 flags;
@@ -170,6 +214,10 @@ struct perfctr_page_counter {
  *	returns in it), set when it opens its page file; 0 from a kernel that
  *	predates the field, which is never a thread's id
  * @counter: @nr counters, in control order
+ * @map_size: how many bytes of the page file the thread may map: the page
+ *	alone, or the page and the records of its hardware counters that
+ *	follow it (PERFCTR_COUNTER_PERF); 0 from a kernel that predates the
+ *	field, whose page gives no such counter
  *
  * All fields are 64 bits, naturally aligned, with no holes; the rest of
  * the page reads as zero.
@@ -184,6 +232,7 @@ struct perfctr_page {
 	__u64 flags;
 	__u64 tid;
 	struct perfctr_page_counter counter[PERFCTR_MAX_COUNTERS];
+	__u64 map_size;
 };
 
 #endif /* _UAPI_LINUX_PERFCTR_H */

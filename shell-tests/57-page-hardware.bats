@@ -1,0 +1,161 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+# Hardware counters read off the counter page, with no system call: on
+# arm64, whose PMU QEMU emulates, with one vCPU under -icount (user-mode
+# instructions and cycles count exactly) and kernel.perf_user_access = 1.
+# perf keeps each counter's record (index, offset, width) and libperfctr
+# reads the counter register itself (Documentation/perfctr-page.rst).
+
+load helpers
+
+setup() {
+	if ! have_pmu; then
+		skip "no PMU in this guest (QEMU TCG): hardware events cannot be counted"
+	fi
+	if [ "$(uname -m)" != aarch64 ]; then
+		skip "the page gives hardware counters on arm64 only"
+	fi
+	old_access=$(cat /proc/sys/kernel/perf_user_access)
+	echo 1 >/proc/sys/kernel/perf_user_access
+}
+
+teardown() {
+	if [ -n "${old_access:-}" ]; then
+		echo "$old_access" >/proc/sys/kernel/perf_user_access
+	fi
+}
+
+@test "perfctr_read of instructions:u cycles:u tsc makes no system call (seccomp: write and exit only)" {
+	run pclib seccomp "instructions:u cycles:u tsc" 100000
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(kv reads "$output")" -eq 100000 ]
+}
+
+@test "hardware counts off the page lie between the read(2) values around them and never go back" {
+	run pclib between "instructions:u cycles:u instructions cycles tsc" 2000
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+# The reader's own cost: the delta of two reads around one iteration
+# (2 instructions), which nothing but an interrupt in a read can change.
+reader_cost() {
+	pchwpage delta 1 50 | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^delta_min=/) print substr($i, 11) - 2 }'
+}
+
+@test "read to read, a block of known size adds exactly its count to a constant reader cost" {
+	run pchwpage delta 1 50
+	echo "$output"
+	[ "$status" -eq 0 ]
+	small=$(kv delta_min "$output")
+	# the same cost every time, but for a read that an interrupt made retry
+	[ "$(kv at_min "$output")" -ge 45 ]
+	[ "$(kv cycles_same "$output")" -eq 50 ]
+	for n in 1001 1000000; do
+		run pchwpage delta $n 20
+		echo "$output"
+		[ "$status" -eq 0 ]
+		[ "$(kv delta_min "$output")" -eq $((small + 2 * (n - 1))) ]
+		[ "$(kv cycles_same "$output")" -eq 20 ]
+	done
+	echo "# reader cost: $((small - 2)) instructions between the two reads' counter reads" >&3
+}
+
+@test "a busy task on the same CPU, preempting the reader, leaves its delta exact" {
+	cost=$(reader_cost)
+	[ -n "$cost" ]
+	run pchwpage busy 5000000 10 "$cost"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(kv preempted "$output")" -ge 1 ]
+	[ "$(kv exact "$output")" -eq "$(kv preempted "$output")" ]
+}
+
+@test "a count past 2^32 off the page is exact (4.4e9 instructions)" {
+	cost=$(reader_cost)
+	[ -n "$cost" ]
+	run pchwpage delta 2200000000 1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(kv delta_min "$output")" -eq $((cost + 4400000000)) ]
+}
+
+@test "a forked child reads its own hardware counts off its own page" {
+	run pchwpage fork
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"ok the child reads its own hardware counts"* ]]
+	[[ $output == *"ok the parent's reads are unaffected"* ]]
+}
+
+@test "each thread reads its own hardware counts" {
+	run pchwpage threads
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "another task changes the reader's control 300 times: no torn read, no signal" {
+	run pchwpage remote 300
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"ok 300 remote changes while the thread read"* ]]
+}
+
+@test "a counter taken away by another task between its lookup and its read reads 0, and the page sends the reader back" {
+	run pchwpage trap remote
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"ok the read of the taken-away counter gave 0, and the page changed (remote)"* ]]
+	[[ $output == *"ok perfctr_read after the trap"* ]]
+}
+
+@test "a counter taken away by perf_user_access = 0 between its lookup and its read reads 0, and the page sends the reader back" {
+	run pchwpage trap sysctl
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"ok the read of the taken-away counter gave 0, and the page changed (sysctl)"* ]]
+}
+
+@test "perf_user_access = 0: perfctr_read uses read(2), and its values stay right" {
+	echo 0 >/proc/sys/kernel/perf_user_access
+	run pclib between "instructions:u cycles:u tsc" 500
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run pclib seccomp "instructions:u" 10
+	echo "$output"
+	# SIGSYS: the filter saw a system call
+	[ "$status" -eq $((128 + 31)) ]
+}
+
+@test "a counter register read without access by a thread with no counter page is still SIGILL" {
+	echo 0 >/proc/sys/kernel/perf_user_access
+	run pchwpage sigill
+	echo "$output"
+	[ "$status" -eq $((128 + 4)) ]
+	# with counters, but no page: the same
+	run sh -c 'echo instructions:u >/proc/self/perfctr/control && exec pchwpage sigill'
+	echo "$output"
+	[ "$status" -eq $((128 + 4)) ]
+}
+
+@test "a counter the PMU cannot hold is never served from the page: PERFCTR_NOT_COUNTED" {
+	run pclib notcounted "cycles instructions cycles:u instructions:u cycles:k instructions:k r8:u r8:k"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(kv not_counted "$output")" -eq 1 ]
+	[ "$(kv counted "$output")" -eq 7 ]
+}
+
+@test "figures: a read off the page costs a twentieth of read(2) or less, and at most 1.5 times perf's own self-read" {
+	run pchwpage cost 20
+	echo "$output"
+	[ "$status" -eq 0 ]
+	page=$(kv page "$output")
+	echo "# instructions per read of instructions:u and cycles:u: page $page," \
+		"read(2) $(kv read2 "$output"), perf's self-read of two mmapped events" \
+		"$(kv perf_user "$output"), the bare registers $(kv bare "$output")" >&3
+	[ "$page" -gt 0 ]
+	[ $((page * 20)) -le "$(kv read2 "$output")" ]
+	[ $((page * 2)) -le $(($(kv perf_user "$output") * 3)) ]
+}
