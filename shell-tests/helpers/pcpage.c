@@ -283,6 +283,7 @@ static void *map_fd_opened_by_main(void *arg)
 static int cmd_errors(void)
 {
 	const volatile struct perfctr_page *pg;
+	unsigned long map_size;
 	pthread_t thread;
 	char p[128], buf[8], c;
 	void *addr;
@@ -296,7 +297,25 @@ static int cmd_errors(void)
 		     mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), EACCES);
 	expect_errno("MAP_PRIVATE PROT_WRITE",
 		     mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0), EACCES);
-	expect_errno("two pages", mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, fd, 0), EINVAL);
+	/* one page more than the page and its records (perfctr_page::map_size) */
+	addr = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	if (addr == MAP_FAILED)
+		die("mmap: %s", strerror(errno));
+	pg = addr;
+	map_size = pg->map_size;
+	munmap(addr, PAGE);
+	if (map_size != PAGE && map_size != 2 * PAGE)
+		die("map_size %lu", map_size);
+	printf("ok map_size %lu\n", map_size);
+	expect_errno("a page more than map_size",
+		     mmap(NULL, map_size + PAGE, PROT_READ, MAP_SHARED, fd, 0), EINVAL);
+	if (map_size > PAGE) {
+		addr = mmap(NULL, map_size, PROT_READ, MAP_SHARED, fd, 0);
+		if (addr == MAP_FAILED)
+			die("mmap map_size: %s", strerror(errno));
+		munmap(addr, map_size);
+		printf("ok the page and its records map\n");
+	}
 	expect_errno("offset one page", mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, PAGE), EINVAL);
 	expect_errno("PROT_EXEC", mmap(NULL, PAGE, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0), EPERM);
 	if (read(fd, buf, sizeof(buf)) != -1 || errno != EINVAL)
