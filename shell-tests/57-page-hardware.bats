@@ -95,7 +95,14 @@ reader_cost() {
 	[ "$status" -eq 0 ]
 }
 
-@test "another task changes the reader's control 300 times: no torn read, no signal" {
+@test "after exec, the new program reads its hardware counts off its page" {
+	run pchwpage exec
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"ok after exec the new program reads its hardware counts off the page"* ]]
+}
+
+@test "another task changes or clears the reader's control 300 times: no torn read, no signal" {
 	run pchwpage remote 300
 	echo "$output"
 	[ "$status" -eq 0 ]

@@ -19,7 +19,9 @@
  *   pchwpage threads         each thread reads its own
  *   pchwpage remote N        another thread changes the reader's control N
  *                            times, among controls with and without
- *                            hardware counters, while it reads
+ *                            hardware counters and clears, while it reads
+ *   pchwpage exec [ID]       the control and its page across exec: the new
+ *                            program reads its hardware counts off the page
  *   pchwpage trap remote|sysctl
  *                            by hand: a counter looked up on the page, then
  *                            taken away (another task's control write, or
@@ -356,7 +358,7 @@ static void *remote_reader(void *arg)
 	remote_tid = tid();
 	while (!remote_done) {
 		nr = perfctr_read_id(pc, v, MAX, &id);
-		if (nr < 1 || nr > 3)
+		if (nr < 0 || nr > 3)
 			die("reader: %d counters", nr);
 		if (id < last_id)
 			die("reader: id went back");
@@ -376,6 +378,7 @@ static int cmd_remote(long n)
 {
 	static const char *const controls[] = {
 		"instructions:u", "cycles:u instructions:u tsc", "tsc context-switches",
+		"", "cycles:u",
 	};
 	struct perfctr *pc = open_self("instructions:u"), *other;
 	pthread_t t;
@@ -389,7 +392,7 @@ static int cmd_remote(long n)
 	if (!other)
 		die("perfctr_open(%d)", remote_tid);
 	for (k = 0; k < n; k++) {
-		if (perfctr_set_control(other, controls[k % 3]))
+		if (perfctr_set_control(other, controls[k % 5]))
 			die("remote set_control");
 		spin(2000 + (k * 7919) % 20000);
 	}
@@ -398,6 +401,34 @@ static int cmd_remote(long n)
 	printf("ok %ld remote changes while the thread read\n", n);
 	perfctr_close(other);
 	perfctr_close(pc);
+	return 0;
+}
+
+static int cmd_exec(const char *before)
+{
+	struct perfctr *pc;
+	uint64_t id, v[MAX];
+	char arg[32];
+
+	if (!before) {
+		pc = open_self("instructions:u cycles:u");
+		spin(100000);
+		if (perfctr_id(pc, &id) || perfctr_read(pc, v, MAX) != 2)
+			die("before exec");
+		snprintf(arg, sizeof(arg), "%" PRIu64, id);
+		execl("/proc/self/exe", "pchwpage", "exec", arg, (char *)NULL);
+		die("exec");
+	}
+	pc = open_self(NULL);
+	if (perfctr_id(pc, &id) || id != strtoull(before, NULL, 10))
+		die("after exec: id %" PRIu64 ", before %s", id, before);
+	check_between(pc, 200, "after exec");
+	seccomp_write_exit();
+	if (perfctr_read(pc, v, MAX) != 2 || v[0] < 200000)
+		_exit(5);
+	say("ok after exec the new program reads its hardware counts off the page: %"
+	    PRIu64 " instructions\n", v[0]);
+	syscall(SYS_exit_group, 0);
 	return 0;
 }
 
@@ -651,6 +682,8 @@ int main(int argc, char **argv)
 		return cmd_threads();
 	if (argc == 3 && !strcmp(argv[1], "remote"))
 		return cmd_remote(strtol(argv[2], NULL, 0));
+	if ((argc == 2 || argc == 3) && !strcmp(argv[1], "exec"))
+		return cmd_exec(argc == 3 ? argv[2] : NULL);
 	if (argc == 3 && !strcmp(argv[1], "trap"))
 		return cmd_trap(argv[2]);
 	if (argc == 2 && !strcmp(argv[1], "sigill"))
