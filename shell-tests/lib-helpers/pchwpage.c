@@ -360,13 +360,17 @@ static void *remote_reader(void *arg)
 		nr = perfctr_read_id(pc, v, MAX, &id);
 		if (nr < 0 || nr > 3)
 			die("reader: %d counters", nr);
-		if (id < last_id)
+		/* 0 while cleared; a new control's id is above all before */
+		if (id && id < last_id)
 			die("reader: id went back");
+		if (!id != !nr)
+			die("reader: id %" PRIu64 " with %d counters", id, nr);
 		for (i = 0; id == last_id && i < nr; i++)
 			if (v[i] < last[i])
 				die("reader: counter %d went back under one id", i);
 		memcpy(last, v, sizeof(v));
-		last_id = id;
+		if (id)
+			last_id = id;
 		reads++;
 	}
 	printf("reads=%ld\n", reads);
