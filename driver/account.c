@@ -10,7 +10,7 @@
 #include <linux/compiler.h>
 #include <linux/irqflags.h>
 #include <linux/math64.h>
-#include <linux/perfctr.h>
+#include "kernel.h"
 #include <linux/sched.h>
 #include <linux/timex.h>
 
@@ -36,7 +36,7 @@ u64 pc_own_runtime(struct pc_own_clock *oc)
 
 	local_irq_save(flags);
 	if (!oc->valid)
-		oc->valid = perfctr_current_clock(&oc->clk);
+		oc->valid = pc_current_clock(&oc->clk);
 	tsc = oc->valid;
 	if (tsc)
 		runtime = oc->clk.base +
@@ -44,5 +44,5 @@ u64 pc_own_runtime(struct pc_own_clock *oc)
 					  oc->clk.mask, oc->clk.mult,
 					  oc->clk.shift);
 	local_irq_restore(flags);
-	return tsc ? runtime : perfctr_task_runtime(current);
+	return tsc ? runtime : pc_task_runtime(current);
 }

@@ -37,13 +37,13 @@ enum pc_account {
 /* The rest is the kernel's; control.c, built for user space too, needs the enum. */
 #ifdef __KERNEL__
 #include <linux/compiler.h>
-#include <linux/perfctr.h>
+#include "kernel.h"
 #include <linux/sched.h>
 
 /**
  * struct pc_own_clock - a thread's task clock as a function of the TSC, for
  *	its own reads
- * @clk: from perfctr_current_clock(), taken at the thread's first read of
+ * @clk: from pc_current_clock(), taken at the thread's first read of
  *	its own task-clock since it last came onto a CPU
  * @valid: @clk holds while the thread stays on that CPU; the context-switch
  *	hook clears it as the thread comes onto a CPU.
@@ -103,7 +103,7 @@ static inline u64 pc_account_read(struct task_struct *task,
 	case PC_ACCT_MIGRATIONS:
 		return READ_ONCE(task->se.nr_migrations);
 	case PC_ACCT_RUNTIME:
-		return perfctr_task_runtime(task);
+		return pc_task_runtime(task);
 	}
 	return 0;
 }

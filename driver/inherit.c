@@ -11,7 +11,7 @@
  * with it.  A child whose counters cannot be set up at fork runs without
  * them and is counted as lost in its parent, which merges upwards too.
  */
-#include <linux/perfctr.h>
+#include "kernel.h"
 #include <linux/pid.h>
 #include <linux/printk.h>
 #include <linux/rcupdate.h>
@@ -40,6 +40,11 @@ static void pc_fork_lost(struct perfctr_task *parent, struct pc_control *ctl)
  * copy_process(), with current the parent.  The child cannot run yet, so its
  * counters exist before its first instruction.  A failure leaves the child
  * without counters; the fork itself goes on.
+ *
+ * A stock kernel calls this from its fork tracepoint, which cannot sleep:
+ * the state comes from the atomic reserves, and the perf events are
+ * created by the child itself before its first user-mode instruction
+ * (pc_task_start_events(), stock-hooks.c).
  */
 void pc_fork(struct task_struct *child, u64 clone_flags)
 {
@@ -52,12 +57,17 @@ void pc_fork(struct task_struct *child, u64 clone_flags)
 	ctl = pc_task_control(parent);
 	if (!ctl)
 		return;
-	st = pc_task_alloc();
+	st = pc_task_alloc(PC_STOCK ? GFP_NOWAIT : GFP_KERNEL);
 	if (st && !pc_task_start(child, st, ctl)) {
 		/* an exits file names who forked whom */
 		if (rcu_access_pointer(ctl->exits))
 			st->forker = get_pid(task_tgid(current));
-		WRITE_ONCE(child->perfctr, st);
+		if (!pc_task_publish(child, st))
+			return;
+		/* stock mode: no room in the table; the state holds @ctl */
+		pc_fork_lost(parent, ctl);
+		pc_task_discard(st);
+		pc_task_put(st);
 		return;
 	}
 	if (st)
@@ -92,10 +102,13 @@ void pc_secure_exec(struct task_struct *tsk)
 /*
  * Adds a released task's counts, @nr of each, to @dst's children counts if
  * @dst still counts with control id @id, or to the counts @dst kept of that
- * id when an exec raised its privilege.  Returns whether it did.
+ * id when an exec raised its privilege.  Returns 1 if it did, 0 if not, and
+ * -EAGAIN if @dst was released first: only in stock mode, where no
+ * tasklist_lock orders the two releases, and then the task was reparented
+ * before (pc_merge_up()).
  */
-static bool pc_merge(struct perfctr_task *dst, u64 id, unsigned int nr,
-		     const u64 *self, const u64 *children, u64 lost)
+static int pc_merge(struct perfctr_task *dst, u64 id, unsigned int nr,
+		    const u64 *self, const u64 *children, u64 lost)
 {
 	struct pc_control *ctl;
 	unsigned long flags;
@@ -103,6 +116,11 @@ static bool pc_merge(struct perfctr_task *dst, u64 id, unsigned int nr,
 	unsigned int i;
 
 	raw_spin_lock_irqsave(&dst->lock, flags);
+	if (dst->released) {
+		raw_spin_unlock_irqrestore(&dst->lock, flags);
+		WARN_ON_ONCE(!PC_STOCK);
+		return -EAGAIN;
+	}
 	ctl = pc_task_ctl(dst);
 	if (ctl && ctl->id == id) {
 		sum = dst->children;
@@ -122,25 +140,87 @@ static bool pc_merge(struct perfctr_task *dst, u64 id, unsigned int nr,
 }
 
 /*
+ * Merges a released task's counts into the task it merges into: its real
+ * parent if it leads its thread group, else its leader.  Returns that task,
+ * or NULL if nothing merged.
+ *
+ * On a patched kernel the caller holds tasklist_lock, which keeps
+ * ->real_parent stable and orders this after the releases of the task's
+ * own children and before its parent's.  A stock kernel's reap probe runs
+ * without it (stock-hooks.c), so there the parent is read under RCU and
+ * its state taken with a reference: if the parent was released first, the
+ * task was reparented before that (its parent's exit did it), and the new
+ * parent is tried.
+ */
+static struct task_struct *pc_merge_up(struct task_struct *tsk, u64 id,
+				       unsigned int nr, const u64 *self,
+				       const u64 *children, u64 lost)
+{
+	struct task_struct *target, *last = NULL;
+	struct perfctr_task *dst;
+	int merged;
+
+	for (;;) {
+		if (thread_group_leader(tsk))
+			target = rcu_dereference(tsk->real_parent);
+		else
+			target = tsk->group_leader;
+		if (target == tsk || target == last)
+			return NULL;
+		dst = PC_STOCK ? pc_task_get(target) : pc_task_state(target);
+		if (!dst)
+			return NULL;
+		merged = pc_merge(dst, id, nr, self, children, lost);
+		if (PC_STOCK)
+			pc_task_put(dst);
+		if (merged >= 0)
+			return merged ? target : NULL;
+		last = target;
+	}
+}
+
+/**
+ * pc_fork_failed() - a new child's counters could not be set up after all
+ * @child: the child, current, in its stock-mode start work
+ * @st: its state
+ *
+ * A stock kernel's fork cannot sleep, so a child's perf events are created
+ * by the child itself (pc_task_start_events()), and that may fail.  The
+ * child then runs without counters and counts as lost where it would have
+ * merged, as a child whose fork hook failed does on a patched kernel.
+ */
+void pc_fork_failed(struct task_struct *child, struct perfctr_task *st)
+{
+	struct pc_control *ctl = pc_task_control(st);
+
+	if (!ctl)
+		return;
+	rcu_read_lock();
+	pc_merge_up(child, ctl->id, 0, NULL, NULL, 1);
+	rcu_read_unlock();
+	pc_control_put(ctl);
+	pc_task_program(child, NULL);
+	pr_warn_ratelimited("perfctr: %s[%d]: could not inherit counters\n",
+			    child->comm, task_pid_nr(child));
+}
+
+/*
  * The counts a task kept at a privilege-raising exec merge as its final
  * counts would; without them (no memory at the exec) it counts as lost.
  */
-static void pc_release_kept(struct task_struct *tsk, struct perfctr_task *st,
-			    struct task_struct *target, struct perfctr_task *dst)
+static void pc_release_kept(struct task_struct *tsk, struct perfctr_task *st)
 {
 	const struct pc_kept *kept = st->kept;
-	struct task_struct *into = NULL;
+	struct task_struct *into;
 	unsigned int nr;
 
 	if (!kept) {
-		if (dst)
-			pc_merge(dst, st->kept_id, 0, NULL, NULL, 1);
+		pc_merge_up(tsk, st->kept_id, 0, NULL, NULL, 1);
 		return;
 	}
 	nr = kept->ctl->nr;
-	if (dst && pc_merge(dst, st->kept_id, nr, kept->counts,
-			    kept->counts + nr, kept->lost))
-		into = target;
+	into = pc_merge_up(tsk, st->kept_id, nr, kept->counts,
+			   kept->counts + nr, kept->lost);
 	if (rcu_access_pointer(kept->ctl->exits))
 		pc_exits_record(tsk, st, kept->ctl, kept->counts,
 				kept->counts + nr, into);
@@ -158,21 +238,19 @@ static void pc_release_kept(struct task_struct *tsk, struct perfctr_task *st,
  * whose root this task is ends after it.  That is all the lock is held
  * for: waking their readers and freeing the state wait for pc_released().
  * Interrupts are off here, except on PREEMPT_RT: hence irqsave.
+ *
+ * In stock mode the reap probe calls this without tasklist_lock: setting
+ * @released under the state's lock is what orders a late merge of a child
+ * (pc_merge() refuses it, and the child goes on to its new parent) against
+ * the read of the children counts here.
  */
 void pc_release(struct task_struct *tsk)
 {
-	struct perfctr_task *st = pc_task_state(tsk), *dst;
+	struct perfctr_task *st = pc_task_state(tsk);
 	struct pc_control *ctl = pc_task_ctl(st);
-	struct task_struct *target, *into = NULL;
+	struct task_struct *into = NULL;
 	struct pc_exits *exits;
 	unsigned long flags;
-
-	/* tasklist_lock, held by the caller, keeps ->real_parent stable */
-	if (thread_group_leader(tsk))
-		target = rcu_dereference_protected(tsk->real_parent, 1);
-	else
-		target = tsk->group_leader;
-	dst = target != tsk ? pc_task_state(target) : NULL;
 
 	/* the listeners are found, and freed, under RCU (exits.c) */
 	rcu_read_lock();
@@ -183,15 +261,14 @@ void pc_release(struct task_struct *tsk)
 
 	if (ctl) {
 		WARN_ON_ONCE(!st->exited);
-		if (dst && pc_merge(dst, ctl->id, ctl->nr, st->final,
-				    st->children, st->lost))
-			into = target;
+		into = pc_merge_up(tsk, ctl->id, ctl->nr, st->final,
+				   st->children, st->lost);
 		if (rcu_access_pointer(ctl->exits))
 			pc_exits_record(tsk, st, ctl, st->final, st->children,
 					into);
 	}
 	if (st->kept_id)
-		pc_release_kept(tsk, st, target, dst);
+		pc_release_kept(tsk, st);
 	if (exits)
 		pc_exits_end(exits);
 	rcu_read_unlock();

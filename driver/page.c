@@ -10,7 +10,7 @@
  * (get_cycles()), can be kept exact this way: tsc and task-clock, where the
  * thread can read that counter itself (pc_tsc_user_readable()) and, for
  * task-clock, where the scheduler's task clock is a scaling of it
- * (perfctr_next_clock()); and the
+ * (pc_next_clock()); and the
  * context-switch and migration figures, which the scheduler changes only
  * while the thread is off the CPU.  Fault counts do change while the thread
  * runs, and the kernel's fault hook updates them as they happen.  Hardware
@@ -23,7 +23,7 @@
 #include <linux/gfp.h>
 #include <linux/lockdep.h>
 #include <linux/mm.h>
-#include <linux/perfctr.h>
+#include "kernel.h"
 #include <linux/pid.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
@@ -112,9 +112,9 @@ static void pc_page_clock(struct task_struct *task, bool switching,
 	if (!user)
 		exact = false;
 	else if (switching)
-		exact = perfctr_next_clock(task, &clk);
+		exact = pc_next_clock(task, &clk);
 	else
-		exact = perfctr_current_clock(&clk);
+		exact = pc_current_clock(&clk);
 	if (!exact) {
 		c->flags = 0;
 		c->sum = 0;

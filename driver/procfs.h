@@ -5,7 +5,7 @@
 #ifndef _PERFCTR_PROCFS_H
 #define _PERFCTR_PROCFS_H
 
-#include <linux/perfctr.h>
+#include "kernel.h"
 #include <linux/types.h>
 
 int pc_show(struct seq_file *m, struct task_struct *task,

@@ -10,6 +10,8 @@
 #include <linux/types.h>
 #include <uapi/linux/perfctr.h>
 
+#include "kernel.h"
+
 struct pc_control;
 struct pc_page;
 struct perf_event;
@@ -24,6 +26,8 @@ struct task_struct;
 #define PC_RECORDS		(2 * PERFCTR_MAX_COUNTERS)
 #define PC_NO_RECORD		0xff
 
+#if !PC_STOCK
+
 void pc_records_alloc(struct pc_page *pg);
 void pc_records_free(struct pc_page *pg);
 void pc_records_attr(struct perf_event_attr *attr);
@@ -33,5 +37,32 @@ void pc_records_attach_live(struct perfctr_task *st);
 void pc_records_commit(struct perfctr_task *st, const struct pc_control *ctl,
 		       bool flipped);
 bool pc_counter_read_trapped(struct task_struct *tsk);
+
+#else
+
+/*
+ * A stock kernel cannot keep perf's record of an in-kernel counter
+ * (perf_event_set_user_page() is the series' own): hardware counters are
+ * read through read(2) there, as on x86.
+ */
+static inline void pc_records_alloc(struct pc_page *pg) { }
+static inline void pc_records_free(struct pc_page *pg) { }
+static inline void pc_records_attr(struct perf_event_attr *attr) { }
+
+static inline bool pc_records_attach(struct perfctr_task *st,
+				     const struct pc_control *ctl,
+				     struct perf_event **events)
+{
+	return false;
+}
+
+static inline void pc_records_attach_live(struct perfctr_task *st) { }
+
+static inline void pc_records_commit(struct perfctr_task *st,
+				     const struct pc_control *ctl, bool flipped)
+{
+}
+
+#endif /* !PC_STOCK */
 
 #endif /* _PERFCTR_RECORDS_H */

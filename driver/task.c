@@ -9,7 +9,7 @@
 #include <linux/fault-inject.h>
 #include <linux/module.h>
 #include <linux/perf_event.h>
-#include <linux/perfctr.h>
+#include "kernel.h"
 #include <linux/pid.h>
 #include <linux/preempt.h>
 #include <linux/rcupdate.h>
@@ -84,15 +84,16 @@ void pc_task_exit(void)
  * nothing counted.  Its per-counter arrays are left as the last owner left
  * them (see pc_task_ctor()).  Called from module code that already holds a
  * pin (a file access, or a parent's state), which makes __module_get()
- * safe.
+ * safe.  @gfp is GFP_KERNEL but at a stock kernel's fork tracepoint, which
+ * cannot sleep.
  */
-struct perfctr_task *pc_task_alloc(void)
+struct perfctr_task *pc_task_alloc(gfp_t gfp)
 {
-	struct perfctr_task *st = kmem_cache_alloc(pc_task_cache, GFP_KERNEL);
+	struct perfctr_task *st = kmem_cache_alloc(pc_task_cache, gfp);
 
 	if (!st)
 		return NULL;
-	if (perfctr_hooks_get()) {
+	if (pc_hooks_get()) {
 		kmem_cache_free(pc_task_cache, st);
 		return NULL;
 	}
@@ -140,7 +141,7 @@ static void pc_task_free(struct perfctr_task *st)
 	put_pid(st->forker);
 	pc_page_free(st->page);
 	kmem_cache_free(pc_task_cache, st);
-	perfctr_hooks_put();
+	pc_hooks_put();
 	module_put(THIS_MODULE);
 }
 
@@ -157,7 +158,7 @@ struct perfctr_task *pc_task_get(struct task_struct *task)
 	struct perfctr_task *st;
 
 	rcu_read_lock();
-	st = READ_ONCE(task->perfctr);
+	st = pc_task_state(task);
 	if (st && !refcount_inc_not_zero_acquire(&st->users))
 		st = NULL;
 	/*
@@ -166,7 +167,7 @@ struct perfctr_task *pc_task_get(struct task_struct *task)
 	 * then @task's pointer, cleared before its release dropped the
 	 * task's reference, no longer leads to it.
 	 */
-	if (st && READ_ONCE(task->perfctr) != st) {
+	if (st && pc_task_state(task) != st) {
 		pc_task_put(st);
 		st = NULL;
 	}
@@ -198,7 +199,7 @@ void pc_task_put(struct perfctr_task *st)
  */
 void pc_task_detach(struct task_struct *task, struct perfctr_task *st)
 {
-	WRITE_ONCE(task->perfctr, NULL);
+	pc_task_unpublish(task);
 	pc_task_put(st);
 }
 
@@ -376,7 +377,7 @@ static int pc_control_may_count(const struct pc_control *ctl)
 	for (i = 0; i < ctl->nr; i++)
 		kernel |= ctl->ev[i].kind == PC_KIND_PERF &&
 			  ctl->ev[i].mod != PC_MOD_USER;
-	return perfctr_may_count(kernel);
+	return pc_may_count(kernel);
 }
 
 /*
@@ -415,6 +416,11 @@ static void pc_counts_read(struct task_struct *task, struct perfctr_task *st,
 	for (i = 0; ctl->nr_perf && i < ctl->nr; i++) {
 		if (ctl->ev[i].kind != PC_KIND_PERF)
 			continue;
+		/* stock mode: a child whose start has not run yet (stock-hooks.c) */
+		if (PC_STOCK && !st->events[i]) {
+			counts[i] = 0;
+			continue;
+		}
 		counts[i] = perf_event_read_value(st->events[i], &enabled,
 						  &running);
 		if (!pc_event_counted(st->events[i], enabled, running, ref))
@@ -479,7 +485,8 @@ int pc_task_start(struct task_struct *task, struct perfctr_task *st,
 	unsigned int i;
 	int err;
 
-	if (ctl->nr_perf) {
+	/* a stock kernel's fork cannot sleep: pc_task_start_events() */
+	if (!PC_STOCK && ctl->nr_perf) {
 		err = pc_events_create(task, ctl, st->events, false);
 		if (err)
 			return err;
@@ -491,6 +498,36 @@ int pc_task_start(struct task_struct *task, struct perfctr_task *st,
 	RCU_INIT_POINTER(st->control, ctl);
 	pc_tsc_init(&st->tsc, ctl->tsc >= 0);
 	return 0;
+}
+
+/**
+ * pc_task_start_events() - create the perf events of a new child's control
+ * @task: the child, current, before its first user-mode instruction
+ * @st: its state, started by pc_task_start() in a context that could not
+ *	sleep (a stock kernel's fork tracepoint)
+ *
+ * Does nothing if the child exited or was programmed since: programming
+ * created the events of its own control.
+ *
+ * Return: 0, or the errno of the failed perf event; the child then counts
+ * nothing of its perf events (they read 0) and its parent is told.
+ */
+int pc_task_start_events(struct task_struct *task, struct perfctr_task *st)
+{
+	struct pc_control *ctl;
+	unsigned int i;
+	int err = 0;
+
+	mutex_lock(&st->mutex);
+	ctl = pc_task_ctl(st);
+	for (i = 0; i < PC_EVENTS; i++)
+		if (st->events[i])
+			break;
+	if (ctl && ctl->nr_perf && !st->exited && !st->programmed &&
+	    i == PC_EVENTS)
+		err = pc_events_create(task, ctl, st->events, false);
+	mutex_unlock(&st->mutex);
+	return err;
 }
 
 /*
@@ -505,13 +542,13 @@ struct perfctr_task *pc_task_get_state(struct task_struct *task)
 
 	if (st)
 		return st;
-	st = pc_task_alloc();
+	st = pc_task_alloc(GFP_KERNEL);
 	if (!st)
 		return ERR_PTR(-ENOMEM);
 	/* a recycled state's tsc may still run: stopped until programmed */
 	pc_tsc_init(&st->tsc, false);
 	refcount_inc(&st->users);	/* the caller's, next to the task's */
-	err = perfctr_attach(task, st);
+	err = pc_kernel_attach(task, st);
 	if (!err)
 		return st;
 	/* never published: both references go */
@@ -593,7 +630,7 @@ static int pc_task_replace(struct task_struct *task, struct pc_control *ctl,
 	if (st->page && task != current)
 		pc_page_request(st->page);
 	if (ctl) {
-		ctl->id = perfctr_next_id();
+		ctl->id = pc_next_id();
 		pc_account_base(task, ctl, st->base);
 	}
 

@@ -14,8 +14,12 @@
 
 #include "account.h"
 #include "control.h"
+#include "kernel.h"
 #include "page.h"
 #include "tsc.h"
+#if PC_STOCK
+#include "stock-state.h"
+#endif
 
 struct pc_exits;
 struct perf_event;
@@ -104,6 +108,9 @@ struct pc_kept {
  *	the release hook uses it under RCU (exits.c).
  * @forker: the process that forked the task, if its parent's control had a
  *	listener then (the exits file names it), with a reference; else NULL.
+ * @stock: stock mode only: the table entry, the context-switch notifier and
+ *	the task works that stand in for the patched kernel's hooks
+ *	(stock-state.h).
  *
  * Lifetime: attached once, when the task forks from a parent with a control
  * or when its control is first written; detached by the task's release
@@ -147,6 +154,9 @@ struct perfctr_task {
 	bool exited;
 	bool programmed;
 	bool released;
+#if PC_STOCK
+	struct pc_stock stock;
+#endif
 };
 
 /*
@@ -166,12 +176,6 @@ static inline u64 pc_count_add(u64 a, u64 b)
 	if (a == PC_NOT_COUNTED || b == PC_NOT_COUNTED)
 		return PC_NOT_COUNTED;
 	return a + b;
-}
-
-/* The state of current, or of a task that cannot be released meanwhile. */
-static inline struct perfctr_task *pc_task_state(struct task_struct *task)
-{
-	return READ_ONCE(task->perfctr);
 }
 
 /*
@@ -194,7 +198,7 @@ static inline bool pc_task_stable(struct task_struct *task)
 
 int pc_task_init(void);
 void pc_task_exit(void);
-struct perfctr_task *pc_task_alloc(void);
+struct perfctr_task *pc_task_alloc(gfp_t gfp);
 struct perfctr_task *pc_task_get(struct task_struct *task);
 void pc_task_put(struct perfctr_task *st);
 void pc_task_detach(struct task_struct *task, struct perfctr_task *st);
@@ -202,6 +206,7 @@ struct pc_control *pc_task_control(struct perfctr_task *st);
 struct perfctr_task *pc_task_get_state(struct task_struct *task);
 int pc_task_start(struct task_struct *task, struct perfctr_task *st,
 		  struct pc_control *ctl);
+int pc_task_start_events(struct task_struct *task, struct perfctr_task *st);
 int pc_task_program(struct task_struct *task, struct pc_control *ctl);
 void pc_task_seal(struct task_struct *task);
 void pc_task_discard(struct perfctr_task *st);

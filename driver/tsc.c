@@ -11,7 +11,7 @@
  */
 #include <linux/compat.h>
 #include <linux/irqflags.h>
-#include <linux/perfctr.h>
+#include "kernel.h"
 #include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/smp.h>
@@ -225,6 +225,38 @@ u64 pc_tsc_read(struct pc_tsc *tsc)
 	return s.count;
 }
 
+/**
+ * pc_switch_out() - a task with a state leaves its CPU
+ * @st: its state
+ * @now: the counter, read once for the whole switch
+ *
+ * Context: the switch, interrupts off.
+ */
+void pc_switch_out(struct perfctr_task *st, u64 now)
+{
+	pc_tsc_switch(&st->tsc, false, now);
+}
+
+/**
+ * pc_switch_in() - a task with a state gets its CPU
+ * @task: the task
+ * @st: its state
+ * @now: the counter, read once for the whole switch
+ *
+ * Context: the switch, interrupts off.
+ */
+void pc_switch_in(struct task_struct *task, struct perfctr_task *st, u64 now)
+{
+	struct pc_page *pg;
+
+	st->own_clock.valid = false;
+	pc_tsc_switch(&st->tsc, true, now);
+	pg = READ_ONCE(st->page);
+	if (pg)
+		pc_page_switch_in(task, st, pg);
+}
+
+#if !PC_STOCK
 /*
  * An exited task's state may be released by its parent, on another CPU,
  * while the task makes its last switches: as the kernel's test before the
@@ -236,20 +268,10 @@ void pc_sched_switch(struct task_struct *prev, struct task_struct *next)
 	struct perfctr_task *out = pc_task_state(prev);
 	struct perfctr_task *in = pc_task_state(next);
 	u64 now = get_cycles();
-	struct pc_page *pg;
 
-	if (out && unlikely(READ_ONCE(prev->exit_state)))
-		out = NULL;
-	if (in && unlikely(READ_ONCE(next->exit_state)))
-		in = NULL;
-
-	if (out)
-		pc_tsc_switch(&out->tsc, false, now);
-	if (in) {
-		in->own_clock.valid = false;
-		pc_tsc_switch(&in->tsc, true, now);
-		pg = READ_ONCE(in->page);
-		if (pg)
-			pc_page_switch_in(next, in, pg);
-	}
+	if (out && likely(!READ_ONCE(prev->exit_state)))
+		pc_switch_out(out, now);
+	if (in && likely(!READ_ONCE(next->exit_state)))
+		pc_switch_in(next, in, now);
 }
+#endif

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * perfctr: stock mode's table of task states, and what else a patched
+ * kernel would give the module (kernel.h)
+ *
+ * A patched kernel keeps a task's state in task_struct::perfctr.  A stock
+ * kernel has no such field, so states live in a hash table keyed by the
+ * task_struct's address.  A state enters it at fork (from the fork
+ * tracepoint, which cannot sleep) or when a task is first programmed, and
+ * leaves it at release (the reap probe), or, should that probe have missed
+ * the task, when the task_struct is freed (stock-hooks.c).  The address
+ * cannot be reused in between.
+ */
+#include <linux/atomic.h>
+#include <linux/perf_event.h>
+#include <linux/rhashtable.h>
+#include <linux/sched.h>
+#include <linux/sched/task.h>
+
+#include "kernel.h"
+#include "task.h"
+
+static struct rhashtable pc_states;
+
+static const struct rhashtable_params pc_states_params = {
+	.key_len		= sizeof(struct task_struct *),
+	.key_offset		= offsetof(struct perfctr_task, stock.task),
+	.head_offset		= offsetof(struct perfctr_task, stock.node),
+	.automatic_shrinking	= true,
+};
+
+int pc_stock_state_init(void)
+{
+	return rhashtable_init(&pc_states, &pc_states_params);
+}
+
+/* Only once no state is left: each one pins the module. */
+void pc_stock_state_exit(void)
+{
+	rhashtable_destroy(&pc_states);
+}
+
+/*
+ * The state of current, or of a task that cannot be released meanwhile
+ * (see struct perfctr_task); any context.  States are SLAB_TYPESAFE_BY_RCU:
+ * a lookup that raced with a state's reuse compares the new key, and the
+ * table restarts a walk that a moved entry led astray.
+ */
+struct perfctr_task *pc_task_state(struct task_struct *task)
+{
+	struct perfctr_task *st;
+
+	rcu_read_lock();
+	st = rhashtable_lookup(&pc_states, &task, pc_states_params);
+	rcu_read_unlock();
+	return st;
+}
+
+/*
+ * A new child's state, from the fork tracepoint: atomic context, so the
+ * table may have no room (it grows from a worker).  Returns 0 or -ENOMEM;
+ * the child then runs without counters.
+ */
+int pc_task_publish(struct task_struct *child, struct perfctr_task *st)
+{
+	st->stock.task = child;
+	st->stock.notifying = false;
+	return rhashtable_insert_fast(&pc_states, &st->stock.node,
+				      pc_states_params) ? -ENOMEM : 0;
+}
+
+void pc_task_unpublish(struct task_struct *task)
+{
+	struct perfctr_task *st = pc_task_state(task);
+
+	if (st)
+		rhashtable_remove_fast(&pc_states, &st->stock.node,
+				       pc_states_params);
+}
+
+/*
+ * A running task's first state.  The exit tracepoint looks the task up
+ * after exit_mm(), which takes task_lock() after PF_EXITING is set: so
+ * either the state is in the table by then, or PF_EXITING is seen here.
+ * Kernel threads never count.
+ */
+int pc_kernel_attach(struct task_struct *task, struct perfctr_task *st)
+{
+	int err;
+
+	if (task->flags & PF_KTHREAD)
+		return -EPERM;
+	st->stock.task = task;
+	st->stock.notifying = false;
+	task_lock(task);
+	if (task->flags & PF_EXITING)
+		err = -ESRCH;
+	else
+		err = rhashtable_lookup_insert_fast(&pc_states, &st->stock.node,
+						    pc_states_params);
+	task_unlock(task);
+	if (err == -EEXIST || err == -ESRCH)
+		return err;
+	if (err)
+		return -ENOMEM;
+	pc_stock_attached(task, st);
+	return 0;
+}
+
+/*
+ * Control ids: system-wide, strictly increasing, never 0.  A patched kernel
+ * keeps the counter so that ids survive a reload of the module; here they
+ * restart with it, which is harmless: a reload needs every state gone.
+ */
+u64 pc_next_id(void)
+{
+	static atomic64_t pc_last_id = ATOMIC64_INIT(0);
+
+	return atomic64_inc_return(&pc_last_id);
+}
+
+/*
+ * A module cannot read perf_event_paranoid on a stock kernel; it can only
+ * ask perf_allow_kernel(), which refuses above level 1 without CAP_PERFMON
+ * (and applies the LSM hook).  So every perf event asks it: never less
+ * strict than perf_event_open(2), and stricter than a patched kernel at
+ * level 2, where user-mode events are open to everyone.  tsc and the
+ * accounting counters need nothing (the caller does not ask).
+ */
+int pc_may_count(bool kernel)
+{
+	return perf_allow_kernel();
+}
+
+/*
+ * The scheduler's runtime of @task as of its last tick or switch: a stock
+ * kernel does not export task_sched_runtime(), which adds the slice that a
+ * running task is in.  A task that is not running, and one that exited,
+ * read exactly.
+ */
+u64 pc_task_runtime(struct task_struct *task)
+{
+	return READ_ONCE(task->se.sum_exec_runtime);
+}
