@@ -404,9 +404,9 @@ static struct dentry *pc_fs_lookup(struct inode *dir, struct dentry *dentry,
 			return pc_fs_add(dentry,
 					 pc_fs_new_inode(sb, PC_FS_DIR, pi->pid,
 							 S_IFDIR | 0555));
-		/* only a process's directory has task/ */
+		/* only a process's directory, in the root, has task/ */
 		if (strcmp(dentry->d_name.name, "task") ||
-		    dir->i_sb->s_root == dentry->d_parent->d_parent)
+		    dentry->d_parent->d_parent != sb->s_root)
 			return ERR_PTR(-ENOENT);
 		return pc_fs_add(dentry,
 				 pc_fs_new_inode(sb, PC_FS_TASKS, pi->pid,
@@ -569,6 +569,13 @@ static int pc_fs_fill_super(struct super_block *sb, struct fs_context *fc)
 {
 	struct inode *root;
 
+	/*
+	 * What stat() gives as the files' block size, which stdio sizes its
+	 * buffer by: with 1, a shell's echo would write a control byte by
+	 * byte, and only the first byte would be a whole write.
+	 */
+	sb->s_blocksize = PAGE_SIZE;
+	sb->s_blocksize_bits = PAGE_SHIFT;
 	sb->s_magic = PC_FS_MAGIC;
 	sb->s_op = &pc_fs_sops;
 	sb->s_d_op = &pc_fs_dops;
