@@ -142,8 +142,10 @@ static int pc_stock_may_access(const struct file *file, struct task_struct *task
 		same = false;
 	task_unlock(task);
 
-	if (!same && file_ns_capable(file, ns, CAP_SYS_PTRACE))
-		same = descendant = true;
+	if (!same && file_ns_capable(file, ns, CAP_SYS_PTRACE)) {
+		same = true;
+		descendant = true;
+	}
 	put_user_ns(ns);
 	if (!same || (write && !descendant))
 		return -EACCES;
@@ -156,7 +158,7 @@ static int pc_stock_may_access(const struct file *file, struct task_struct *task
  * the task with a reference, or an ERR_PTR.
  */
 static struct task_struct *pc_fs_lock_task(const struct file *file,
-					    bool write)
+					   bool write)
 {
 	struct task_struct *task = get_pid_task(PC_I(file_inode(file))->pid,
 						PIDTYPE_PID);
@@ -489,8 +491,13 @@ static int pc_fs_readdir(struct file *file, struct dir_context *ctx)
 	default:	/* task/: looked up by tid, not listed */
 		break;
 	}
+	/*
+	 * Inodes are made at lookup: the numbers here only need not be 0,
+	 * which readdir(3) takes for a deleted entry.
+	 */
 	for (i = ctx->pos - 2; i < nr; i++, ctx->pos++)
-		if (!dir_emit(ctx, names[i], strlen(names[i]), 0, DT_UNKNOWN))
+		if (!dir_emit(ctx, names[i], strlen(names[i]), ctx->pos,
+			      DT_UNKNOWN))
 			return 0;
 	return 0;
 }

@@ -29,7 +29,7 @@ static int __init pc_stock_init(void)
 	err = pc_stock_fs_init();
 	if (err)
 		goto hooks;
-	pr_info("perfctr: stock mode: files in /sys/fs/perfctr (mount -t perfctr perfctr /sys/fs/perfctr)\n");
+	pr_info("perfctr: stock mode, files at /sys/fs/perfctr (mount -t perfctr none /sys/fs/perfctr)\n");
 	return 0;
 hooks:
 	pc_stock_unhook();
