@@ -75,28 +75,23 @@ static void pc_page_end(struct perfctr_page *up)
 	WRITE_ONCE(up->seq, up->seq + 1);
 }
 
-/*
- * Figures the page keeps exact as they are: the scheduler only changes
- * the switch and migration figures while the task is off the CPU, and the
- * fault figures move in mm_account_fault(), whose hook updates the page.
- */
-static bool pc_account_on_page(enum pc_account acct)
-{
-	return acct == PC_ACCT_SWITCHES || acct == PC_ACCT_VOLUNTARY ||
-	       acct == PC_ACCT_INVOLUNTARY || acct == PC_ACCT_MIGRATIONS ||
-	       acct == PC_ACCT_MIN_FLT || acct == PC_ACCT_MAJ_FLT;
-}
-
 static bool pc_account_is_fault(enum pc_account acct)
 {
 	return acct == PC_ACCT_MIN_FLT || acct == PC_ACCT_MAJ_FLT;
 }
 
-/* A fault figure of @task, which pc_account_is_fault() says @acct is. */
-static u64 pc_fault_read(struct task_struct *task, enum pc_account acct)
+/*
+ * Figures the page keeps exact as they are: the scheduler only changes
+ * the switch and migration figures while the task is off the CPU, and the
+ * fault figures move in mm_account_fault(), whose hook updates the page.
+ * A stock kernel has no such hook: its fault counts are read through
+ * read(2).
+ */
+static bool pc_account_on_page(enum pc_account acct)
 {
-	return acct == PC_ACCT_MIN_FLT ? READ_ONCE(task->min_flt) :
-					 READ_ONCE(task->maj_flt);
+	return acct == PC_ACCT_SWITCHES || acct == PC_ACCT_VOLUNTARY ||
+	       acct == PC_ACCT_INVOLUNTARY || acct == PC_ACCT_MIGRATIONS ||
+	       (!PC_STOCK && pc_account_is_fault(acct));
 }
 
 /*
@@ -336,7 +331,9 @@ void pc_fault(struct task_struct *tsk)
 			if (pg->source[i] != PC_PAGE_ACCOUNT ||
 			    !pc_account_is_fault(pg->acct[i]))
 				continue;
-			up->counter[i].sum = pc_fault_read(tsk, pg->acct[i]) -
+			/* a fault figure: no switch figures needed */
+			up->counter[i].sum = pc_account_read(tsk, pg->acct[i],
+							     NULL) -
 					     pg->base[i];
 		}
 	}

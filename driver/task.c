@@ -321,6 +321,24 @@ static bool pc_event_stop(struct perf_event *event)
 }
 
 /*
+ * Stops @st's events that count, the reference event first (PC_EVENT_REF).
+ * Caller holds @st's mutex.  Returns the slots it stopped.
+ */
+static unsigned long pc_events_stop(struct perfctr_task *st)
+{
+	unsigned long stopped = 0;
+	unsigned int i;
+
+	if (pc_event_stop(st->events[PC_EVENT_REF]))
+		__set_bit(PC_EVENT_REF, &stopped);
+	for (i = 0; i < PERFCTR_MAX_COUNTERS; i++) {
+		if (pc_event_stop(st->events[i]))
+			__set_bit(i, &stopped);
+	}
+	return stopped;
+}
+
+/*
  * Starts the events of a write, created off (pc_events_create()), in place
  * of the state's.  Caller holds @st's mutex.  The old events stop first, so
  * that the new pinned ones do not compete with them for the PMU's counters.
@@ -334,16 +352,10 @@ static bool pc_event_stop(struct perf_event *event)
 static int pc_events_start(struct task_struct *task, struct perfctr_task *st,
 			   struct perf_event **events)
 {
-	unsigned long stopped = 0;
+	unsigned long stopped = pc_events_stop(st);
 	unsigned int i;
 	bool fit = true;
 
-	if (pc_event_stop(st->events[PC_EVENT_REF]))
-		__set_bit(PC_EVENT_REF, &stopped);
-	for (i = 0; i < PERFCTR_MAX_COUNTERS; i++) {
-		if (pc_event_stop(st->events[i]))
-			__set_bit(i, &stopped);
-	}
 	for (i = 0; i < PC_EVENTS; i++) {	/* PC_EVENT_REF last */
 		if (events[i])
 			perf_event_enable(events[i]);
@@ -616,8 +628,7 @@ static int pc_task_replace(struct task_struct *task, struct pc_control *ctl,
 			goto unlock;
 	} else if (st->page && st->page->records) {
 		/* their records may serve the next control's (records.c) */
-		for (i = 0; i < PC_EVENTS; i++)
-			pc_event_stop(st->events[i]);
+		pc_events_stop(st);
 	}
 	/* a second such exec has nothing to keep: its parent's id is kept */
 	seal = seal && old && !st->kept_id;
