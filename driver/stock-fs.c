@@ -7,7 +7,8 @@
  * formats and errnos, from the "perfctr" filesystem, mounted at
  * /sys/fs/perfctr with one superblock per pid namespace, as procfs has:
  *
- *   /sys/fs/perfctr/<pid>/perfctr/{control,id,counts,children,lost}
+ *   /sys/fs/perfctr/<pid>/perfctr/{children,control,counts,exits,id,lost,
+ *                                  page}
  *   /sys/fs/perfctr/<pid>/task/<tid>/perfctr/...
  *   /sys/fs/perfctr/self -> <tgid>, thread-self -> <tgid>/task/<tid>
  *   /sys/fs/perfctr/stock   what stock mode could not do (its presence
@@ -30,6 +31,7 @@
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/kobject.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/namei.h>
 #include <linux/pid_namespace.h>
@@ -44,6 +46,8 @@
 #include <linux/uaccess.h>
 
 #include "control.h"
+#include "exits.h"
+#include "page.h"
 #include "procfs.h"
 #include "stock-fs.h"
 #include "stock-hooks.h"
@@ -88,12 +92,25 @@ static struct pid_namespace *pc_fs_ns(struct super_block *sb)
 	return sb->s_fs_info;
 }
 
-static const char *const pc_fs_names[] = {
-	[PERFCTR_FILE_CONTROL]	= "control",
-	[PERFCTR_FILE_ID]	= "id",
-	[PERFCTR_FILE_COUNTS]	= "counts",
-	[PERFCTR_FILE_CHILDREN]	= "children",
-	[PERFCTR_FILE_LOST]	= "lost",
+static const struct file_operations pc_fs_control_fops;
+static const struct file_operations pc_fs_read_fops;
+static const struct file_operations pc_fs_page_fops;
+static const struct file_operations pc_fs_exits_fops;
+
+/* The files of a perfctr directory, in the order readdir lists them. */
+static const struct pc_fs_entry {
+	const char *name;
+	umode_t mode;
+	enum perfctr_file file;		/* for control and the read-only ones */
+	const struct file_operations *fops;
+} pc_fs_files[] = {
+	{ "children",	0444, PERFCTR_FILE_CHILDREN,	&pc_fs_read_fops },
+	{ "control",	0644, PERFCTR_FILE_CONTROL,	&pc_fs_control_fops },
+	{ "counts",	0444, PERFCTR_FILE_COUNTS,	&pc_fs_read_fops },
+	{ "exits",	0444, 0,			&pc_fs_exits_fops },
+	{ "id",		0444, PERFCTR_FILE_ID,		&pc_fs_read_fops },
+	{ "lost",	0444, PERFCTR_FILE_LOST,	&pc_fs_read_fops },
+	{ "page",	0444, 0,			&pc_fs_page_fops },
 };
 
 /*
@@ -304,6 +321,64 @@ static const struct file_operations pc_fs_control_fops = {
 	.release	= single_release,
 };
 
+/*
+ * The counter page: anybody may open the file, only the thread itself may
+ * map it, and only the thread's own open gets its page ready (the patched
+ * kernel's rules, Documentation/perfctr-page.rst).
+ */
+static int pc_fs_page_open(struct inode *inode, struct file *file)
+{
+	struct task_struct *task = get_pid_task(PC_I(inode)->pid, PIDTYPE_PID);
+	int err;
+
+	if (!task)
+		return -ESRCH;
+	err = task == current ? pc_open_page(task) : 0;
+	put_task_struct(task);
+	return err;
+}
+
+/*
+ * Read-only, from offset 0, never copied at fork, grown or dumped; and
+ * never executable (procfs is mounted noexec: this filesystem refuses).
+ */
+static int pc_fs_page_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	if (PC_I(file_inode(file))->pid != task_pid(current))
+		return -EPERM;
+	if (vma->vm_pgoff)
+		return -EINVAL;
+	if (vma->vm_flags & (VM_WRITE | VM_EXEC))
+		return -EACCES;
+	vm_flags_mod(vma, VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP | VM_IO,
+		     VM_MAYWRITE | VM_MAYEXEC);
+	return pc_mmap_page(current, vma);
+}
+
+static const struct file_operations pc_fs_page_fops = {
+	.owner		= THIS_MODULE,
+	.open		= pc_fs_page_open,
+	.mmap		= pc_fs_page_mmap,
+};
+
+/* The exits file: read access, checked once, at open, as procfs does. */
+static int pc_fs_exits_open(struct inode *inode, struct file *file)
+{
+	struct task_struct *task = pc_fs_lock_task(file, false);
+	int err;
+
+	if (IS_ERR(task))
+		return PTR_ERR(task);
+	err = pc_open_exits(task, file);
+	pc_fs_unlock_task(task);
+	return err;
+}
+
+static const struct file_operations pc_fs_exits_fops = {
+	.owner		= THIS_MODULE,
+	.open		= pc_fs_exits_open,
+};
+
 /* The stock file: what stock mode missed, since the module was loaded. */
 static int pc_fs_stock_show(struct seq_file *m, void *v)
 {
@@ -427,17 +502,16 @@ static struct dentry *pc_fs_lookup(struct inode *dir, struct dentry *dentry,
 		rcu_read_unlock();
 		break;
 	case PC_FS_DIR:
-		for (i = 0; i < ARRAY_SIZE(pc_fs_names); i++) {
-			if (strcmp(dentry->d_name.name, pc_fs_names[i]))
+		for (i = 0; i < ARRAY_SIZE(pc_fs_files); i++) {
+			const struct pc_fs_entry *e = &pc_fs_files[i];
+
+			if (strcmp(dentry->d_name.name, e->name))
 				continue;
 			inode = pc_fs_new_inode(sb, PC_FS_FILE, pi->pid,
-						i == PERFCTR_FILE_CONTROL ?
-						S_IFREG | 0644 : S_IFREG | 0444);
+						S_IFREG | e->mode);
 			if (inode) {
-				PC_I(inode)->file = i;
-				inode->i_fop = i == PERFCTR_FILE_CONTROL ?
-					       &pc_fs_control_fops :
-					       &pc_fs_read_fops;
+				PC_I(inode)->file = e->file;
+				inode->i_fop = e->fops;
 			}
 			return pc_fs_add(dentry, inode);
 		}
@@ -472,9 +546,13 @@ static int pc_fs_readdir(struct file *file, struct dir_context *ctx)
 		nr = ARRAY_SIZE(root);
 		break;
 	case PC_FS_DIR:
-		names = pc_fs_names;
-		nr = ARRAY_SIZE(pc_fs_names);
-		break;
+		for (i = ctx->pos - 2; i < ARRAY_SIZE(pc_fs_files);
+		     i++, ctx->pos++)
+			if (!dir_emit(ctx, pc_fs_files[i].name,
+				      strlen(pc_fs_files[i].name), ctx->pos,
+				      DT_REG))
+				return 0;
+		return 0;
 	case PC_FS_TASK:
 		if (dentry->d_parent == dentry->d_sb->s_root) {
 			static const char *const proc[] = { "perfctr", "task" };

@@ -24,13 +24,17 @@
  *  - context switch: the task's preempt notifier, registered by the task
  *    itself; it stands in for the switch hook.
  *
- * Set-uid exec, the page's fault counts and user-mode reads of hardware
- * counters have no hook here: see the documentation for what that means.
+ *  - an exec that raises the task's privilege: the sched_process_exec
+ *    tracepoint, and a task work before the new program runs.
+ *
+ * The page's fault counts and user-mode reads of hardware counters have no
+ * hook here: see the documentation for what that means.
  */
 #include <linux/kprobes.h>
 #include <linux/perf_event.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
+#include <linux/sched/coredump.h>
 #include <linux/sched/signal.h>
 #include <linux/string.h>
 #include <linux/task_work.h>
@@ -177,6 +181,33 @@ static void pc_stock_exit(void *data, struct task_struct *tsk)
 		atomic_long_inc(&pc_stock_missed_exit);
 }
 
+/* The seal work: as the patched kernel's secure_exec hook (pc_task_seal()). */
+static void pc_stock_seal_work(struct callback_head *head)
+{
+	pc_secure_exec(current);
+}
+
+/*
+ * The exec tracepoint, after the new program is set up and before it runs,
+ * preemption off.  An exec that made the task undumpable (set-uid, set-gid,
+ * file capabilities, an unreadable binary) raised its privilege: counting
+ * stops before the program's first instruction.  Unlike on a patched
+ * kernel, this is after exec_update_lock was dropped; a writer bound to the
+ * old program is refused all the same (stock-fs.c compares exec ids), and
+ * any other needs access to an undumpable task.
+ */
+static void pc_stock_exec(void *data, struct task_struct *tsk, pid_t old_pid,
+			  struct linux_binprm *bprm)
+{
+	struct perfctr_task *st = pc_task_state(tsk);
+
+	if (!st || !tsk->mm || get_dumpable(tsk->mm) == SUID_DUMP_USER)
+		return;
+	init_task_work(&st->stock.seal, pc_stock_seal_work);
+	/* fails only for a task that exits before the program runs */
+	task_work_add(tsk, &st->stock.seal, TWA_RESUME);
+}
+
 /*
  * release_task() calls cgroup_release() for each task it releases, before
  * it takes tasklist_lock.  The kprobe's handler runs with preemption off.
@@ -218,6 +249,7 @@ static struct pc_stock_tracepoint pc_stock_tracepoints[] = {
 	{ "sched_process_fork", pc_stock_fork },
 	{ "sched_process_exit", pc_stock_exit },
 	{ "sched_process_free", pc_stock_free },
+	{ "sched_process_exec", pc_stock_exec },
 };
 
 static void pc_stock_find(struct tracepoint *tp, void *priv)

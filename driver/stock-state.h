@@ -26,6 +26,9 @@ struct task_struct;
  *	mode
  * @exit: the exit work, queued at the exit tracepoint and run by the task
  *	in exit_task_work(), before anything can release it
+ * @seal: the seal work, queued at the exec tracepoint of an exec that
+ *	raised the task's privilege, run before the new program's first
+ *	user-mode instruction
  * @notifying: @notifier is registered; the task's own context only
  *
  * The table's lock is the rhashtable's; lookups are under RCU.  The rules
@@ -38,6 +41,7 @@ struct pc_stock {
 	struct preempt_notifier notifier;
 	struct callback_head start;
 	struct callback_head exit;
+	struct callback_head seal;
 	bool notifying;
 };
 
