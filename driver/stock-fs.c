@@ -134,7 +134,7 @@ static int pc_stock_may_access(const struct file *file, struct task_struct *task
 	struct task_struct *walk;
 	struct user_namespace *ns;
 	struct mm_struct *mm;
-	bool same, descendant = false;
+	bool same, allowed, descendant = false;
 
 	if (same_thread_group(task, current))
 		return 0;
@@ -159,14 +159,11 @@ static int pc_stock_may_access(const struct file *file, struct task_struct *task
 		same = false;
 	task_unlock(task);
 
-	if (!same && file_ns_capable(file, ns, CAP_SYS_PTRACE)) {
-		same = true;
-		descendant = true;
-	}
+	allowed = same && (descendant || !write);
+	if (!allowed)
+		allowed = file_ns_capable(file, ns, CAP_SYS_PTRACE);
 	put_user_ns(ns);
-	if (!same || (write && !descendant))
-		return -EACCES;
-	return 0;
+	return allowed ? 0 : -EACCES;
 }
 
 /*
@@ -204,58 +201,93 @@ static void pc_fs_unlock_task(struct task_struct *task)
 }
 
 /*
- * Opening checks access as it will be checked at each use, and binds a
- * writer to the program the task runs now (its self_exec_id).
+ * id, counts, children and lost, as procfs serves them: a read at offset 0
+ * takes a new snapshot of the file's text into the open file's buffer,
+ * access checked; a read further on goes on in the snapshot the last read
+ * at 0 took (or takes one, if none did), so that a reader with a small
+ * buffer still gets one consistent text.
  */
-static int pc_fs_open_check(struct inode *inode, struct file *file,
-			    u64 *exec_id)
-{
-	struct task_struct *task = get_pid_task(PC_I(inode)->pid, PIDTYPE_PID);
-	int err;
+struct pc_fs_read_file {
+	struct mutex lock;	/* one read of the open file at a time */
+	bool taken;		/* @text holds a snapshot, @len long */
+	size_t len;
+	char text[PERFCTR_READ_MAX];
+};
 
-	if (!task)
-		return -ESRCH;
-	err = pc_stock_may_access(file, task, file->f_mode & FMODE_WRITE);
-	*exec_id = READ_ONCE(task->self_exec_id);
-	put_task_struct(task);
-	return err;
+static int pc_fs_read_open(struct inode *inode, struct file *file)
+{
+	struct pc_fs_read_file *rf = kmalloc(sizeof(*rf), GFP_KERNEL_ACCOUNT);
+
+	if (!rf)
+		return -ENOMEM;
+	mutex_init(&rf->lock);
+	rf->taken = false;
+	rf->len = 0;
+	file->private_data = rf;
+	return 0;
 }
 
-/* id, counts, children and lost: the whole text at each read, as procfs. */
-static ssize_t pc_fs_read(struct file *file, char __user *ubuf, size_t count,
-			  loff_t *ppos)
+static ssize_t pc_fs_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
-	struct task_struct *task = pc_fs_lock_task(file, false);
-	char *buf;
-	ssize_t len;
+	struct file *file = iocb->ki_filp;
+	struct pc_fs_read_file *rf = file->private_data;
+	struct task_struct *task;
+	ssize_t ret;
+	size_t n;
 
-	if (IS_ERR(task))
-		return PTR_ERR(task);
-	buf = kmalloc(PERFCTR_READ_MAX, GFP_KERNEL);
-	len = buf ? pc_read(task, PC_I(file_inode(file))->file, buf,
-			    PERFCTR_READ_MAX) : -ENOMEM;
-	pc_fs_unlock_task(task);
-	if (len >= 0)
-		len = simple_read_from_buffer(ubuf, count, ppos, buf, len);
-	kfree(buf);
-	return len;
+	if (!iov_iter_count(to))
+		return 0;
+	ret = mutex_lock_killable(&rf->lock);
+	if (ret)
+		return ret;
+	if (iocb->ki_pos == 0 || !rf->taken) {
+		/* on failure, no text is left that this check did not pass */
+		rf->taken = false;
+		rf->len = 0;
+		task = pc_fs_lock_task(file, false);
+		ret = PTR_ERR(task);
+		if (IS_ERR(task))
+			goto out;
+		ret = pc_read(task, PC_I(file_inode(file))->file, rf->text,
+			      sizeof(rf->text));
+		pc_fs_unlock_task(task);
+		if (ret < 0)
+			goto out;
+		rf->len = ret;
+		rf->taken = true;
+	}
+	ret = 0;
+	if (iocb->ki_pos < rf->len) {
+		n = copy_to_iter(rf->text + iocb->ki_pos,
+				 rf->len - iocb->ki_pos, to);
+		ret = n ? n : -EFAULT;
+		iocb->ki_pos += n;
+	}
+out:
+	mutex_unlock(&rf->lock);
+	return ret;
 }
 
-static int pc_fs_open_read(struct inode *inode, struct file *file)
+static int pc_fs_read_release(struct inode *inode, struct file *file)
 {
-	u64 exec_id;
-
-	return pc_fs_open_check(inode, file, &exec_id);
+	kfree(file->private_data);
+	return 0;
 }
 
 static const struct file_operations pc_fs_read_fops = {
 	.owner		= THIS_MODULE,
-	.open		= pc_fs_open_read,
-	.read		= pc_fs_read,
+	.open		= pc_fs_read_open,
+	.read_iter	= pc_fs_read_iter,
 	.llseek		= generic_file_llseek,
+	.release	= pc_fs_read_release,
 };
 
-/* The control file: read through seq_file, written whole at offset 0. */
+/*
+ * The control file: read through seq_file, access checked at each read;
+ * written whole at offset 0.  Opening it for writing needs the access a
+ * write needs, and binds the descriptor to the program the task runs now
+ * (its self_exec_id, kept in the seq_file's private pointer).
+ */
 static int pc_fs_control_show(struct seq_file *m, void *v)
 {
 	const struct file *file = m->file;
@@ -271,18 +303,32 @@ static int pc_fs_control_show(struct seq_file *m, void *v)
 
 static int pc_fs_control_open(struct inode *inode, struct file *file)
 {
+	struct task_struct *task = get_pid_task(PC_I(inode)->pid, PIDTYPE_PID);
 	u64 exec_id;
-	int err = pc_fs_open_check(inode, file, &exec_id);
+	int err = 0;
 
+	if (!task)
+		return -ESRCH;
+	if (file->f_mode & FMODE_WRITE)
+		err = pc_stock_may_access(file, task, true);
+	exec_id = READ_ONCE(task->self_exec_id);
+	put_task_struct(task);
 	if (err)
 		return err;
 	return single_open(file, pc_fs_control_show, (void *)(uintptr_t)exec_id);
 }
 
-static ssize_t pc_fs_control_write(struct file *file, const char __user *ubuf,
-				   size_t count, loff_t *ppos)
+/*
+ * write_iter alone: a writev() arrives in one call, so a control is whole,
+ * and a segment that cannot be read fails it before anything changes.  The
+ * text is copied before the task's exec_update_lock is taken.
+ */
+static ssize_t pc_fs_control_write_iter(struct kiocb *iocb,
+					struct iov_iter *from)
 {
+	struct file *file = iocb->ki_filp;
 	struct seq_file *m = file->private_data;
+	size_t count = iov_iter_count(from);
 	const struct cred *saved;
 	struct task_struct *task;
 	ssize_t ret;
@@ -290,20 +336,25 @@ static ssize_t pc_fs_control_write(struct file *file, const char __user *ubuf,
 
 	if (count > PERFCTR_CONTROL_MAX)
 		return -EINVAL;
-	text = memdup_user_nul(ubuf, count);
-	if (IS_ERR(text))
-		return PTR_ERR(text);
+	text = kmalloc(count + 1, GFP_KERNEL);
+	if (!text)
+		return -ENOMEM;
+	if (!copy_from_iter_full(text, count, from)) {
+		ret = -EFAULT;
+		goto out;
+	}
+	text[count] = '\0';
 	task = pc_fs_lock_task(file, true);
 	if (IS_ERR(task)) {
 		ret = PTR_ERR(task);
 		goto out;
 	}
-	/* bound to the program the task ran at open */
+	/* exec changes self_exec_id under exec_update_lock */
 	if (READ_ONCE(task->self_exec_id) != (uintptr_t)m->private) {
 		ret = -EACCES;
 	} else {
 		saved = override_creds(file->f_cred);
-		ret = pc_write_control(task, text, count, ppos);
+		ret = pc_write_control(task, text, count, &iocb->ki_pos);
 		revert_creds(saved);
 	}
 	pc_fs_unlock_task(task);
@@ -316,7 +367,7 @@ static const struct file_operations pc_fs_control_fops = {
 	.owner		= THIS_MODULE,
 	.open		= pc_fs_control_open,
 	.read		= seq_read,
-	.write		= pc_fs_control_write,
+	.write_iter	= pc_fs_control_write_iter,
 	.llseek		= seq_lseek,
 	.release	= single_release,
 };
@@ -407,6 +458,56 @@ static const struct inode_operations pc_fs_dir_iops;
 static const struct inode_operations pc_fs_link_iops;
 static const struct file_operations pc_fs_dir_fops;
 
+/*
+ * A task's directories and files belong to the task's effective ids, or to
+ * root while it is not dumpable, as procfs has them (task_dump_owner()).
+ */
+static void pc_fs_set_owner(struct inode *inode, struct pid *pid)
+{
+	struct task_struct *task = get_pid_task(pid, PIDTYPE_PID);
+	const struct cred *cred;
+	bool dumpable;
+
+	inode->i_uid = GLOBAL_ROOT_UID;
+	inode->i_gid = GLOBAL_ROOT_GID;
+	if (!task)
+		return;
+	task_lock(task);
+	dumpable = !task->mm || get_dumpable(task->mm) == SUID_DUMP_USER;
+	task_unlock(task);
+	if (dumpable) {
+		cred = get_task_cred(task);
+		inode->i_uid = cred->euid;
+		inode->i_gid = cred->egid;
+		put_cred(cred);
+	}
+	put_task_struct(task);
+}
+
+/*
+ * The task itself may always open its own files, even when being
+ * non-dumpable has made them root's; others face the mode, then the access
+ * rule (pc_stock_may_access()).  As procfs does for the same files.
+ */
+static int pc_fs_permission(struct mnt_idmap *idmap, struct inode *inode,
+			    int mask)
+{
+	struct pid *pid = PC_I(inode)->pid;
+	bool self;
+
+	rcu_read_lock();
+	self = pid && pid_task(pid, PIDTYPE_PID) &&
+	       same_thread_group(pid_task(pid, PIDTYPE_PID), current);
+	rcu_read_unlock();
+	if (self && !(mask & MAY_EXEC))
+		return 0;
+	return generic_permission(idmap, inode, mask);
+}
+
+static const struct inode_operations pc_fs_file_iops = {
+	.permission	= pc_fs_permission,
+};
+
 static struct inode *pc_fs_new_inode(struct super_block *sb,
 				     enum pc_fs_kind kind, struct pid *pid,
 				     umode_t mode)
@@ -420,6 +521,10 @@ static struct inode *pc_fs_new_inode(struct super_block *sb,
 	simple_inode_init_ts(inode);
 	PC_I(inode)->kind = kind;
 	PC_I(inode)->pid = get_pid(pid);
+	if (pid)
+		pc_fs_set_owner(inode, pid);
+	if (S_ISREG(mode) && pid)
+		inode->i_op = &pc_fs_file_iops;
 	if (S_ISDIR(mode)) {
 		inode->i_op = &pc_fs_dir_iops;
 		inode->i_fop = &pc_fs_dir_fops;

@@ -12,10 +12,14 @@
  * cannot be reused in between.
  */
 #include <linux/atomic.h>
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/kernel.h>
 #include <linux/perf_event.h>
 #include <linux/rhashtable.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
+#include <linux/string.h>
 
 #include "kernel.h"
 #include "task.h"
@@ -120,16 +124,42 @@ u64 pc_next_id(void)
 }
 
 /*
- * A module cannot read perf_event_paranoid on a stock kernel; it can only
- * ask perf_allow_kernel(), which refuses above level 1 without CAP_PERFMON
- * (and applies the LSM hook).  So every perf event asks it: never less
- * strict than perf_event_open(2), and stricter than a patched kernel at
- * level 2, where user-mode events are open to everyone.  tsc and the
- * accounting counters need nothing (the caller does not ask).
+ * perf_event_paranoid, as the sysctl file gives it to the writer: the
+ * variable is not exported.  A writer that cannot read the file (no /proc
+ * in its mount namespace) gets level 3, Debian's default and the
+ * strictest.
+ */
+static int pc_perf_paranoid(void)
+{
+	struct file *f = filp_open("/proc/sys/kernel/perf_event_paranoid",
+				   O_RDONLY, 0);
+	char buf[16] = "";
+	int level = 3;
+	loff_t pos = 0;
+	ssize_t n;
+
+	if (IS_ERR(f))
+		return level;
+	n = kernel_read(f, buf, sizeof(buf) - 1, &pos);
+	filp_close(f, NULL);
+	if (n <= 0 || kstrtoint(strim(buf), 10, &level))
+		level = 3;
+	return level;
+}
+
+/*
+ * Kernel counters bypass the checks of perf_event_open(2); apply them here,
+ * against current's credentials, which during a write are the opener's
+ * (stock-fs.c), as a patched kernel does: Debian's level 3 (no perf for
+ * unprivileged users), and perf_allow_kernel() for kernel-mode counting,
+ * which also asks the LSMs.  The LSM hook perf_event_open(2) calls for
+ * every event is not exported: a user-mode event does not ask it.
  */
 int pc_may_count(bool kernel)
 {
-	return perf_allow_kernel();
+	if (pc_perf_paranoid() > 2 && !capable(CAP_SYS_ADMIN))
+		return -EACCES;
+	return kernel ? perf_allow_kernel() : 0;
 }
 
 /*
