@@ -24,6 +24,11 @@ static inline int touch_fresh_pages(long pages)
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return -1;
+	/*
+	 * A kernel that gives anonymous memory huge pages unasked (Debian's
+	 * transparent_hugepage=always) would fault 512 pages at once.
+	 */
+	madvise(p, pages * psz, MADV_NOHUGEPAGE);
 	for (i = 0; i < pages; i++)
 		p[i * psz] = 1;
 	munmap(p, pages * psz);
