@@ -51,6 +51,7 @@
 #include "procfs.h"
 #include "stock-fs.h"
 #include "stock-hooks.h"
+#include "stock-state.h"
 
 #define PC_FS_MAGIC	0x70637472	/* "pctr" */
 
@@ -114,6 +115,18 @@ static const struct pc_fs_entry {
 };
 
 /*
+ * Yama's ptrace_scope, read from its file as the opener would (Yama's
+ * state is not exported): 0 classic ptrace permissions, 1 descendants
+ * only, 2 CAP_SYS_PTRACE only, 3 no attach.  Without Yama the file is
+ * missing: 0.  The exceptions a task declares with PR_SET_PTRACER are not
+ * visible to a module: they are ignored, so scope 1 is applied strictly.
+ */
+static int pc_yama_scope(void)
+{
+	return pc_sysctl_int("/proc/sys/kernel/yama/ptrace_scope", 0);
+}
+
+/*
  * Access to another task follows what ptrace would check, as far as a
  * stock kernel lets a module check it (ptrace_may_access() and the LSM
  * hooks behind it are not exported):
@@ -122,19 +135,19 @@ static const struct pc_fs_entry {
  *    effective and saved ids, the task must be dumpable (not set-uid, not
  *    made undumpable), and in the opener's user namespace;
  *  - or the opener has CAP_SYS_PTRACE in the task's user namespace;
- *  - and to program (@write), the task must be the opener's descendant,
- *    as Yama's ptrace_scope 1 requires of ptrace attach, whatever Yama's
- *    setting: never weaker than the patched mode.
+ *  - and to program (@write), Yama's rule for ptrace attach on top, as
+ *    ptrace_may_access() would apply it for PTRACE_MODE_ATTACH.
  * Returns 0 or -EACCES.
  */
-static int pc_stock_may_access(const struct file *file, struct task_struct *task,
-			       bool write)
+static int pc_stock_may_access(const struct file *file,
+			       struct task_struct *task, bool write)
 {
 	const struct cred *cred = file->f_cred, *tcred;
-	struct task_struct *walk;
+	int scope = write ? pc_yama_scope() : 0;
+	bool same, cap, descendant = false;
 	struct user_namespace *ns;
+	struct task_struct *walk;
 	struct mm_struct *mm;
-	bool same, allowed, descendant = false;
 
 	if (same_thread_group(task, current))
 		return 0;
@@ -148,7 +161,7 @@ static int pc_stock_may_access(const struct file *file, struct task_struct *task
 	       gid_eq(cred->fsgid, tcred->sgid) &&
 	       tcred->user_ns == cred->user_ns;
 	ns = get_user_ns(tcred->user_ns);
-	for (walk = task; walk->pid > 1 && !descendant;
+	for (walk = task; scope == 1 && walk->pid > 1 && !descendant;
 	     walk = rcu_dereference(walk->real_parent))
 		descendant = same_thread_group(walk, current);
 	rcu_read_unlock();
@@ -159,11 +172,20 @@ static int pc_stock_may_access(const struct file *file, struct task_struct *task
 		same = false;
 	task_unlock(task);
 
-	allowed = same && (descendant || !write);
-	if (!allowed)
-		allowed = file_ns_capable(file, ns, CAP_SYS_PTRACE);
+	cap = file_ns_capable(file, ns, CAP_SYS_PTRACE);
 	put_user_ns(ns);
-	return allowed ? 0 : -EACCES;
+	if (!same && !cap)
+		return -EACCES;
+	switch (scope) {
+	case 0:
+		return 0;
+	case 1:
+		return descendant || cap ? 0 : -EACCES;
+	case 2:
+		return cap ? 0 : -EACCES;
+	default:
+		return -EACCES;
+	}
 }
 
 /*

@@ -123,41 +123,47 @@ u64 pc_next_id(void)
 	return atomic64_inc_return(&pc_last_id);
 }
 
-/*
- * perf_event_paranoid, as the sysctl file gives it to the writer: the
- * variable is not exported.  A writer that cannot read the file (no /proc
- * in its mount namespace) gets level 3, Debian's default and the
- * strictest.
+/**
+ * pc_sysctl_int() - a sysctl the kernel does not export, as its file reads
+ * @path: the file, under /proc/sys
+ * @fallback: the value for a file that cannot be read: the strictest
+ *
+ * Read as the caller would read it, through its own root: a caller in a
+ * mount namespace without /proc gets @fallback.  Process context.
+ *
+ * Return: the value.
  */
-static int pc_perf_paranoid(void)
+int pc_sysctl_int(const char *path, int fallback)
 {
-	struct file *f = filp_open("/proc/sys/kernel/perf_event_paranoid",
-				   O_RDONLY, 0);
+	struct file *f = filp_open(path, O_RDONLY, 0);
 	char buf[16] = "";
-	int level = 3;
+	int value;
 	loff_t pos = 0;
 	ssize_t n;
 
 	if (IS_ERR(f))
-		return level;
+		return fallback;
 	n = kernel_read(f, buf, sizeof(buf) - 1, &pos);
 	filp_close(f, NULL);
-	if (n <= 0 || kstrtoint(strim(buf), 10, &level))
-		level = 3;
-	return level;
+	if (n <= 0 || kstrtoint(strim(buf), 10, &value))
+		return fallback;
+	return value;
 }
 
 /*
  * Kernel counters bypass the checks of perf_event_open(2); apply them here,
  * against current's credentials, which during a write are the opener's
- * (stock-fs.c), as a patched kernel does: Debian's level 3 (no perf for
- * unprivileged users), and perf_allow_kernel() for kernel-mode counting,
- * which also asks the LSMs.  The LSM hook perf_event_open(2) calls for
- * every event is not exported: a user-mode event does not ask it.
+ * (stock-fs.c), as a patched kernel does: Debian's perf_event_paranoid
+ * level 3 (no perf for unprivileged users; the variable is not exported,
+ * its file is read, and level 3 assumed if it cannot be), and
+ * perf_allow_kernel() for kernel-mode counting, which also asks the LSMs.
+ * The LSM hook perf_event_open(2) calls for every event is not exported: a
+ * user-mode event does not ask it.
  */
 int pc_may_count(bool kernel)
 {
-	if (pc_perf_paranoid() > 2 && !capable(CAP_SYS_ADMIN))
+	if (pc_sysctl_int("/proc/sys/kernel/perf_event_paranoid", 3) > 2 &&
+	    !capable(CAP_SYS_ADMIN))
 		return -EACCES;
 	return kernel ? perf_allow_kernel() : 0;
 }

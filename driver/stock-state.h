@@ -48,5 +48,6 @@ struct pc_stock {
 int pc_stock_state_init(void);
 void pc_stock_state_exit(void);
 void pc_stock_attached(struct task_struct *task, struct perfctr_task *st);
+int pc_sysctl_int(const char *path, int fallback);
 
 #endif /* _PERFCTR_STOCK_STATE_H */
