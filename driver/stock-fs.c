@@ -123,7 +123,12 @@ static const struct pc_fs_entry {
  */
 static int pc_yama_scope(void)
 {
-	return pc_sysctl_int("/proc/sys/kernel/yama/ptrace_scope", 0);
+	int scope = pc_sysctl_int("/proc/sys/kernel/yama/ptrace_scope", -1);
+
+	if (scope >= 0)
+		return scope;
+	/* no Yama, where /proc/sys can be read at all; else the strict 1 */
+	return pc_sysctl_int("/proc/sys/kernel/pid_max", -1) > 0 ? 0 : 1;
 }
 
 /*
