@@ -2,6 +2,8 @@
 # The environment every other test relies on: the guest kernel's bug
 # detectors are on, and the guest is set up the way tests expect.
 
+load helpers
+
 @test "tests run as root" {
 	[ "$(id -u)" -eq 0 ]
 }
@@ -58,6 +60,17 @@
 		skip "no module built yet"
 	fi
 	grep -q '^perfctr ' /proc/modules
+}
+
+@test "the files are under PERFCTR_ROOT: /proc, or a stock kernel's /sys/fs/perfctr" {
+	echo "PERFCTR_ROOT=$PERFCTR_ROOT"
+	case $PERFCTR_ROOT in
+	/proc) ;;
+	/sys/fs/perfctr) grep -q " $PERFCTR_ROOT " /proc/mounts ;;
+	*) false ;;
+	esac
+	[ -d "$PERFCTR_ROOT/self/perfctr" ]
+	[ -d "$PERFCTR_ROOT/$$/task/$$/perfctr" ]
 }
 
 @test "/tmp is a tmpfs that honours set-uid bits" {
