@@ -12,7 +12,8 @@
 #   LINK/release   the release (uname -r), one line
 # x86_64 only: Debian's arm64 image is not booted yet.
 set -eu
-cache=$1
+mkdir -p "$1"
+cache=$(cd "$1" && pwd)	# absolute: the headers' Makefile will name it
 link=$2
 
 # The pinned kernel, in this one place.  6.12.118 is the release of the
@@ -41,10 +42,9 @@ x86_64 | x86) ;;
 esac
 
 entry=$cache/stock-$release
-headers=$entry/usr/src/linux-headers-$release
 common=$entry/usr/src/linux-headers-$upstream+deb12-common
 
-mkdir -p "$cache" "$(dirname "$link")"
+mkdir -p "$(dirname "$link")"
 # A lock of its own: build-kernel.sh holds "lock" for a whole kernel build,
 # and removes tmp.* when it starts one, hence this script's *.tmp names.
 exec 9>"$cache/stock.lock"
