@@ -12,6 +12,13 @@
 #   LINK/release   the release (uname -r), one line
 # x86_64 only: Debian's arm64 image is not booted yet.
 set -eu
+case ${ARCH:-x86_64} in
+x86_64 | x86) ;;
+*)
+	echo "stock-kernel: KERNEL=stock is x86_64 only for now (ARCH=${ARCH})" >&2
+	exit 2 ;;
+esac
+
 mkdir -p "$1"
 cache=$(cd "$1" && pwd)	# absolute: the headers' Makefile will name it
 link=$2
@@ -33,13 +40,6 @@ packages=(
 	"linux-headers-$upstream+deb12-common"	# the headers themselves
 	"linux-kbuild-$upstream+deb12"	# scripts/ (fixdep, modpost), built for amd64
 )
-
-case ${ARCH:-x86_64} in
-x86_64 | x86) ;;
-*)
-	echo "stock-kernel: KERNEL=stock is x86_64 only for now (ARCH=${ARCH})" >&2
-	exit 2 ;;
-esac
 
 entry=$cache/stock-$release
 common=$entry/usr/src/linux-headers-$upstream+deb12-common
