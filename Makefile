@@ -56,7 +56,40 @@ BZIMAGE := $(KTREE)/$(KIMAGE)
 BIN     := $(OUT)/bin
 INITRD  := $(OUT)/initramfs.cpio.gz
 MODULE  := $(MODSRC)/perfctr.ko
-VM      := ARCH=$(ARCH) TIMEOUT=$(TIMEOUT) VERBOSE=$(VERBOSE) qemu/run-vm.sh
+# Where a guest's initramfs, console log and results go.
+RUN     := $(OUT)
+
+# The guest's kernel: patched (the kernel of kernel/series, built by
+# qemu/build-kernel.sh; the files are in /proc), or stock (in progress):
+# Debian's own linux-image-6.12.*+deb12-amd64 as the archive ships it,
+# fetched by qemu/stock-kernel.sh, which pins the release, with the module
+# built by DKMS against its headers (qemu/stock-module.sh) in stock mode;
+# the files are in /sys/fs/perfctr, and the guest gives the tests
+# PERFCTR_ROOT.  x86_64 only for now, for check, shell, demo and their
+# building blocks; its outputs live in $(BUILD)/stock, the helpers are
+# x86_64's.  Debian's image has what the guest needs built in (the 8250
+# serial ports, ACPI power-off, devtmpfs, tmpfs, debugfs, a gzip
+# initramfs), so the initramfs takes none of its modules.
+KERNEL ?= patched
+ifeq ($(KERNEL),stock)
+ifneq ($(ARCH),x86_64)
+$(error KERNEL=stock boots Debian's x86_64 kernel only for now; ARCH=$(ARCH) is not supported)
+endif
+STOCK_UNSUPPORTED := bench bench-kernels bench-module bench-initramfs bench-memory \
+		     profile torture lint install-check install arm64-initramfs
+ifneq ($(filter $(STOCK_UNSUPPORTED),$(MAKECMDGOALS)),)
+$(error KERNEL=stock supports check, shell, demo, kernel, module, helpers and initramfs; \
+	run $(filter $(STOCK_UNSUPPORTED),$(MAKECMDGOALS)) without KERNEL=stock)
+endif
+RUN     := $(BUILD)/stock
+STOCK   := $(RUN)/kernel
+BZIMAGE := $(STOCK)/vmlinuz
+MODULE  := $(RUN)/module/perfctr.ko
+INITRD  := $(RUN)/initramfs.cpio.gz
+else ifneq ($(KERNEL),patched)
+$(error KERNEL=$(KERNEL): the guest's kernel is patched (the default) or stock)
+endif
+VM      := ARCH=$(ARCH) KERNEL=$(KERNEL) TIMEOUT=$(TIMEOUT) VERBOSE=$(VERBOSE) qemu/run-vm.sh
 
 .PHONY: arm64-initramfs check shell demo bench deps host-check lint kernel module helpers initramfs \
 	lib lib-check doc-check install install-check torture torture-module-rt \
@@ -64,13 +97,13 @@ VM      := ARCH=$(ARCH) TIMEOUT=$(TIMEOUT) VERBOSE=$(VERBOSE) qemu/run-vm.sh
 	bench-kernels bench-module bench-initramfs bench-memory profile parse-test fuzz \
 	fuzz-smoke clean
 
-# With ARCH=arm64, only the guest: the host-side checks are those of the
-# x86_64 run.
-ifeq ($(ARCH),arm64)
+# With ARCH=arm64 or KERNEL=stock, only the guest: the host-side checks
+# are those of the x86_64 run.
+ifneq ($(ARCH)-$(KERNEL),x86_64-patched)
 check: initramfs
-	@rm -f $(OUT)/summary
-	@status=0; $(VM) check $(BZIMAGE) $(INITRD) $(OUT) || status=$$?; \
-	qemu/report.sh $(OUT)/results.tap $(OUT)/console.log $$status $(OUT)/summary
+	@rm -f $(RUN)/summary
+	@status=0; $(VM) check $(BZIMAGE) $(INITRD) $(RUN) || status=$$?; \
+	qemu/report.sh $(RUN)/results.tap $(RUN)/console.log $$status $(RUN)/summary
 else
 # The whole suite on x86_64 and, beside it, CHECK_ARM64_TESTS on arm64 (the
 # exact hardware tests and those that touch what differs there: the page,
@@ -119,14 +152,14 @@ arm64-initramfs:
 endif
 
 shell: initramfs
-	@$(VM) shell $(BZIMAGE) $(INITRD) $(OUT)
+	@$(VM) shell $(BZIMAGE) $(INITRD) $(RUN)
 
 demo: demo/demo.sh initramfs
-	@$(VM) demo $(BZIMAGE) $(INITRD) $(OUT); \
-	if grep -qx '# harness: demo exit status 0' $(OUT)/demo-results; then \
+	@$(VM) demo $(BZIMAGE) $(INITRD) $(RUN); \
+	if grep -qx '# harness: demo exit status 0' $(RUN)/demo-results; then \
 		echo "demo: done"; \
 	else \
-		echo "demo: FAILED: $$(grep '^# harness: ' $(OUT)/demo-results || echo 'the guest did not finish the demo')"; \
+		echo "demo: FAILED: $$(grep '^# harness: ' $(RUN)/demo-results || echo 'the guest did not finish the demo')"; \
 		exit 1; \
 	fi
 
@@ -175,6 +208,14 @@ fuzz-smoke: $(BUILD)/fuzz-control
 lint: module
 	@scripts/lint.sh $(KTREE)
 
+ifeq ($(KERNEL),stock)
+kernel: deps
+	@qemu/stock-kernel.sh $(PERFCTR_CACHE) $(STOCK)
+
+# Through DKMS, as a user would; a dozen seconds, so every time.
+module: kernel
+	@qemu/stock-module.sh $(STOCK) $(CURDIR)/driver $(dir $(MODULE))
+else
 kernel: deps
 	@ARCH=$(ARCH) qemu/build-kernel.sh $(PERFCTR_CACHE) $(KTREE) test
 
@@ -187,6 +228,7 @@ endif
 	$(MAKE) -C $(KTREE) $(KMAKE) M=$(MODSRC) modules
 else
 	@echo "module: no driver/ yet; the guest boots without a module"
+endif
 endif
 
 # Every C file in a helper dir becomes a static binary in $(BIN), which the
@@ -384,6 +426,7 @@ helpers: $(PROGRAMS)
 
 # Rebuilt every time: it takes seconds, and TESTS may differ between runs.
 initramfs: module helpers
+	@mkdir -p $(RUN)
 	@ARCH=$(ARCH) PERFCTR_CACHE=$(PERFCTR_CACHE) qemu/initramfs.sh $(INITRD) $(abspath $(TESTS)) $(BIN) $(MODULE) $(CURDIR)/demo \
 		$(CURDIR)/bench
 

@@ -10,7 +10,10 @@
 set -eu
 
 me=$$
-dir=/proc/$me/perfctr
+# /proc on the patched kernel; the stock kernel's module serves the same
+# files under /sys/fs/perfctr (the guest sets PERFCTR_ROOT).
+root=${PERFCTR_ROOT:-/proc}
+dir=$root/$me/perfctr
 
 # Builtins only (read, mapfile, printf): a command substitution would fork a
 # child of this shell, which would be counted and merged too.
@@ -46,7 +49,7 @@ step() {
 }
 
 step "1. This shell ($me) programs its own counters"
-echo "   \$ echo 'minor-faults,major-faults task-clock tsc' > /proc/\$\$/perfctr/control"
+echo "   \$ echo 'minor-faults,major-faults task-clock tsc' > $root/\$\$/perfctr/control"
 echo 'minor-faults,major-faults task-clock tsc' > "$dir/control"
 show control id
 
@@ -80,9 +83,9 @@ else
 fi
 
 step "4. A child that reprograms itself is not merged back"
-echo "   \$ bash -c 'echo minor-faults > /proc/\$\$/perfctr/control; pctest touch 1000'"
+echo "   \$ bash -c 'echo minor-faults > $root/\$\$/perfctr/control; pctest touch 1000'"
 echo 'minor-faults,major-faults task-clock tsc' > "$dir/control"
-bash -c 'echo minor-faults > /proc/$$/perfctr/control; pctest touch 1000; true'
+root=$root bash -c 'echo minor-faults > $root/$$/perfctr/control; pctest touch 1000; true'
 show id children
 
 step "5. Threads merge into their process, and the process into this shell"
@@ -91,7 +94,7 @@ pctest threads 4 500 | sed 's/^/   /'
 show children
 
 step "6. Clearing the control"
-echo "   \$ echo > /proc/\$\$/perfctr/control"
+echo "   \$ echo > $root/\$\$/perfctr/control"
 echo > "$dir/control"
 show control id counts children
 

@@ -4,9 +4,10 @@
 # count-command.sh [-e EVENTS] COMMAND [ARGS...]
 #
 # Runs COMMAND with counters, using nothing but echo and the shell's read
-# builtin on /proc/$$/perfctr/, and prints this script's own counts, its
-# children's (COMMAND and everything under it, merged as they are reaped)
-# and the sum.  Exits with COMMAND's exit status.
+# builtin on /proc/$$/perfctr/ (/sys/fs/perfctr/$$/perfctr/ on a stock
+# kernel), and prints this script's own counts, its children's (COMMAND and
+# everything under it, merged as they are reaped) and the sum.  Exits with
+# COMMAND's exit status.
 #
 # The script counts itself and lets COMMAND inherit the control: a child's
 # counts merge into its parent only if both have the same control id.  It
@@ -23,7 +24,10 @@ if [[ $# -eq 0 ]]; then
 	exit 2
 fi
 
-dir=/proc/$$/perfctr
+# /proc on a patched kernel; else the stock kernel module's filesystem.
+root=/proc
+[[ -e /proc/self/perfctr || ! -e /sys/fs/perfctr/self/perfctr ]] || root=/sys/fs/perfctr
+dir=$root/$$/perfctr
 if ! echo "$events" > "$dir/control"; then
 	echo "$0: cannot program $dir/control" >&2
 	exit 1

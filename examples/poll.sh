@@ -15,7 +15,10 @@ if [[ -z $pid ]]; then
 	echo "usage: $0 PID [SECONDS]" >&2
 	exit 2
 fi
-dir=/proc/$pid/perfctr
+# /proc on a patched kernel; else the stock kernel module's filesystem.
+root=/proc
+[[ -e /proc/self/perfctr || ! -e /sys/fs/perfctr/self/perfctr ]] || root=/sys/fs/perfctr
+dir=$root/$pid/perfctr
 if [[ ! -r $dir/counts ]]; then
 	echo "$0: $dir/counts: cannot read (no such process, or no perfctr)" >&2
 	exit 1

@@ -248,6 +248,28 @@ void pc_drop_page(struct perfctr *pc)
 }
 
 /*
+ * Opens the perfctr directory @below names (e.g. "thread-self/perfctr")
+ * under the first root that has one: /proc on a patched kernel, the
+ * module's filesystem on a stock one.  Which one is not kept: a module
+ * reloaded in the other mode is found as well.
+ */
+static int pc_open_dir(const char *below)
+{
+	static const char *const roots[] = { PC_PROC_ROOT, PC_FS_ROOT };
+	char path[sizeof(PC_PROC_ROOT) + sizeof(PC_FS_ROOT) + 32];
+	unsigned int i;
+	int fd = -1;
+
+	for (i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", roots[i], below);
+		fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0 || errno != ENOENT)
+			break;
+	}
+	return fd;
+}
+
+/*
  * Binds a self handle to the calling thread.  /proc/thread-self resolves
  * to /proc/<pid>/task/<tid>/ when the directory is opened, so the
  * directory, and the files opened through it, stay this thread's whoever
@@ -263,8 +285,7 @@ static int pc_bind_self(struct perfctr *pc)
 	pc->tid = pc_gettid();
 	pc_self_tid = pc->tid;
 	pc->owner = pthread_self();
-	pc->dir = open(PC_PROC_ROOT "/thread-self/perfctr",
-		       O_PATH | O_DIRECTORY | O_CLOEXEC);
+	pc->dir = pc_open_dir("thread-self/perfctr");
 	if (pc->dir < 0)
 		return -1;	/* ENOENT: a kernel without perfctr */
 	if (pc_open_files(pc) || (pc_forks(pc) && pc_map_page(pc))) {
@@ -276,7 +297,10 @@ static int pc_bind_self(struct perfctr *pc)
 	return 0;
 }
 
-/* /proc/<tid>/perfctr is missing: no such thread, or no perfctr. */
+/*
+ * <root>/<tid>/perfctr is missing under either root: no such thread, or no
+ * perfctr.  /proc/<tid> tells which in both modes.
+ */
 static int pc_no_dir_errno(pid_t tid)
 {
 	char path[sizeof(PC_PROC_ROOT) + 16];
@@ -290,12 +314,12 @@ static int pc_no_dir_errno(pid_t tid)
 /* Any thread by id: /proc/<tid>/ works for every thread, not only leaders. */
 static int pc_bind_tid(struct perfctr *pc, pid_t tid)
 {
-	char path[sizeof(PC_PROC_ROOT) + 32];
+	char below[32];
 	int err;
 
 	pc->tid = tid;
-	snprintf(path, sizeof(path), PC_PROC_ROOT "/%d/perfctr", (int)tid);
-	pc->dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	snprintf(below, sizeof(below), "%d/perfctr", (int)tid);
+	pc->dir = pc_open_dir(below);
 	if (pc->dir < 0) {
 		if (errno == ENOENT)
 			errno = pc_no_dir_errno(tid);

@@ -29,6 +29,16 @@
 #endif
 
 /*
+ * Where the module serves the same files on a stock kernel, which cannot
+ * have them in /proc: its own filesystem, with the same layout below it
+ * (<pid>/perfctr/, self/, thread-self/).  Tried when PC_PROC_ROOT has no
+ * perfctr directory.
+ */
+#ifndef PC_FS_ROOT
+#define PC_FS_ROOT	"/sys/fs/perfctr"
+#endif
+
+/*
  * Room for any file of the directory: a control is at most 16 labels of
  * at most 32 bytes, a counts file 16 lines of label, blank, 20 digits and
  * newline.  A read that fills the buffer is a format we do not know.

@@ -23,6 +23,9 @@ packages=(
 	# i686 cross compiler, since gcc-multilib conflicts with (and apt would
 	# remove) the arm64 cross compiler, gcc-aarch64-linux-gnu
 	gcc-i686-linux-gnu libc6-dev-i386-cross
+	# stock mode (KERNEL=stock): DKMS builds the module against Debian's
+	# own kernel headers (qemu/stock-kernel.sh), whose kbuild runs pahole
+	dkms pahole
 )
 case $arch in
 x86_64)

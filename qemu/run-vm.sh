@@ -10,6 +10,7 @@
 #          executed, 1 ns each); BENCH_ROUNDS and BENCH_SCALE go to the guest,
 #          which runs bench/$BENCH_SCRIPT (default run.sh) with them.
 # check, demo and bench are killed after TIMEOUT seconds (exit status 124).
+# KERNEL=stock says BZIMAGE is Debian's own kernel (see below).
 # ARCH=arm64 boots QEMU's aarch64 `-M virt` machine (BZIMAGE is then the
 # arm64 Image): its emulated PMUv3 counts user-mode instructions exactly
 # under -icount with one vCPU, so check runs in that configuration there
@@ -88,6 +89,20 @@ arm64)
 esac
 # The guest checks that it got the CPUs it was booted with (00-harness.bats).
 append="$append harness_cpus=$smp"
+# KERNEL=stock: the image is Debian's unpatched kernel (qemu/stock-kernel.sh),
+# whose module serves the files under /sys/fs/perfctr instead of /proc.
+case ${KERNEL:-patched} in
+patched) ;;
+stock)
+	if [ "${ARCH:-x86_64}" = arm64 ]; then
+		echo "run-vm: KERNEL=stock is x86_64 only for now" >&2
+		exit 2
+	fi
+	append="$append harness_kernel=stock" ;;
+*)
+	echo "run-vm: unknown kernel '$KERNEL' (patched or stock)" >&2
+	exit 2 ;;
+esac
 
 case $mode in
 check)

@@ -2,6 +2,8 @@
 # The environment every other test relies on: the guest kernel's bug
 # detectors are on, and the guest is set up the way tests expect.
 
+load helpers
+
 @test "tests run as root" {
 	[ "$(id -u)" -eq 0 ]
 }
@@ -26,18 +28,21 @@
 }
 
 @test "lockdep is built in and still active" {
+	require_patched "the test kernel's debug option; Debian's kernel has no lockdep"
 	[ -e /proc/lockdep ]
 	# Lockdep switches itself off after its first report.
 	grep -Eq '^ *debug_locks: +1$' /proc/lockdep_stats
 }
 
 @test "kmemleak is available" {
+	require_patched "the test kernel's debug option; Debian's kernel has no kmemleak"
 	[ -e /sys/kernel/debug/kmemleak ]
 	# Reading fails once kmemleak has disabled itself.
 	cat /sys/kernel/debug/kmemleak >/dev/null
 }
 
 @test "KASAN is initialized" {
+	require_patched "the test kernel's debug option; Debian's kernel has no KASAN"
 	dmesg | grep -q 'KernelAddressSanitizer initialized'
 }
 
@@ -55,6 +60,17 @@
 		skip "no module built yet"
 	fi
 	grep -q '^perfctr ' /proc/modules
+}
+
+@test "the files are under PERFCTR_ROOT: /proc, or a stock kernel's /sys/fs/perfctr" {
+	echo "PERFCTR_ROOT=$PERFCTR_ROOT"
+	case $PERFCTR_ROOT in
+	/proc) ;;
+	/sys/fs/perfctr) grep -q " $PERFCTR_ROOT " /proc/mounts ;;
+	*) false ;;
+	esac
+	[ -d "$PERFCTR_ROOT/self/perfctr" ]
+	[ -d "$PERFCTR_ROOT/$$/task/$$/perfctr" ]
 }
 
 @test "/tmp is a tmpfs that honours set-uid bits" {

@@ -10,31 +10,31 @@ teardown() {
 }
 
 @test "a task that never counted has id 0, lost 0 and empty files" {
-	run bash -c 'cat /proc/$$/perfctr/id'
+	run bash -c 'cat $PERFCTR_ROOT/$$/perfctr/id'
 	[ "$status" -eq 0 ]
 	[ "$output" = "0" ]
-	run bash -c 'cat /proc/$$/perfctr/lost'
+	run bash -c 'cat $PERFCTR_ROOT/$$/perfctr/lost'
 	[ "$output" = "0" ]
 	for f in control counts children; do
-		run bash -c "cat /proc/\$\$/perfctr/$f"
+		run bash -c "cat $PERFCTR_ROOT/\$\$/perfctr/$f"
 		[ "$status" -eq 0 ]
 		[ -z "$output" ]
 	done
 }
 
-@test "the directory holds control, id, counts, children, lost, page and exits in /proc/PID and /proc/PID/task/TID" {
-	run ls "/proc/$$/perfctr"
+@test "the directory holds control, id, counts, children, lost, page and exits in PID and PID/task/TID" {
+	run ls "$PERFCTR_ROOT/$$/perfctr"
 	[ "$output" = "$(printf 'children\ncontrol\ncounts\nexits\nid\nlost\npage')" ]
-	run ls "/proc/$$/task/$$/perfctr"
+	run ls "$PERFCTR_ROOT/$$/task/$$/perfctr"
 	[ "$output" = "$(printf 'children\ncontrol\ncounts\nexits\nid\nlost\npage')" ]
-	[ "$(stat -c %a "/proc/$$/perfctr/control")" = 644 ]
-	[ "$(stat -c %a "/proc/$$/perfctr/counts")" = 444 ]
-	[ "$(stat -c %a "/proc/$$/perfctr/page")" = 444 ]
+	[ "$(stat -c %a "$PERFCTR_ROOT/$$/perfctr/control")" = 644 ]
+	[ "$(stat -c %a "$PERFCTR_ROOT/$$/perfctr/counts")" = 444 ]
+	[ "$(stat -c %a "$PERFCTR_ROOT/$$/perfctr/page")" = 444 ]
 }
 
 @test "control reads back in canonical form" {
 	while IFS='|' read -r written canonical; do
-		run bash -c 'printf "%b" "$1" > /proc/$$/perfctr/control && cat /proc/$$/perfctr/control' _ "$written"
+		run bash -c 'printf "%b" "$1" > $PERFCTR_ROOT/$$/perfctr/control && cat $PERFCTR_ROOT/$$/perfctr/control' _ "$written"
 		echo "wrote '$written', read '$output'"
 		[ "$status" -eq 0 ]
 		[ "$output" = "$canonical" ]
@@ -51,18 +51,18 @@ EOF
 @test "a write starts from zero with a new id; the id is inherited; clearing gives id 0" {
 	run bash -c '
 		me=$$
-		echo minor-faults > /proc/$me/perfctr/control
-		read -r first < /proc/$me/perfctr/id
+		echo minor-faults > $PERFCTR_ROOT/$me/perfctr/control
+		read -r first < $PERFCTR_ROOT/$me/perfctr/id
 		pctest touch 100
-		mapfile -t kids < /proc/$me/perfctr/children
-		echo minor-faults > /proc/$me/perfctr/control
-		read -r second < /proc/$me/perfctr/id
-		mapfile -t kids2 < /proc/$me/perfctr/children
-		child=$(cat /proc/self/perfctr/id)
-		echo > /proc/$me/perfctr/control
-		read -r cleared < /proc/$me/perfctr/id
-		mapfile -t counts < /proc/$me/perfctr/counts
-		mapfile -t children < /proc/$me/perfctr/children
+		mapfile -t kids < $PERFCTR_ROOT/$me/perfctr/children
+		echo minor-faults > $PERFCTR_ROOT/$me/perfctr/control
+		read -r second < $PERFCTR_ROOT/$me/perfctr/id
+		mapfile -t kids2 < $PERFCTR_ROOT/$me/perfctr/children
+		child=$(cat $PERFCTR_ROOT/self/perfctr/id)
+		echo > $PERFCTR_ROOT/$me/perfctr/control
+		read -r cleared < $PERFCTR_ROOT/$me/perfctr/id
+		mapfile -t counts < $PERFCTR_ROOT/$me/perfctr/counts
+		mapfile -t children < $PERFCTR_ROOT/$me/perfctr/children
 		echo "$first $second $child $cleared ${#counts[@]} ${#children[@]}"
 		echo "${kids[*]}|${kids2[*]}"'
 	echo "$output"
@@ -94,7 +94,7 @@ EOF
 @test "ids are system-wide and strictly increasing" {
 	start_target minor-faults
 	a=$(cat "$(pcf id "$TARGET")")
-	run bash -c 'echo cs > /proc/$$/perfctr/control && cat /proc/$$/perfctr/id'
+	run bash -c 'echo cs > $PERFCTR_ROOT/$$/perfctr/control && cat $PERFCTR_ROOT/$$/perfctr/id'
 	b=$output
 	echo page-faults > "$(pcf control "$TARGET")"
 	c=$(cat "$(pcf id "$TARGET")")
@@ -124,9 +124,9 @@ EOF
 
 @test "a shell programs itself with echo and reads itself with read" {
 	run bash -c '
-		echo "minor-faults, tsc" > /proc/$$/perfctr/control || exit 1
-		read -r control < /proc/$$/perfctr/control
-		mapfile -t counts < /proc/$$/perfctr/counts
+		echo "minor-faults, tsc" > $PERFCTR_ROOT/$$/perfctr/control || exit 1
+		read -r control < $PERFCTR_ROOT/$$/perfctr/control
+		mapfile -t counts < $PERFCTR_ROOT/$$/perfctr/counts
 		echo "$control|${counts[0]%% *}|${counts[1]%% *}"'
 	[ "$status" -eq 0 ]
 	[ "$output" = "minor-faults tsc|minor-faults|tsc" ]
@@ -262,12 +262,12 @@ reject() {
 @test "a rejected write from the shell itself changes nothing either" {
 	run bash -c '
 		me=$$
-		echo "minor-faults cs" > /proc/$me/perfctr/control || exit 1
-		read -r id < /proc/$me/perfctr/id
-		echo "cs cs" > /proc/$me/perfctr/control 2>/dev/null && exit 2
-		echo "bogus" > /proc/$me/perfctr/control 2>/dev/null && exit 3
-		read -r control < /proc/$me/perfctr/control
-		read -r id2 < /proc/$me/perfctr/id
+		echo "minor-faults cs" > $PERFCTR_ROOT/$me/perfctr/control || exit 1
+		read -r id < $PERFCTR_ROOT/$me/perfctr/id
+		echo "cs cs" > $PERFCTR_ROOT/$me/perfctr/control 2>/dev/null && exit 2
+		echo "bogus" > $PERFCTR_ROOT/$me/perfctr/control 2>/dev/null && exit 3
+		read -r control < $PERFCTR_ROOT/$me/perfctr/control
+		read -r id2 < $PERFCTR_ROOT/$me/perfctr/id
 		echo "$control|$id|$id2"'
 	echo "$output"
 	[ "$status" -eq 0 ]

@@ -14,7 +14,7 @@ teardown() {
 exact() {
 	local min=$1
 	shift
-	run bash -c 'echo minor-faults > /proc/$$/perfctr/control && exec pctest "$@"' _ "$@"
+	run bash -c 'echo minor-faults > $PERFCTR_ROOT/$$/perfctr/control && exec pctest "$@"' _ "$@"
 	echo "pctest $*: $output"
 	[ "$status" -eq 0 ]
 	[ "$(kv children_minor "$output")" -ge "$min" ]
@@ -24,13 +24,13 @@ exact() {
 @test "a child gets the control and id, with its own counts starting from zero" {
 	run bash -c '
 		me=$$
-		echo "minor-faults tsc" > /proc/$me/perfctr/control || exit 1
+		echo "minor-faults tsc" > $PERFCTR_ROOT/$me/perfctr/control || exit 1
 		pctest touch 2000
-		read -r id < /proc/$me/perfctr/id
-		mapfile -t kids < /proc/$me/perfctr/children
+		read -r id < $PERFCTR_ROOT/$me/perfctr/id
+		mapfile -t kids < $PERFCTR_ROOT/$me/perfctr/children
 		echo "$id ${kids[0]#* }"
 		# (true: bash would run a last command without forking)
-		cat /proc/self/perfctr/control /proc/self/perfctr/id /proc/self/perfctr/counts /proc/self/perfctr/children
+		cat $PERFCTR_ROOT/self/perfctr/control $PERFCTR_ROOT/self/perfctr/id $PERFCTR_ROOT/self/perfctr/counts $PERFCTR_ROOT/self/perfctr/children
 		true'
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -48,7 +48,7 @@ exact() {
 
 @test "fork-only tree: children faults equal getrusage(RUSAGE_CHILDREN) exactly" {
 	for shape in "1 1 10" "3 3 20" "4 2 50" "2 4 200"; do
-		run bash -c 'echo "minor-faults major-faults" > /proc/$$/perfctr/control && exec pctest tree '"$shape"
+		run bash -c 'echo "minor-faults major-faults" > $PERFCTR_ROOT/$$/perfctr/control && exec pctest tree '"$shape"
 		echo "tree $shape: $output"
 		[ "$status" -eq 0 ]
 		[ "$(kv children_minor "$output")" = "$(kv rusage_minor "$output")" ]
@@ -70,7 +70,7 @@ exact() {
 }
 
 @test "threads inherit the id and merge into their thread-group leader" {
-	run bash -c 'echo minor-faults > /proc/$$/perfctr/control && read -r id < /proc/$$/perfctr/id && echo "id=$id" && exec pctest threads 4 250'
+	run bash -c 'echo minor-faults > $PERFCTR_ROOT/$$/perfctr/control && read -r id < $PERFCTR_ROOT/$$/perfctr/id && echo "id=$id" && exec pctest threads 4 250'
 	echo "$output"
 	[ "$status" -eq 0 ]
 	id=$(kv id "${lines[0]}")
@@ -85,19 +85,19 @@ exact() {
 	for reprogram in no yes; do
 		fifo=$BATS_TEST_TMPDIR/go.$reprogram out=$BATS_TEST_TMPDIR/out.$reprogram
 		mkfifo "$fifo"
-		bash -c 'echo minor-faults > /proc/$$/perfctr/control && exec pctest thread-wait 200' < "$fifo" > "$out" &
+		bash -c 'echo minor-faults > $PERFCTR_ROOT/$$/perfctr/control && exec pctest thread-wait 200' < "$fifo" > "$out" &
 		pid=$!
 		exec 8> "$fifo"
 		while ! grep -q '^tid=' "$out"; do sleep 0.05; done
 		tid=$(kv tid "$(cat "$out")")
-		thread=/proc/$pid/task/$tid/perfctr
-		leader_id=$(cat "/proc/$pid/perfctr/id")
+		thread=$PERFCTR_ROOT/$pid/task/$tid/perfctr
+		leader_id=$(cat "$PERFCTR_ROOT/$pid/perfctr/id")
 		[ "$(cat "$thread/id")" = "$leader_id" ]
 		[ "$(value minor-faults "$thread/counts")" -ge 200 ]
 		if [ $reprogram = yes ]; then
 			echo minor-faults > "$thread/control"
 			[ "$(cat "$thread/id")" -gt "$leader_id" ]
-			[ "$(cat "/proc/$pid/perfctr/id")" = "$leader_id" ]
+			[ "$(cat "$PERFCTR_ROOT/$pid/perfctr/id")" = "$leader_id" ]
 		fi
 		echo go >&8
 		exec 8>&-
@@ -115,9 +115,9 @@ exact() {
 @test "a process's dead threads reach its parent when it is reaped" {
 	run bash -c '
 		me=$$
-		echo minor-faults > /proc/$me/perfctr/control || exit 1
+		echo minor-faults > $PERFCTR_ROOT/$me/perfctr/control || exit 1
 		pctest threads 4 250 > /dev/null
-		mapfile -t kids < /proc/$me/perfctr/children
+		mapfile -t kids < $PERFCTR_ROOT/$me/perfctr/children
 		echo "${kids[0]}"'
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -125,7 +125,7 @@ exact() {
 }
 
 @test "a zombie shows its final counts, refuses writes with ESRCH; reaping adds exactly them" {
-	run bash -c 'echo minor-faults > /proc/$$/perfctr/control && exec pctest zombie 400'
+	run bash -c 'echo minor-faults > $PERFCTR_ROOT/$$/perfctr/control && exec pctest zombie 400'
 	echo "$output"
 	[ "$status" -eq 0 ]
 	first=$(kv zombie_first "$output")
@@ -137,7 +137,7 @@ exact() {
 }
 
 @test "a child released automatically (SIGCHLD ignored) still merges" {
-	run bash -c 'echo minor-faults > /proc/$$/perfctr/control && exec pctest autoreap 300'
+	run bash -c 'echo minor-faults > $PERFCTR_ROOT/$$/perfctr/control && exec pctest autoreap 300'
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$(kv reaped "$output")" = 1 ]
@@ -147,12 +147,12 @@ exact() {
 @test "no merge when the child reprogrammed itself (and a merge when it did not)" {
 	run bash -c '
 		me=$$
-		echo minor-faults > /proc/$me/perfctr/control || exit 1
+		echo minor-faults > $PERFCTR_ROOT/$me/perfctr/control || exit 1
 		bash -c "pctest touch 300; true"
-		mapfile -t same < /proc/$me/perfctr/children
-		echo minor-faults > /proc/$me/perfctr/control
-		bash -c "echo minor-faults > /proc/\$\$/perfctr/control; pctest touch 300; true"
-		mapfile -t reprogrammed < /proc/$me/perfctr/children
+		mapfile -t same < $PERFCTR_ROOT/$me/perfctr/children
+		echo minor-faults > $PERFCTR_ROOT/$me/perfctr/control
+		bash -c "echo minor-faults > $PERFCTR_ROOT/\$\$/perfctr/control; pctest touch 300; true"
+		mapfile -t reprogrammed < $PERFCTR_ROOT/$me/perfctr/children
 		echo "${same[0]#* } ${reprogrammed[0]#* }"'
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -165,14 +165,14 @@ exact() {
 	run bash -c '
 		me=$$
 		for reprogram in no yes; do
-			echo minor-faults > /proc/$me/perfctr/control || exit 1
+			echo minor-faults > $PERFCTR_ROOT/$me/perfctr/control || exit 1
 			fifo=$(mktemp -u) && mkfifo $fifo
 			( pctest touch 300; echo > $fifo; exec pctest pause ) &
 			child=$!
 			read -r _ < $fifo
-			[ $reprogram = yes ] && echo minor-faults > /proc/$me/perfctr/control
+			[ $reprogram = yes ] && echo minor-faults > $PERFCTR_ROOT/$me/perfctr/control
 			kill $child; wait $child
-			mapfile -t kids < /proc/$me/perfctr/children
+			mapfile -t kids < $PERFCTR_ROOT/$me/perfctr/children
 			echo -n "${kids[0]#* } "
 		done'
 	echo "$output"
@@ -185,12 +185,12 @@ exact() {
 @test "a cleared parent merges nothing; clearing also zeroes its children counts" {
 	run bash -c '
 		me=$$
-		echo minor-faults > /proc/$me/perfctr/control || exit 1
+		echo minor-faults > $PERFCTR_ROOT/$me/perfctr/control || exit 1
 		pctest touch 100
-		echo > /proc/$me/perfctr/control
+		echo > $PERFCTR_ROOT/$me/perfctr/control
 		pctest touch 100
-		mapfile -t kids < /proc/$me/perfctr/children
-		read -r id < /proc/$me/perfctr/id
+		mapfile -t kids < $PERFCTR_ROOT/$me/perfctr/children
+		read -r id < $PERFCTR_ROOT/$me/perfctr/id
 		echo "${#kids[@]} $id"'
 	[ "$status" -eq 0 ]
 	[ "$output" = "0 0" ]
@@ -198,19 +198,19 @@ exact() {
 
 @test "exec keeps the control, the id and the counts so far" {
 	run bash -c '
-		echo minor-faults > /proc/$$/perfctr/control || exit 1
-		read -r id < /proc/$$/perfctr/id
+		echo minor-faults > $PERFCTR_ROOT/$$/perfctr/control || exit 1
+		read -r id < $PERFCTR_ROOT/$$/perfctr/id
 		echo "$id"
-		mapfile -t before < /proc/$$/perfctr/counts
+		mapfile -t before < $PERFCTR_ROOT/$$/perfctr/counts
 		echo "${before[0]#* }"
-		exec pctest cat /proc/self/perfctr/id'
+		exec pctest cat $PERFCTR_ROOT/self/perfctr/id'
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "${lines[2]}" = "${lines[0]}" ]
 	run bash -c '
-		echo minor-faults > /proc/$$/perfctr/control || exit 1
+		echo minor-faults > $PERFCTR_ROOT/$$/perfctr/control || exit 1
 		pctest touch 10
-		exec bash -c "pctest touch 0; mapfile -t c < /proc/\$\$/perfctr/counts; mapfile -t k < /proc/\$\$/perfctr/children; echo \${c[0]#* } \${k[0]#* }"'
+		exec bash -c "pctest touch 0; mapfile -t c < $PERFCTR_ROOT/\$\$/perfctr/counts; mapfile -t k < $PERFCTR_ROOT/\$\$/perfctr/children; echo \${c[0]#* } \${k[0]#* }"'
 	echo "$output"
 	read -r counts children <<<"$output"
 	[ "$children" -ge 10 ]
@@ -221,11 +221,11 @@ exact() {
 	run bash -c '
 		me=$$
 		fifo=$(mktemp -u) && mkfifo "$fifo" && exec 9<>"$fifo"
-		echo minor-faults > /proc/$me/perfctr/control || exit 1
+		echo minor-faults > $PERFCTR_ROOT/$me/perfctr/control || exit 1
 		pctest touch 500
-		mapfile -t a < /proc/$me/perfctr/children
+		mapfile -t a < $PERFCTR_ROOT/$me/perfctr/children
 		read -rt 0.3 -u 9 _	# a builtin pause: no child of our own
-		mapfile -t b < /proc/$me/perfctr/children
+		mapfile -t b < $PERFCTR_ROOT/$me/perfctr/children
 		echo "${a[0]#* } ${b[0]#* }"'
 	echo "$output"
 	read -r a b <<<"$output"
@@ -256,22 +256,22 @@ failslab_off() {
 	echo -1 > "$FAILSLAB/times"
 	echo 100 > "$FAILSLAB/probability"
 	run bash -c '
-		echo minor-faults > /proc/$$/perfctr/control || exit 1
+		echo minor-faults > $PERFCTR_ROOT/$$/perfctr/control || exit 1
 		bash -c "
 			echo 1 > /proc/\$\$/make-it-fail
-			pctest cat /proc/self/perfctr/id
+			pctest cat $PERFCTR_ROOT/self/perfctr/id
 			pctest touch 100
 			echo 0 > /proc/\$\$/make-it-fail
 			pctest touch 100
-			mapfile -t k < /proc/\$\$/perfctr/children
-			read -r l < /proc/\$\$/perfctr/lost
+			mapfile -t k < $PERFCTR_ROOT/\$\$/perfctr/children
+			read -r l < $PERFCTR_ROOT/\$\$/perfctr/lost
 			echo inner \${k[0]#* } \$l
 			true"
-		mapfile -t k < /proc/$$/perfctr/children
-		read -r l < /proc/$$/perfctr/lost
+		mapfile -t k < $PERFCTR_ROOT/$$/perfctr/children
+		read -r l < $PERFCTR_ROOT/$$/perfctr/lost
 		echo outer ${k[0]#* } $l
-		echo > /proc/$$/perfctr/control
-		read -r l < /proc/$$/perfctr/lost
+		echo > $PERFCTR_ROOT/$$/perfctr/control
+		read -r l < $PERFCTR_ROOT/$$/perfctr/lost
 		echo cleared $l'
 	failslab_off
 	echo "$output"

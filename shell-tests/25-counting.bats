@@ -15,7 +15,7 @@ teardown() {
 children_after() {
 	local control=$1
 	shift
-	bash -c 'echo "$1" > /proc/$$/perfctr/control || exit 1; shift; "$@"; mapfile -t k < /proc/$$/perfctr/children; printf "%s\n" "${k[@]}"' _ "$control" "$@"
+	bash -c 'echo "$1" > $PERFCTR_ROOT/$$/perfctr/control || exit 1; shift; "$@"; mapfile -t k < $PERFCTR_ROOT/$$/perfctr/children; printf "%s\n" "${k[@]}"' _ "$control" "$@"
 }
 
 # Guest time under TCG follows the host's load (an exec alone has taken
@@ -31,16 +31,16 @@ children_after() {
 	mkfifo "$BATS_TEST_TMPDIR/never"
 	run bash -c '
 		exec 3<> "$1"
-		echo "tsc task-clock" > /proc/$$/perfctr/control || exit 1
+		echo "tsc task-clock" > $PERFCTR_ROOT/$$/perfctr/control || exit 1
 		read -t 0.01 -u 3 _
-		mapfile -t a < /proc/$$/perfctr/counts
+		mapfile -t a < $PERFCTR_ROOT/$$/perfctr/counts
 		t0=${EPOCHREALTIME//[!0-9]/}
-		mapfile -t a < /proc/$$/perfctr/counts
+		mapfile -t a < $PERFCTR_ROOT/$$/perfctr/counts
 		while (( ${EPOCHREALTIME//[!0-9]/} - t0 < 500000 )); do :; done
-		mapfile -t b < /proc/$$/perfctr/counts
+		mapfile -t b < $PERFCTR_ROOT/$$/perfctr/counts
 		t1=${EPOCHREALTIME//[!0-9]/}
 		read -t 0.5 -u 3 _
-		mapfile -t c < /proc/$$/perfctr/counts
+		mapfile -t c < $PERFCTR_ROOT/$$/perfctr/counts
 		t2=${EPOCHREALTIME//[!0-9]/}
 		echo "spin_wall=$(( (t1 - t0) * 1000 )) nap_wall=$(( (t2 - t1) * 1000 ))" \
 			"spin_tsc=$(( ${b[0]#* } - ${a[0]#* } )) nap_tsc=$(( ${c[0]#* } - ${b[0]#* } ))" \
@@ -75,11 +75,11 @@ children_after() {
 
 @test "a task's own counts grow while it runs" {
 	run bash -c '
-		echo "tsc minor-faults task-clock" > /proc/$$/perfctr/control || exit 1
-		mapfile -t a < /proc/$$/perfctr/counts
+		echo "tsc minor-faults task-clock" > $PERFCTR_ROOT/$$/perfctr/control || exit 1
+		mapfile -t a < $PERFCTR_ROOT/$$/perfctr/counts
 		for ((i = 0; i < 20000; i++)); do :; done
 		x=$(printf "%4096s" .)
-		mapfile -t b < /proc/$$/perfctr/counts
+		mapfile -t b < $PERFCTR_ROOT/$$/perfctr/counts
 		for i in 0 1 2; do echo "${a[i]#* } ${b[i]#* }"; done'
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -92,8 +92,8 @@ children_after() {
 @test "a read at offset 0 is a new snapshot; reads further on go on in it" {
 	# pctest inherits the control: byte by byte, with 300 fresh pages
 	# touched after the first byte, then pread() at 0
-	run bash -c 'echo "minor-faults tsc task-clock" > /proc/$$/perfctr/control &&
-		exec pctest chunks /proc/self/perfctr/counts 300'
+	run bash -c 'echo "minor-faults tsc task-clock" > $PERFCTR_ROOT/$$/perfctr/control &&
+		exec pctest chunks $PERFCTR_ROOT/self/perfctr/counts 300'
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 7 ]
@@ -141,9 +141,9 @@ switch_fields() {
 
 	# pctest, forked by a shell with the control: 20 naps of 1 ms pinned
 	# to one CPU, then 10 moves between two CPUs
-	run bash -c 'echo "$1" > /proc/$$/perfctr/control || exit 1
+	run bash -c 'echo "$1" > $PERFCTR_ROOT/$$/perfctr/control || exit 1
 		pctest switches 20 10 || exit 1
-		mapfile -t k < /proc/$$/perfctr/children
+		mapfile -t k < $PERFCTR_ROOT/$$/perfctr/children
 		printf "child %s\n" "${k[@]}"' _ "$control"
 	echo "$output"
 	[ "$status" -eq 0 ]

@@ -62,7 +62,7 @@ settled() {
 
 @test "trees that exec: children faults equal getrusage(RUSAGE_CHILDREN) exactly" {
 	for shape in "1 10" "4 100" "8 300"; do
-		run bash -c 'echo "minor-faults major-faults" > /proc/$$/perfctr/control && exec pctest exec-tree '"$shape"
+		run bash -c 'echo "minor-faults major-faults" > $PERFCTR_ROOT/$$/perfctr/control && exec pctest exec-tree '"$shape"
 		echo "exec-tree $shape: $output"
 		[ "$status" -eq 0 ]
 		[ "$(kv children_minor "$output")" = "$(kv rusage_minor "$output")" ]
@@ -71,15 +71,15 @@ settled() {
 }
 
 @test "perf's own fault events (:uk) stay exact on fork-only trees and miss exec's GUP faults" {
-	run env PCTEST_MODIFIER=:uk bash -c 'echo "minor-faults:uk major-faults:uk" > /proc/$$/perfctr/control && exec pctest tree 3 3 20'
+	run env PCTEST_MODIFIER=:uk bash -c 'echo "minor-faults:uk major-faults:uk" > $PERFCTR_ROOT/$$/perfctr/control && exec pctest tree 3 3 20'
 	echo "tree: $output"
 	[ "$status" -eq 0 ]
 	[ "$(kv children_minor "$output")" -ge 1000 ]
 	[ "$(kv children_minor "$output")" = "$(kv rusage_minor "$output")" ]
 	[ "$(kv children_major "$output")" = "$(kv rusage_major "$output")" ]
-	run bash -c 'echo "minor-faults:uk minor-faults" > /proc/$$/perfctr/control || exit 1
+	run bash -c 'echo "minor-faults:uk minor-faults" > $PERFCTR_ROOT/$$/perfctr/control || exit 1
 		pctest exec-tree 4 50 > /dev/null || exit 1
-		mapfile -t kids < /proc/$$/perfctr/children
+		mapfile -t kids < $PERFCTR_ROOT/$$/perfctr/children
 		printf "%s\n" "${kids[@]}"'
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -90,11 +90,11 @@ settled() {
 }
 
 @test "task-clock follows the scheduler's runtime: a child's counts against rusage" {
-	run bash -c 'echo task-clock > /proc/$$/perfctr/control || exit 1
+	run bash -c 'echo task-clock > $PERFCTR_ROOT/$$/perfctr/control || exit 1
 		t0=${EPOCHREALTIME//[!0-9]/}
 		pctest spin 300
 		t1=${EPOCHREALTIME//[!0-9]/}
-		mapfile -t kids < /proc/$$/perfctr/children
+		mapfile -t kids < $PERFCTR_ROOT/$$/perfctr/children
 		echo "${kids[0]#* }"
 		read -r -a s < <(sed "s/.*) //" /proc/$$/stat)
 		echo "${s[13]} ${s[14]}"
@@ -117,11 +117,11 @@ settled() {
 }
 
 @test "an accounting name takes :u, :k or :uk and becomes perf's event; voluntary-switches takes none" {
-	run bash -c 'echo "minor-faults minor-faults:u minor-faults:k minor-faults:uk cs:uk" > /proc/$$/perfctr/control && exec cat /proc/self/perfctr/control'
+	run bash -c 'echo "minor-faults minor-faults:u minor-faults:k minor-faults:uk cs:uk" > $PERFCTR_ROOT/$$/perfctr/control && exec cat $PERFCTR_ROOT/self/perfctr/control'
 	[ "$status" -eq 0 ]
 	[ "$output" = "minor-faults minor-faults:u minor-faults:k minor-faults:uk context-switches:uk" ]
 	for bad in "voluntary-switches:u" "involuntary-switches:uk" "minor-faults:ku" "minor-faults:kk" "tsc:uk" "minor-faults:uk minor-faults:uk"; do
-		run pctest write /proc/self/perfctr/control "$bad"
+		run pctest write $PERFCTR_ROOT/self/perfctr/control "$bad"
 		echo "$bad: $output"
 		[ "$output" = EINVAL ]
 	done

@@ -57,7 +57,7 @@ start_hog() {
 
 @test "a task's own control with more hardware events than the PMU holds fails with ENOSPC and changes nothing" {
 	run bash -c '
-		f=/proc/$$/perfctr
+		f=$PERFCTR_ROOT/$$/perfctr
 		echo task-clock minor-faults instructions:u > $f/control || exit 10
 		i=0; while ((i < 20000)); do ((i++)); done
 		read -r id0 < $f/id
@@ -98,7 +98,7 @@ start_hog() {
 @test "a task replacing its own hardware events is not refused because of the old ones" {
 	# 4 + 4 events: together more than the PMU holds, each set fits
 	run bash -c '
-		f=/proc/$$/perfctr
+		f=$PERFCTR_ROOT/$$/perfctr
 		echo cycles instructions cycles:u instructions:u > $f/control || exit 10
 		echo cycles:k instructions:k r8:u r8:k > $f/control || exit 11
 		i=0; while ((i < 2000)); do ((i++)); done
@@ -175,7 +175,7 @@ start_hog() {
 	sleep 0.2
 	cat "$(pcf counts "$SPINNER")"
 	[ "$(cat "$(pcf counts "$SPINNER")")" = $'instructions:u <not-counted>\ncycles:u <not-counted>' ]
-	run bash -c 'echo instructions:u > /proc/$$/perfctr/control'
+	run bash -c 'echo instructions:u > $PERFCTR_ROOT/$$/perfctr/control'
 	echo "$output"
 	[ "$status" -ne 0 ]
 	[[ $output == *"No space left on device"* ]]

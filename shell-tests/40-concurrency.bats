@@ -18,7 +18,7 @@ CONTROLS=(
 worker() {
 	local end=$((SECONDS + $1)) i=0
 	while ((SECONDS < end)); do
-		echo "${CONTROLS[i++ % ${#CONTROLS[@]}]}" > "/proc/$BASHPID/perfctr/control" || return 1
+		echo "${CONTROLS[i++ % ${#CONTROLS[@]}]}" > "$PERFCTR_ROOT/$BASHPID/perfctr/control" || return 1
 		pctest tree 2 3 5 > /dev/null || return 1
 	done
 }
@@ -49,19 +49,19 @@ writer() {
 	while ((SECONDS < end)); do
 		for pid in "$@" $(live_pctests); do
 			# (|| true: a failed write is judged below, not by errexit)
-			out=$(pctest write "/proc/$pid/perfctr/control" "${CONTROLS[i++ % ${#CONTROLS[@]}]}" || true)
+			out=$(pctest write "$PERFCTR_ROOT/$pid/perfctr/control" "${CONTROLS[i++ % ${#CONTROLS[@]}]}" || true)
 			case $out in
 			ok | ESRCH | ENOENT) ;;
 			*) echo "write to $pid: $out"; return 1 ;;
 			esac
 			for f in counts children; do
 				snap="$BATS_TEST_TMPDIR/$f.$pid.$BASHPID"	# one file per writer
-				cat "/proc/$pid/perfctr/$f" > "$snap" 2>/dev/null || continue
+				cat "$PERFCTR_ROOT/$pid/perfctr/$f" > "$snap" 2>/dev/null || continue
 				consistent "$snap" || return 1
 			done
 		done
 		if ((i % 7 == 0)); then	# clear the first worker, if still there
-			{ echo > "/proc/$1/perfctr/control"; } 2>/dev/null || true
+			{ echo > "$PERFCTR_ROOT/$1/perfctr/control"; } 2>/dev/null || true
 		fi
 	done
 	return 0

@@ -7,7 +7,7 @@
 load helpers
 
 @test "the page file is listed and can only be mapped by its own thread, read-only" {
-	ls /proc/$$/perfctr | grep -qx page
+	ls $PERFCTR_ROOT/$$/perfctr | grep -qx page
 	run pcpage errors
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -43,6 +43,7 @@ load helpers
 }
 
 @test "fault counts on the page follow every fault as it happens" {
+	require_patched "the page's fault counts come from the patched kernel's fault hook"
 	skip_unless_tsc_on_page	# pcpage reads a tsc counter off the page
 	run pcpage faults 2000
 	echo "$output"
@@ -119,8 +120,8 @@ load helpers
 	done
 	for kind in setuid plain; do
 		run runas 1000 1000 bash -c '
-			echo "tsc context-switches" > /proc/$$/perfctr/control || exit 1
-			read -r id < /proc/$$/perfctr/id
+			echo "tsc context-switches" > $PERFCTR_ROOT/$$/perfctr/control || exit 1
+			read -r id < $PERFCTR_ROOT/$$/perfctr/id
 			echo "$id"
 			exec /tmp/pcpage-'$kind' show'
 		echo "$kind: $output"

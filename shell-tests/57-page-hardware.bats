@@ -141,7 +141,7 @@ reader_cost() {
 	echo "$output"
 	[ "$status" -eq $((128 + 4)) ]
 	# with counters, but no page: the same
-	run sh -c 'echo instructions:u >/proc/self/perfctr/control && exec pchwpage sigill'
+	run sh -c 'echo instructions:u >$PERFCTR_ROOT/self/perfctr/control && exec pchwpage sigill'
 	echo "$output"
 	[ "$status" -eq $((128 + 4)) ]
 }

@@ -60,7 +60,7 @@ teardown() {
 	# long that takes on a loaded host, and then exits.
 	stop=$BATS_TEST_TMPDIR/stop
 	(
-		echo "context-switches tsc" > /proc/$BASHPID/perfctr/control || exit 1
+		echo "context-switches tsc" > $PERFCTR_ROOT/$BASHPID/perfctr/control || exit 1
 		until [ -e "$stop" ]; do sleep 0.1; done
 	) &
 	TARGET=$!

@@ -392,7 +392,7 @@ json_count() {
 @test "-p follows a process until it exits, and its last line has the final counts" {
 	# the process's parent becomes a sleep that never reaps it: once it
 	# exits, it stays a zombie whose counts file keeps the final counts
-	bash -c 'echo "context-switches task-clock" > /proc/$$/perfctr/control || exit 1
+	bash -c 'echo "context-switches task-clock" > $PERFCTR_ROOT/$$/perfctr/control || exit 1
 		(for i in 1 2 3 4 5 6; do sleep 0.1; done) &
 		echo $! > "$1"
 		exec sleep 600' _ "$BATS_TEST_TMPDIR/pid" &
@@ -447,7 +447,7 @@ json_count() {
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[[ $output == *"perfex: 999999: no such process"* ]]
-	bash -c 'echo > /proc/$$/perfctr/control; exec sleep 600' &
+	bash -c 'echo > $PERFCTR_ROOT/$$/perfctr/control; exec sleep 600' &
 	SLEEPER=$!
 	# until the exec: the clear above was written by then
 	wait_for grep -qx sleep "/proc/$SLEEPER/comm"
@@ -504,7 +504,7 @@ json_count() {
 	# level 3 (Debian's), where the kernel has it: no perf event at all,
 	# and the fallback fails too
 	echo 3 > /proc/sys/kernel/perf_event_paranoid
-	run runas 1000 1000 pctest write /proc/self/perfctr/control page-faults:u
+	run runas 1000 1000 pctest write $PERFCTR_ROOT/self/perfctr/control page-faults:u
 	if [ "$output" = EACCES ]; then
 		run runas 1000 1000 perfex -x, -e page-faults true
 		echo "$output"

@@ -70,7 +70,7 @@ teardown() {
 @test "exits: cat prints one line per reaped child, then the root's, and ends" {
 	local out="$BATS_TEST_TMPDIR/exits" fifo="$BATS_TEST_TMPDIR/go"
 	mkfifo "$fifo"
-	bash -c 'echo "tsc minor-faults" > /proc/$$/perfctr/control
+	bash -c 'echo "tsc minor-faults" > $PERFCTR_ROOT/$$/perfctr/control
 		read go < "$1"; /bin/true; /bin/true; exit 3' sh "$fifo" &
 	ROOT=$!
 	until [ -n "$(cat "$(pcf control $ROOT)")" ]; do sleep 0.05; done

@@ -43,7 +43,7 @@ in_group() {
 	(
 		echo "$BASHPID" > "$g/cgroup.procs"
 		if [ -n "$2" ] &&
-		   ! echo "$2" > "/proc/$BASHPID/perfctr/control"; then
+		   ! echo "$2" > "$PERFCTR_ROOT/$BASHPID/perfctr/control"; then
 			echo failed > "$fifo"
 			exit 1
 		fi
@@ -74,6 +74,7 @@ in_group() {
 }
 
 @test "perf events and their task contexts are charged to the memory cgroup too" {
+	require_patched "perf events are charged to a memory cgroup by the patched kernel only"
 	n=100
 	events="page-faults alignment-faults emulation-faults minor-faults:u major-faults:u cs:u migrations:u"
 	event=$(cat /sys/kernel/slab/perf_event/object_size)

@@ -49,7 +49,7 @@ teardown() {
 	# exit records were listened to and read, whole lines only
 	[ "$records" -gt 0 ]
 	# the module still works for everybody else afterwards
-	run bash -c 'echo minor-faults > /proc/$$/perfctr/control && pctest touch 10 && cat /proc/$$/perfctr/children'
+	run bash -c 'echo minor-faults > $PERFCTR_ROOT/$$/perfctr/control && pctest touch 10 && cat $PERFCTR_ROOT/$$/perfctr/children'
 	[ "$status" -eq 0 ]
 }
 
@@ -65,16 +65,16 @@ teardown() {
 	echo 1000000 > "$FAILEV/times"
 	echo 100 > "$FAILEV/probability"
 	run bash -c '
-		echo "page-faults cs:u" > /proc/$$/perfctr/control || exit 1
-		read -r id0 < /proc/$$/perfctr/id
+		echo "page-faults cs:u" > $PERFCTR_ROOT/$$/perfctr/control || exit 1
+		read -r id0 < $PERFCTR_ROOT/$$/perfctr/id
 		echo 1 > /proc/$$/make-it-fail
 		for ((i = 0; i < 25; i++)); do /bin/true; done
 		# the write fails in a child that was itself lost
-		w=$(pctest write /proc/$$/perfctr/control "page-faults")
+		w=$(pctest write $PERFCTR_ROOT/$$/perfctr/control "page-faults")
 		echo 0 > /proc/$$/make-it-fail
-		read -r id1 < /proc/$$/perfctr/id
-		read -r lost < /proc/$$/perfctr/lost
-		mapfile -t kids < /proc/$$/perfctr/children
+		read -r id1 < $PERFCTR_ROOT/$$/perfctr/id
+		read -r lost < $PERFCTR_ROOT/$$/perfctr/lost
+		mapfile -t kids < $PERFCTR_ROOT/$$/perfctr/children
 		echo "write=$w same_id=$([ "$id0" = "$id1" ] && echo yes) lost=$lost children=${kids[*]}"'
 	echo 0 > "$FAILEV/probability"
 	injected=$((1000000 - $(cat "$FAILEV/times")))

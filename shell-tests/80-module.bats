@@ -38,19 +38,20 @@ unload() {
 }
 
 @test "once no task holds counters the module unloads; the files then fail with ENODEV; reloading works and ids go on increasing" {
+	require_patched "the files of /proc/<pid>/ outlive the module; stock mode's filesystem goes with it"
 	start_target minor-faults
 	last=$(cat "$(pcf id "$TARGET")")
 	stop_target
 	unload
 	! grep -q '^perfctr ' /proc/modules
-	run cat /proc/self/perfctr/id
+	run cat $PERFCTR_ROOT/self/perfctr/id
 	echo "$output"
 	[ "$status" -ne 0 ]
 	[[ $output == *"No such device"* ]]
-	run pctest write /proc/self/perfctr/control cs
+	run pctest write $PERFCTR_ROOT/self/perfctr/control cs
 	[ "$output" = ENODEV ]
 	insmod "$MODULE"
-	run bash -c 'echo cs > /proc/$$/perfctr/control && exec cat /proc/self/perfctr/id'
+	run bash -c 'echo cs > $PERFCTR_ROOT/$$/perfctr/control && exec cat $PERFCTR_ROOT/self/perfctr/id'
 	echo "$output (last id before unload: $last)"
 	[ "$status" -eq 0 ]
 	[ "$output" -gt "$last" ]
@@ -61,7 +62,7 @@ unload() {
 	# wait(), not with its task_struct after an RCU grace period.  Each
 	# reading shows the counting shell and the cat that reads; the 50
 	# children in between must leave nothing.
-	run bash -c 'echo tsc > /proc/$$/perfctr/control || exit 1
+	run bash -c 'echo tsc > $PERFCTR_ROOT/$$/perfctr/control || exit 1
 		before=$(cat /sys/module/perfctr/refcnt)
 		for i in $(seq 50); do /bin/true; done
 		after=$(cat /sys/module/perfctr/refcnt)

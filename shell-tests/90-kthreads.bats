@@ -16,7 +16,7 @@ KMEMLEAK=/sys/kernel/debug/kmemleak
 		flags=$(awk '{ print $9 }' "$stat" 2>/dev/null) || continue
 		((flags & 0x00200000)) || continue
 		n=$((n + 1))
-		[ "$(cat "/proc/$pid/perfctr/id")" = 0 ]
+		[ "$(cat "$PERFCTR_ROOT/$pid/perfctr/id")" = 0 ]
 	done
 	echo "$n kernel threads"
 	[ "$n" -gt 0 ]
@@ -25,15 +25,15 @@ KMEMLEAK=/sys/kernel/debug/kmemleak
 @test "a kernel thread forked by a programmed kthreadd inherits nothing" {
 	[ -w "$KMEMLEAK" ] || skip "needs kmemleak to start a kernel thread on demand"
 	echo scan=off > "$KMEMLEAK"
-	echo "cs tsc" > /proc/2/perfctr/control
-	[ "$(cat /proc/2/perfctr/id)" -gt 0 ]
+	echo "cs tsc" > $PERFCTR_ROOT/2/perfctr/control
+	[ "$(cat $PERFCTR_ROOT/2/perfctr/id)" -gt 0 ]
 	echo scan=on > "$KMEMLEAK"
 	pid=$(grep -lx kmemleak /proc/[0-9]*/comm | cut -d/ -f3)
 	echo "kmemleak thread: $pid"
 	[ -n "$pid" ]
-	[ "$(cat "/proc/$pid/perfctr/id")" = 0 ]
-	[ -z "$(cat "/proc/$pid/perfctr/control")" ]
+	[ "$(cat "$PERFCTR_ROOT/$pid/perfctr/id")" = 0 ]
+	[ -z "$(cat "$PERFCTR_ROOT/$pid/perfctr/control")" ]
 	echo scan=off > "$KMEMLEAK"
-	echo > /proc/2/perfctr/control
-	[ "$(cat /proc/2/perfctr/id)" = 0 ]
+	echo > $PERFCTR_ROOT/2/perfctr/control
+	[ "$(cat $PERFCTR_ROOT/2/perfctr/id)" = 0 ]
 }

@@ -60,6 +60,7 @@
 #include <unistd.h>
 
 #include <uapi/linux/perfctr.h>
+#include "pcroot.h"
 
 #define EVENTS	"tsc task-clock context-switches minor-faults page-faults"
 #define NR	5
@@ -277,7 +278,7 @@ static void reprogram(void)
 			usleep(100000);	/* outlives its parent's reprogramming */
 			_exit(0);
 		}
-		write_file("/proc/self/perfctr/control", events());
+		write_file(pc_path("self/perfctr/control"), events());
 		if (fork() == 0)
 			_exit(0);
 		reap_all();
@@ -381,7 +382,7 @@ static int tree(const char *shape, int n)
 		char c;
 
 		close(go[1]);
-		write_file("/proc/self/perfctr/control", events());
+		write_file(pc_path("self/perfctr/control"), events());
 		if (read(go[0], &c, 1) != 1)	/* the listener is ready */
 			_exit(1);
 		run_shape(shape, n);
@@ -389,7 +390,7 @@ static int tree(const char *shape, int n)
 	}
 	close(go[0]);
 	/* until the root has programmed itself */
-	snprintf(path, sizeof(path), "/proc/%d/perfctr/exits", root);
+	snprintf(path, sizeof(path), "%s/%d/perfctr/exits", pc_root(), root);
 	for (i = 0; (fd = open(path, O_RDONLY | O_NONBLOCK)) < 0; i++) {
 		if (errno != ENODATA || i > 10000)
 			die("open %s: %s", path, strerror(errno));
@@ -420,9 +421,9 @@ static int tree(const char *shape, int n)
 			break;
 		waitpid(pid, NULL, 0);
 	}
-	snprintf(path, sizeof(path), "/proc/%d/perfctr/counts", root);
+	snprintf(path, sizeof(path), "%s/%d/perfctr/counts", pc_root(), root);
 	read_counts(path, self);
-	snprintf(path, sizeof(path), "/proc/%d/perfctr/children", root);
+	snprintf(path, sizeof(path), "%s/%d/perfctr/children", pc_root(), root);
 	read_counts(path, children);
 	drain(fd);
 	if (overflow) {
@@ -523,17 +524,18 @@ static void expect_errno(const char *what, int got, int want)
 
 static int errors(void)
 {
-	const char *self = "/proc/self/perfctr/exits";
+	char self[PATH_MAX];
 	struct pollfd pfd;
 	char small[8], buf[4096];
 	int fd, fd2, status;
 	ssize_t n;
 	pid_t pid;
 
+	snprintf(self, sizeof(self), "%s", pc_path("self/perfctr/exits"));
 	expect_errno("no control", open_errno(self, O_RDONLY), ENODATA);
-	expect_errno("a kernel thread", open_errno("/proc/2/perfctr/exits",
+	expect_errno("a kernel thread", open_errno(pc_path("2/perfctr/exits"),
 						   O_RDONLY), ENODATA);
-	write_file("/proc/self/perfctr/control", events());
+	write_file(pc_path("self/perfctr/control"), events());
 	fd = open(self, O_RDONLY | O_NONBLOCK);
 	if (fd < 0)
 		die("open: %s", strerror(errno));
@@ -566,7 +568,7 @@ static int errors(void)
 	expect_errno("empty, O_NONBLOCK", n < 0 ? errno : 0, EAGAIN);
 
 	/* one listener per root, whatever its control now */
-	write_file("/proc/self/perfctr/control", events());
+	write_file(pc_path("self/perfctr/control"), events());
 	expect_errno("second listener, new control", open_errno(self, O_RDONLY),
 		     EBUSY);
 	close(fd);

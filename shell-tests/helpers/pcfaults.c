@@ -29,6 +29,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "pcroot.h"
 
 static unsigned long ops, failures, enomem;
 static unsigned long *records;	/* exit records read, shared with the children */
@@ -88,7 +89,7 @@ static int read_id(unsigned long long *id)
 {
 	char buf[64];
 
-	if (slurp("/proc/self/perfctr/id", buf, sizeof(buf)) < 0)
+	if (slurp(pc_path("self/perfctr/id"), buf, sizeof(buf)) < 0)
 		return -1;
 	*id = strtoull(buf, NULL, 10);
 	return 0;
@@ -106,7 +107,7 @@ static void write_control(const char *text)
 		open_failed("read id", errno);
 		return;
 	}
-	fd = open("/proc/self/perfctr/control", O_WRONLY);
+	fd = open(pc_path("self/perfctr/control"), O_WRONLY);
 	if (fd < 0) {
 		open_failed("open control", errno);
 		return;
@@ -133,7 +134,7 @@ static void check_counts(void)
 	ssize_t n;
 
 	ops++;
-	n = slurp("/proc/self/perfctr/counts", buf, sizeof(buf));
+	n = slurp(pc_path("self/perfctr/counts"), buf, sizeof(buf));
 	if (n < 0) {
 		open_failed("read counts", errno);
 		return;
@@ -154,7 +155,7 @@ static void *thread_fn(void *arg)
 
 static void map_page(void)
 {
-	int fd = open("/proc/thread-self/perfctr/page", O_RDONLY);
+	int fd = open(pc_path("thread-self/perfctr/page"), O_RDONLY);
 	void *p;
 
 	ops++;
@@ -178,7 +179,7 @@ static void map_page(void)
  */
 static int open_exits(void)
 {
-	int fd = open("/proc/self/perfctr/exits", O_RDONLY | O_NONBLOCK);
+	int fd = open(pc_path("self/perfctr/exits"), O_RDONLY | O_NONBLOCK);
 
 	ops++;
 	if (fd < 0 && errno != EPERM && errno != ENODATA)

@@ -58,6 +58,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "pcroot.h"
 
 #define CONTROL	"instructions:u cycles:u"
 
@@ -122,7 +123,7 @@ static void read_file_counts(const char *path, struct hw_counts *c)
 
 static void write_control(const char *text)
 {
-	int fd = open("/proc/self/perfctr/control", O_WRONLY);
+	int fd = open(pc_path("self/perfctr/control"), O_WRONLY);
 
 	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
 		die("control '%s': %s", text, strerror(errno));
@@ -131,7 +132,7 @@ static void write_control(const char *text)
 
 static void children(struct hw_counts *c)
 {
-	read_file_counts("/proc/self/perfctr/children", c);
+	read_file_counts(pc_path("self/perfctr/children"), c);
 }
 
 static void reap_all(void)
@@ -403,7 +404,7 @@ static void cmd_self(uint64_t n)
 	long r;
 	int fd;
 
-	fd = open("/proc/self/perfctr/counts", O_RDONLY);
+	fd = open(pc_path("self/perfctr/counts"), O_RDONLY);
 	if (fd < 0)
 		die("counts: %s", strerror(errno));
 	memset(b1, 0, sizeof(b1));
@@ -501,7 +502,7 @@ static void cmd_reprogram(uint64_t n)
 	struct hw_counts before;
 	int fd;
 
-	fd = open("/proc/self/perfctr/control", O_WRONLY);
+	fd = open(pc_path("self/perfctr/control"), O_WRONLY);
 	if (fd < 0)
 		die("control: %s", strerror(errno));
 	children(&before);
@@ -577,7 +578,7 @@ static void cmd_remote(uint64_t n)
 	pid = spawn_loop(n);
 	if (pid < 0)
 		die("clone: %s", strerror(errno));
-	snprintf(path, sizeof(path), "/proc/%ld/perfctr/counts", pid);
+	snprintf(path, sizeof(path), "%s/%ld/perfctr/counts", pc_root(), pid);
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
 		die("%s: %s", path, strerror(errno));

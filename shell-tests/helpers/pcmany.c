@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "touch.h"
+#include "pcroot.h"
 
 static void die(const char *what)
 {
@@ -148,7 +149,7 @@ static void check_ids(pid_t pid, long long id, long *alive, long *with_id)
 		if (d->d_name[0] == '.')
 			continue;
 		(*alive)++;
-		snprintf(path, sizeof(path), "/proc/%d/task/%d/perfctr/id",
+		snprintf(path, sizeof(path), "%s/%d/task/%d/perfctr/id", pc_root(),
 			 pid, atoi(d->d_name));
 		if (read_text(path, buf, sizeof(buf)) == 0 &&
 		    atoll(buf) == id)
@@ -213,7 +214,7 @@ static long long children(const char *name)
 	size_t len = strlen(name);
 	char *line;
 
-	if (read_text("/proc/self/perfctr/children", buf, sizeof(buf)))
+	if (read_text(pc_path("self/perfctr/children"), buf, sizeof(buf)))
 		die("children");
 	for (line = buf; line && *line; line = strchr(line, '\n')) {
 		if (*line == '\n')
@@ -249,11 +250,11 @@ int main(int argc, char **argv)
 	if (!pids)
 		die("calloc");
 
-	fd = open("/proc/self/perfctr/control", O_WRONLY);
+	fd = open(pc_path("self/perfctr/control"), O_WRONLY);
 	if (fd < 0 || write(fd, argv[1], strlen(argv[1])) < 0)
 		die("control");
 	close(fd);
-	if (read_text("/proc/self/perfctr/id", buf, sizeof(buf)))
+	if (read_text(pc_path("self/perfctr/id"), buf, sizeof(buf)))
 		die("id");
 	id = atoll(buf);
 	/* touch what the final reads use before the rusage baseline */
@@ -307,7 +308,7 @@ int main(int argc, char **argv)
 	}
 	ms = now_ms() - start;
 	getrusage(RUSAGE_CHILDREN, &after);
-	if (read_text("/proc/self/perfctr/lost", buf, sizeof(buf)))
+	if (read_text(pc_path("self/perfctr/lost"), buf, sizeof(buf)))
 		die("lost");
 	printf("children_minor=%lld rusage_minor=%ld lost=%lld reap_ms=%lld failed=%d\n",
 	       children("minor-faults"), after.ru_minflt - before.ru_minflt,

@@ -48,6 +48,7 @@
 #include <unistd.h>
 
 #include <uapi/linux/perfctr.h>
+#include "pcroot.h"
 
 #define PAGE 4096
 
@@ -70,7 +71,7 @@ static pid_t tid(void)
 
 static void path(char *buf, size_t len, pid_t t, const char *file)
 {
-	snprintf(buf, len, "/proc/%d/task/%d/perfctr/%s", getpid(), t, file);
+	snprintf(buf, len, "%s/%d/task/%d/perfctr/%s", pc_root(), getpid(), t, file);
 }
 
 static void set_control(pid_t t, const char *text)

@@ -39,6 +39,8 @@
  *                                   writing as descriptor 9, then exec CMD
  *   pcperm pidns [--proc] CMD...    run CMD as pid 1 of a new PID namespace,
  *                                   with a /proc of its own if --proc
+ *                                   (and, in stock mode, a perfctr
+ *                                   filesystem at $PERFCTR_ROOT)
  *
  * -n makes this process non-dumpable (prctl(PR_SET_DUMPABLE, 0)) first (a
  * target: once it has programmed itself); an exec would undo that, hence a
@@ -62,6 +64,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "pcroot.h"
 
 #define MAX_OPS	16
 #define MSG_MAX	2048
@@ -125,7 +128,7 @@ static int open_op(const char *pid, const char *op)
 	char path[96];
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%s/perfctr/%s", pid,
+	snprintf(path, sizeof(path), "%s/%s/perfctr/%s", pc_root(), pid,
 		 is_write(op) ? "control" : op);
 	fd = open(path, is_write(op) ? O_WRONLY : O_RDONLY);
 	return fd < 0 ? -errno : fd;
@@ -593,7 +596,7 @@ static int cmd_keep_control(int argc, char **argv)
 
 	if (argc < 1)
 		return 64;
-	fd = open("/proc/self/perfctr/control", O_WRONLY);
+	fd = open(pc_path("self/perfctr/control"), O_WRONLY);
 	if (fd < 0)
 		die("/proc/self/perfctr/control");
 	if (dup2(fd, 9) != 9)
@@ -624,6 +627,11 @@ static int cmd_pidns(int argc, char **argv)
 		     mount("proc", "/proc", "proc",
 			   MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)))
 			die("mounting /proc");
+		/* Stock mode: the files' own filesystem, of this namespace too. */
+		if (proc && strcmp(pc_root(), "/proc") &&
+		    mount("perfctr", pc_root(), "perfctr",
+			  MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
+			die("mounting the perfctr filesystem");
 		execvp(argv[0], argv);
 		die(argv[0]);
 	}

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "touch.h"
+#include "pcroot.h"
 
 static void die(const char *what)
 {
@@ -112,7 +113,7 @@ static void wait_all(void)
  */
 static void rusage_begin(struct rusage *before)
 {
-	read_file("/proc/self/perfctr/children");
+	read_file(pc_path("self/perfctr/children"));
 	getrusage(RUSAGE_CHILDREN, before);
 }
 
@@ -130,9 +131,9 @@ static void rusage_report(const struct rusage *before)
 	snprintf(minor, sizeof(minor), "minor-faults%s", mod);
 	snprintf(major, sizeof(major), "major-faults%s", mod);
 	printf("children_minor=%lld rusage_minor=%ld children_major=%lld rusage_major=%ld\n",
-	       counter("/proc/self/perfctr/children", minor),
+	       counter(pc_path("self/perfctr/children"), minor),
 	       after.ru_minflt - before->ru_minflt,
-	       counter("/proc/self/perfctr/children", major),
+	       counter(pc_path("self/perfctr/children"), major),
 	       after.ru_majflt - before->ru_majflt);
 }
 
@@ -248,7 +249,7 @@ static void *thread_main(void *arg)
 	touch_pages(pages_per_thread);
 	if (arg)	/* the first thread reports the id it inherited */
 		snprintf(thread_id, sizeof(thread_id), "%s",
-			 read_file("/proc/thread-self/perfctr/id"));
+			 read_file(pc_path("thread-self/perfctr/id")));
 	return NULL;
 }
 
@@ -308,13 +309,13 @@ static int cmd_threads(int argc, char **argv)
 		pthread_join(tids[i], NULL);
 	for (tries = 0; task_count() > 1 && tries < 1000; tries++)
 		usleep(1000);
-	read_file("/proc/self/perfctr/children");
+	read_file(pc_path("self/perfctr/children"));
 	leader = leader_minflt();
 	getrusage(RUSAGE_SELF, &self);
 	thread_id[strcspn(thread_id, "\n")] = '\0';
 	printf("tasks=%d children_minor=%lld threads_minor=%ld thread_id=%s\n",
 	       task_count(),
-	       counter("/proc/self/perfctr/children", "minor-faults"),
+	       counter(pc_path("self/perfctr/children"), "minor-faults"),
 	       self.ru_minflt - leader, thread_id);
 	return 0;
 }
@@ -350,7 +351,7 @@ static int cmd_thread_wait(int argc, char **argv)
 	for (tries = 0; task_count() > 1 && tries < 1000; tries++)
 		usleep(1000);
 	printf("children=%lld\n",
-	       counter("/proc/self/perfctr/children", "minor-faults"));
+	       counter(pc_path("self/perfctr/children"), "minor-faults"));
 	return 0;
 }
 
@@ -394,17 +395,17 @@ static int cmd_zombie(int argc, char **argv)
 	pid = fork_toucher(atol(argv[2]));
 	while (proc_state(pid) != 'Z')
 		usleep(1000);
-	snprintf(path, sizeof(path), "/proc/%d/perfctr/counts", pid);
+	snprintf(path, sizeof(path), "%s/%d/perfctr/counts", pc_root(), pid);
 	first = counter(path, "minor-faults");
 	usleep(100000);
 	second = counter(path, "minor-faults");
 	/* a zombie can be neither reprogrammed nor cleared */
-	snprintf(path, sizeof(path), "/proc/%d/perfctr/control", pid);
+	snprintf(path, sizeof(path), "%s/%d/perfctr/control", pc_root(), pid);
 	write_err = write_once(path, "cs", 2);
 	clear_err = write_once(path, "\n", 1);
 	if (waitpid(pid, NULL, 0) != pid)
 		die("waitpid");
-	children = counter("/proc/self/perfctr/children", "minor-faults");
+	children = counter(pc_path("self/perfctr/children"), "minor-faults");
 	printf("zombie_first=%lld zombie_second=%lld children=%lld write=%s clear=%s\n",
 	       first, second, children, strerrorname_np(write_err),
 	       strerrorname_np(clear_err));
@@ -423,7 +424,7 @@ static int cmd_autoreap(int argc, char **argv)
 	while (kill(pid, 0) == 0)
 		usleep(1000);
 	printf("reaped=%d children=%lld\n", errno == ESRCH,
-	       counter("/proc/self/perfctr/children", "minor-faults"));
+	       counter(pc_path("self/perfctr/children"), "minor-faults"));
 	return 0;
 }
 
@@ -537,7 +538,7 @@ static int cmd_remote_tsc(int argc, char **argv)
 		struct timespec nap = { 0, 50000 };
 		volatile unsigned long spin;
 
-		if (write_once("/proc/self/perfctr/control", "tsc", 3))
+		if (write_once(pc_path("self/perfctr/control"), "tsc", 3))
 			_exit(3);
 		for (;;) {
 			for (spin = 0; spin < 20000; spin++)
@@ -545,7 +546,7 @@ static int cmd_remote_tsc(int argc, char **argv)
 			nanosleep(&nap, NULL);
 		}
 	}
-	snprintf(path, sizeof(path), "/proc/%d/perfctr/counts", pid);
+	snprintf(path, sizeof(path), "%s/%d/perfctr/counts", pc_root(), pid);
 	while (!strstr(read_file(path), "tsc "))
 		usleep(1000);
 	for (i = 0; i < reads; i++) {
@@ -578,7 +579,7 @@ static void switch_snapshot(const char *phase)
 	const char *text;
 
 	getrusage(RUSAGE_SELF, &r0);
-	text = read_file("/proc/self/perfctr/counts");
+	text = read_file(pc_path("self/perfctr/counts"));
 	getrusage(RUSAGE_SELF, &r1);
 	printf("%s cs=%lld vol=%lld invol=%lld mig=%lld nvcsw0=%ld nvcsw1=%ld nivcsw0=%ld nivcsw1=%ld\n",
 	       phase, counter_in(text, "context-switches"),
@@ -870,7 +871,7 @@ static int cmd_pass(int argc, char **argv)
 	if (pid == 0) {
 		become(atoi(argv[3]));
 		if (user_opens) {
-			fd = open("/proc/self/perfctr/control", O_WRONLY);
+			fd = open(pc_path("self/perfctr/control"), O_WRONLY);
 			if (fd < 0)
 				die("open");
 			send_fd(sv[1], fd);
@@ -883,7 +884,7 @@ static int cmd_pass(int argc, char **argv)
 				     errno : 0);
 			fflush(stdout);
 		}
-		printf("%s", read_file("/proc/self/perfctr/control"));
+		printf("%s", read_file(pc_path("self/perfctr/control")));
 		fflush(stdout);
 		_exit(0);
 	}
@@ -895,7 +896,7 @@ static int cmd_pass(int argc, char **argv)
 		if (write(sv[0], "", 1) != 1)
 			die("write");
 	} else {
-		snprintf(path, sizeof(path), "/proc/%d/perfctr/control", pid);
+		snprintf(path, sizeof(path), "%s/%d/perfctr/control", pc_root(), pid);
 		fd = open(path, O_WRONLY);
 		if (fd < 0)
 			die(path);

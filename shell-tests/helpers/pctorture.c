@@ -97,6 +97,7 @@
 #include <unistd.h>
 
 #include "touch.h"
+#include "pcroot.h"
 
 #define MAXC		17	/* lines parsed per file; the kernel allows 16 */
 #define NAMELEN		40
@@ -154,8 +155,9 @@ static bool selected[NW];	/* --workers; all by default */
 static char who[64] = "main";
 static unsigned long long seed;
 
-static const char SELF[] = "/proc/self/perfctr";
-static const char THREAD_SELF[] = "/proc/thread-self/perfctr";
+/* <root>/self/perfctr and <root>/thread-self/perfctr, set by main() */
+static char SELF[48];
+static char THREAD_SELF[48];
 
 /* ------------------------------------------------------------------ */
 /* Controls */
@@ -1684,7 +1686,7 @@ static int child_exec_main(int argc, char **argv)
 	r = derive(strtoull(argv[5], NULL, 10), n);
 	prctl(PR_SET_NAME, "pctorture");
 	if (!dry) {
-		int len = read_at(AT_FDCWD, "/proc/self/perfctr/id", buf, sizeof(buf));
+		int len = read_at(AT_FDCWD, pc_path("self/perfctr/id"), buf, sizeof(buf));
 
 		if (len < 0 || strtoull(buf, NULL, 10) != id) {
 			dprintf(STDERR_FILENO,
@@ -1904,13 +1906,13 @@ static void exec_round(int w, struct rng *r, long long round)
 		/* a set-uid exec cleared the control: nothing of it merges */
 		want = kind[i] == 5 ? 0 : id;
 		if (!dry) {
-			snprintf(path, sizeof(path), "/proc/%d/perfctr/id", pids[i]);
+			snprintf(path, sizeof(path), "%s/%d/perfctr/id", pc_root(), pids[i]);
 			buf[0] = '\0';
 			CHECK(read_at(AT_FDCWD, path, buf, sizeof(buf)) > 0 &&
 			      !parse_u64(buf, &zid) && zid == want,
 			      "%s child %d, a zombie: its id is \"%s\" after exec, expected %llu",
 			      kinds[kind[i]], pids[i], esc(buf, e, sizeof(e)), want);
-			snprintf(path, sizeof(path), "/proc/%d/perfctr/control", pids[i]);
+			snprintf(path, sizeof(path), "%s/%d/perfctr/control", pc_root(), pids[i]);
 			buf[0] = '\0';
 			CHECK(kind[i] == 5 ?
 			      read_at(AT_FDCWD, path, buf, sizeof(buf)) == 0 :
@@ -2109,7 +2111,7 @@ static void *churn_thread(void *p)
 		if (rnd(&r, 6) == 0) {
 			t = &texts[rnd(&r, NVALID)];
 			if (!dry) {
-				int err = write_at(AT_FDCWD, "/proc/thread-self/perfctr/control",
+				int err = write_at(AT_FDCWD, pc_path("thread-self/perfctr/control"),
 						   t->text);
 
 				add(&sh->ops, 1);
@@ -2179,7 +2181,7 @@ static void churn_node(struct rng r, int depth)
 			t = &texts[rnd(&r, NVALID)];
 			add(&sh->ops, 1);
 			if (!dry) {
-				err = write_at(AT_FDCWD, "/proc/self/perfctr/control", t->text);
+				err = write_at(AT_FDCWD, pc_path("self/perfctr/control"), t->text);
 				CHECK(!err, "churn process writing its own control: %s",
 				      strerror(err));
 			}
@@ -2350,7 +2352,7 @@ static void hit_sleeper(struct sleeper *sl, struct rng *r)
 	int err, i, fd;
 	bool twice = t->canon && *t->canon && rnd(r, 6) == 0;
 
-	snprintf(dir, sizeof(dir), "/proc/%d/task/%d/perfctr", sl->pid, tid);
+	snprintf(dir, sizeof(dir), "%s/%d/task/%d/perfctr", pc_root(), sl->pid, tid);
 	snprintf(path, sizeof(path), "%s/control", dir);
 	if (!asleep(sl->pid, tid))
 		return;
@@ -2496,7 +2498,7 @@ static void read_worker(struct rng *r)
 
 	if (pid <= 0 || dry)
 		return;
-	snprintf(dir, sizeof(dir), "/proc/%d/perfctr", pid);
+	snprintf(dir, sizeof(dir), "%s/%d/perfctr", pc_root(), pid);
 	if (!snapshot(AT_FDCWD, dir, &s))
 		consistent(dir, &s, false);
 }
@@ -2764,7 +2766,7 @@ static void reload(int n)
 		report("reload %d: unloading with no reference left: %s", n, strerror(err));
 		return;
 	}
-	err = read_at(AT_FDCWD, "/proc/self/perfctr/id", buf, sizeof(buf));
+	err = read_at(AT_FDCWD, pc_path("self/perfctr/id"), buf, sizeof(buf));
 	if (err != -ENODEV) {
 		report("reload %d: /proc/self/perfctr/id read %s with the module unloaded, not ENODEV",
 		       n, err < 0 ? strerror(-err) : "a value");
@@ -2775,7 +2777,7 @@ static void reload(int n)
 		report("reload %d: loading %s: %s", n, reload_path, strerror(err));
 		return;
 	}
-	err = read_at(AT_FDCWD, "/proc/self/perfctr/id", buf, sizeof(buf));
+	err = read_at(AT_FDCWD, pc_path("self/perfctr/id"), buf, sizeof(buf));
 	if (err < 0 || strtoull(buf, NULL, 10) != 0) {
 		report("reload %d: /proc/self/perfctr/id after loading: %s", n,
 		       err < 0 ? strerror(-err) : buf);
@@ -2872,6 +2874,13 @@ int main(int argc, char **argv)
 	char buf[64];
 	pid_t pid;
 
+	if (snprintf(SELF, sizeof(SELF), "%s", pc_path("self/perfctr")) >= (int)sizeof(SELF) ||
+	    snprintf(THREAD_SELF, sizeof(THREAD_SELF), "%s",
+		     pc_path("thread-self/perfctr")) >= (int)sizeof(THREAD_SELF)) {
+		fprintf(stderr, "pctorture: PERFCTR_ROOT %s is too long\n", pc_root());
+		return 2;
+	}
+
 	dry = getenv("PCTORTURE_DRY_RUN") && !strcmp(getenv("PCTORTURE_DRY_RUN"), "1");
 	if (argc >= 2 && !strcmp(argv[1], "--child-exec"))
 		return child_exec_main(argc, argv);
@@ -2917,15 +2926,15 @@ int main(int argc, char **argv)
 		struct stat stt;
 		int n;
 
-		if (stat("/proc/self/perfctr", &stt)) {
-			fprintf(stderr, "pctorture: /proc/self/perfctr: %s: this kernel has no perfctr\n",
-				strerror(errno));
+		if (stat(SELF, &stt)) {
+			fprintf(stderr, "pctorture: %s: %s: this kernel has no perfctr\n",
+				SELF, strerror(errno));
 			return 1;
 		}
-		n = read_at(AT_FDCWD, "/proc/self/perfctr/id", buf, sizeof(buf));
+		n = read_at(AT_FDCWD, pc_path("self/perfctr/id"), buf, sizeof(buf));
 		if (n < 0) {
-			fprintf(stderr, "pctorture: /proc/self/perfctr/id: %s (is the perfctr module loaded?)\n",
-				strerror(-n));
+			fprintf(stderr, "pctorture: %s/id: %s (is the perfctr module loaded?)\n",
+				SELF, strerror(-n));
 			return 1;
 		}
 	}

@@ -61,6 +61,7 @@
 
 #include <uapi/linux/perfctr.h>
 #include <perfctr.h>
+#include "../helpers/pcroot.h"
 
 #define MAX 16
 
@@ -162,7 +163,7 @@ static int file_counts(pid_t t, uint64_t *v)
 	ssize_t len;
 	int fd, n = 0;
 
-	snprintf(p, sizeof(p), "/proc/%d/task/%d/perfctr/counts", getpid(), t);
+	snprintf(p, sizeof(p), "%s/%d/task/%d/perfctr/counts", pc_root(), getpid(), t);
 	fd = open(p, O_RDONLY);
 	len = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
 	if (len < 0)
@@ -460,7 +461,7 @@ static void *trap_changer(void *arg)
 	char path[128];
 	int fd, own;
 
-	fd = open("/proc/thread-self/perfctr/control", O_WRONLY);
+	fd = open(pc_path("thread-self/perfctr/control"), O_WRONLY);
 	if (fd < 0 || write(fd, "\n", 1) != 1)
 		die("clear own control");
 	close(fd);
@@ -469,7 +470,7 @@ static void *trap_changer(void *arg)
 		die("perf_event_open");
 	while (trap_step < 1)
 		sched_yield();
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/perfctr/control", getpid(), reader);
+	snprintf(path, sizeof(path), "%s/%d/task/%d/perfctr/control", pc_root(), getpid(), reader);
 	fd = open(path, O_WRONLY);
 	if (fd < 0 || write(fd, "tsc", 3) != 3)
 		die("write %s", path);
@@ -503,7 +504,7 @@ static int cmd_trap(const char *how)
 
 	if (perfctr_read(pc, v, MAX) != 1)
 		die("perfctr_read");
-	fd = open("/proc/thread-self/perfctr/page", O_RDONLY);
+	fd = open(pc_path("thread-self/perfctr/page"), O_RDONLY);
 	if (fd < 0)
 		die("open page");
 	p = mmap(NULL, 2 * 4096, PROT_READ, MAP_SHARED, fd, 0);
@@ -621,7 +622,7 @@ static int cmd_cost(int trials)
 
 	if (perfctr_read(pc, v, MAX) != 2)
 		die("perfctr_read");
-	counts = open("/proc/thread-self/perfctr/counts", O_RDONLY);
+	counts = open(pc_path("thread-self/perfctr/counts"), O_RDONLY);
 	if (counts < 0)
 		die("open counts");
 	for (i = 0; i < 2; i++) {

@@ -49,6 +49,7 @@
 #include <unistd.h>
 
 #include <perfctr.h>
+#include "../helpers/pcroot.h"
 
 #define MAX 16
 
@@ -89,7 +90,7 @@ static int file_counts(pid_t t, uint64_t *v)
 	char p[128], buf[4096], *s, *line;
 	int n = 0;
 
-	snprintf(p, sizeof(p), "/proc/%d/task/%d/perfctr/counts", getpid(), t);
+	snprintf(p, sizeof(p), "%s/%d/task/%d/perfctr/counts", pc_root(), getpid(), t);
 	read_text(p, buf, sizeof(buf));
 	for (line = strtok_r(buf, "\n", &s); line; line = strtok_r(NULL, "\n", &s))
 		v[n++] = strtoull(strchr(line, ' ') + 1, NULL, 10);
@@ -644,7 +645,7 @@ static int cmd_notcounted(const char *events)
 	nr = perfctr_read(other, v, MAX);
 	if (nr <= 0 || perfctr_snapshot(other, &s, sizeof(s)) != nr)
 		die("perfctr_read, perfctr_snapshot");
-	snprintf(path, sizeof(path), "/proc/%d/perfctr/counts", child);
+	snprintf(path, sizeof(path), "%s/%d/perfctr/counts", pc_root(), child);
 	read_text(path, text, sizeof(text));
 	/* the reads are of a stopped task: all three agree exactly */
 	for (i = 0; i < nr; i++) {

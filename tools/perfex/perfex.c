@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "perfex.h"
 
@@ -77,13 +78,31 @@ static const struct option long_options[] = {
 /* '+': options end at the command, whose own options are its business. */
 static const char short_options[] = "+:e:x:jo:p:I:h";
 
+/*
+ * Where the files are, as libperfctr finds them: /proc on a patched
+ * kernel, else the module's own filesystem on a stock one, whose layout
+ * below the root is the same.  /proc when neither has them.
+ */
+const char *perfex_root(void)
+{
+	static const char *root;
+
+	if (!root) {
+		root = "/proc";
+		if (access("/proc/self/perfctr", F_OK) &&
+		    !access("/sys/fs/perfctr/self/perfctr", F_OK))
+			root = "/sys/fs/perfctr";
+	}
+	return root;
+}
+
 void perfex_unavailable(int err)
 {
 	if (err == ENODEV)
 		fprintf(stderr, "%s: perfctr is not available (module not loaded?)\n",
 			perfex_name);
 	else
-		fprintf(stderr, "%s: perfctr is not available (this kernel has no /proc/<pid>/perfctr/)\n",
+		fprintf(stderr, "%s: perfctr is not available (no /proc/<pid>/perfctr/ nor /sys/fs/perfctr/<pid>/perfctr/)\n",
 			perfex_name);
 }
 

@@ -164,6 +164,7 @@ static inline uint64_t count_sub(uint64_t a, uint64_t b)
 
 /* perfex.c */
 extern const char *perfex_name;
+const char *perfex_root(void);
 void perfex_unavailable(int err);
 uint64_t perfex_now_ns(void);
 

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,7 @@
 
 #include "perfex.h"
 
-#define CONTROL_PATH	"/proc/self/perfctr/control"
+#define CONTROL_PATH	"self/perfctr/control"	/* below perfex_root() */
 #define PARANOID_PATH	"/proc/sys/kernel/perf_event_paranoid"
 
 /*
@@ -101,10 +102,12 @@ static void signals_restore(const struct sigsave *save)
 static int control_write(const char *text, size_t len, bool *at_open)
 {
 	ssize_t ret;
+	char path[PATH_MAX];
 	int fd, err = 0;
 
 	*at_open = false;
-	fd = open(CONTROL_PATH, O_WRONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "%s/" CONTROL_PATH, perfex_root());
+	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0) {
 		*at_open = true;
 		return errno;
@@ -295,8 +298,8 @@ static int child_failed(const struct report *r, const char *events,
 			perfex_unavailable(r->err);
 			return EXIT_FAILURE;
 		}
-		fprintf(stderr, "%s: cannot program counters: %s (%s)\n",
-			perfex_name, strerror(r->err), CONTROL_PATH);
+		fprintf(stderr, "%s: cannot program counters: %s (%s/%s)\n",
+			perfex_name, strerror(r->err), perfex_root(), CONTROL_PATH);
 		return EXIT_FAILURE;
 	default:
 		if (r->err == ENODEV) {
@@ -533,8 +536,8 @@ int perfex_run_command(const struct perfex_opts *opts,
 		ret = child_failed(&failure, events, events_u, fallback,
 				   opts->argv[0]);
 	} else if (tree_err) {
-		fprintf(stderr, "%s: --tree: cannot read /proc/%d/perfctr/exits: %s\n",
-			perfex_name, (int)pid, strerror(tree_err));
+		fprintf(stderr, "%s: --tree: cannot read %s/%d/perfctr/exits: %s\n",
+			perfex_name, perfex_root(), (int)pid, strerror(tree_err));
 		ret = EXIT_FAILURE;
 	} else {
 		ret = finish(pid, start, opts, out, opts->tree ? &tree : NULL);

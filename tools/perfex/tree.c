@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -27,9 +28,9 @@
 
 int tree_open(struct perfex_tree *t, pid_t pid)
 {
-	char path[64];
+	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "/proc/%d/perfctr/exits", (int)pid);
+	snprintf(path, sizeof(path), "%s/%d/perfctr/exits", perfex_root(), (int)pid);
 	t->fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	return t->fd < 0 ? -1 : 0;
 }
