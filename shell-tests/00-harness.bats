@@ -21,6 +21,7 @@ load helpers
 @test "x86_64's sched_clock is stable (tsc=reliable), as the page tests read it" {
 	[ "$(uname -m)" = x86_64 ] || skip "only x86-64 has an unstable sched_clock"
 	load helpers
+	require_patched "a stock kernel's page never gives task-clock"
 	grep -qw tsc=reliable /proc/cmdline
 	grep -q '^sched_clock_stable() *: 1$' /sys/kernel/debug/sched/debug
 	sched_clock_stable

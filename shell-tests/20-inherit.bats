@@ -144,6 +144,26 @@ exact() {
 	[ "$(kv children "$output")" -ge 300 ]
 }
 
+@test "a zombie leader released with its last thread (SIGCHLD ignored) still merges" {
+	# the leader exits first; the kernel releases it from its last
+	# thread's release, which a hook on release_task()'s entry misses
+	run bash -c 'echo minor-faults > $PERFCTR_ROOT/$$/perfctr/control && exec pcreap zapped 300'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(kv children_minor "$output")" -ge 300 ]
+	[ "$(kv lost "$output")" = 0 ]
+	missed_nothing
+}
+
+@test "exec by a thread that does not lead its process: the old leader's release merges, exactly" {
+	run bash -c 'echo minor-faults > $PERFCTR_ROOT/$$/perfctr/control && exec pcreap thread-exec 300'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(kv children_minor "$output")" -ge 300 ]
+	[ "$(kv children_minor "$output")" = "$(kv rusage_minor "$output")" ]
+	missed_nothing
+}
+
 @test "no merge when the child reprogrammed itself (and a merge when it did not)" {
 	run bash -c '
 		me=$$

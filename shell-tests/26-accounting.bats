@@ -71,6 +71,7 @@ settled() {
 }
 
 @test "perf's own fault events (:uk) stay exact on fork-only trees and miss exec's GUP faults" {
+	require_patched "a stock kernel's child gets its perf events at its first user-mode instruction, after its first kernel-mode faults"
 	run env PCTEST_MODIFIER=:uk bash -c 'echo "minor-faults:uk major-faults:uk" > $PERFCTR_ROOT/$$/perfctr/control && exec pctest tree 3 3 20'
 	echo "tree: $output"
 	[ "$status" -eq 0 ]

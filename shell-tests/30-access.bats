@@ -19,6 +19,10 @@ as_user() {
 }
 
 @test "an unprivileged user programs and reads its own tasks (user-mode events and tsc)" {
+	# perf_event_open(2)'s default level, which lets users count user mode
+	# (Debian's kernel boots with 3)
+	PARANOID=$(cat /proc/sys/kernel/perf_event_paranoid)
+	echo 2 > /proc/sys/kernel/perf_event_paranoid
 	run as_user bash -c '
 		echo "minor-faults:u tsc" > $PERFCTR_ROOT/$$/perfctr/control || exit 1
 		pctest touch 100

@@ -193,3 +193,12 @@ tsc_khz() {
 		hz=$(pcpage counter-hz) && echo $((hz / 1000)) ;;
 	esac
 }
+
+# missed_nothing: in stock mode, the module's count of what its hooks could
+# not do is 0 (Documentation/perfctr-stock.rst); a patched kernel misses
+# nothing by construction.
+missed_nothing() {
+	[ "$PERFCTR_ROOT" = /proc ] && return 0
+	echo "stock: $(tr '\n' ' ' < "$PERFCTR_ROOT/stock")"
+	[ "$(awk '$2 != 0' "$PERFCTR_ROOT/stock")" = "" ]
+}
