@@ -205,8 +205,10 @@ fuzz-smoke: $(BUILD)/fuzz-control
 	@scripts/fuzz.sh $(BUILD)/fuzz-control $(BUILD)/fuzz-corpus 10
 
 # checkpatch --strict and sparse on the patches and the module.
+# Stock mode is linted against Debian's headers (qemu/stock-kernel.sh).
 lint: module
-	@scripts/lint.sh $(KTREE)
+	@qemu/stock-kernel.sh $(PERFCTR_CACHE) $(BUILD)/stock-lint >/dev/null
+	@scripts/lint.sh $(KTREE) $(BUILD)/stock-lint/headers
 
 ifeq ($(KERNEL),stock)
 kernel: deps

@@ -1,10 +1,13 @@
 #!/bin/bash
 # Kernel-style checks of the project's kernel code, with the tools of the
 # built kernel tree $1: checkpatch.pl --strict on every patch of
-# kernel/series and on driver/, and sparse (make C=2) on the module.
+# kernel/series and on driver/, and sparse (make C=2) on the module; and,
+# given the headers of a stock kernel as $2, sparse on the module's stock
+# mode too (Documentation/perfctr-stock.rst).
 # Prints what it finds and exits non-zero on any finding.
 set -eu
 tree=$1
+stock=${2:-}
 cd "$(dirname "$0")/.."
 failed=0
 
@@ -34,8 +37,23 @@ if [ -n "$sparse_out" ]; then
 	failed=1
 fi
 
+# Stock mode from a copy: driver/ holds the patched build's objects.
+if [ -n "$stock" ]; then
+	copy=$(mktemp -d)
+	trap 'rm -rf "$copy"' EXIT
+	mkdir "$copy/driver"
+	cp driver/Makefile $(git ls-files 'driver/*.[ch]') "$copy/driver/"
+	ln -s "$PWD/include" "$copy/include"
+	sparse_out=$(make -s -C "$stock" M="$copy/driver" C=2 modules 2>&1 >/dev/null |
+		grep -v '^make' || true)
+	if [ -n "$sparse_out" ]; then
+		echo "$sparse_out"
+		failed=1
+	fi
+fi
+
 if [ $failed = 0 ]; then
-	echo "lint: checkpatch --strict and sparse are clean on kernel/ and driver/"
+	echo "lint: checkpatch --strict and sparse are clean on kernel/ and driver/${stock:+ (patched and stock)}"
 else
 	echo "lint: FAILED" >&2
 fi
