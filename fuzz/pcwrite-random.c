@@ -180,7 +180,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: pcwrite-random PID N SEED\n");
 		return 2;
 	}
-	snprintf(dir, sizeof(dir), "/proc/%s/perfctr", argv[1]);
+	/* the files' root: /proc, or a stock kernel's /sys/fs/perfctr */
+	snprintf(dir, sizeof(dir), "%s/%s/perfctr",
+		 getenv("PERFCTR_ROOT") ?: "/proc", argv[1]);
 	n = strtoul(argv[2], NULL, 0);
 	srand(strtoul(argv[3], NULL, 0));
 	snap(&before);
