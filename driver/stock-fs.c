@@ -134,7 +134,8 @@ static int pc_yama_scope(void)
 /*
  * Access to another task follows what ptrace would check, as far as a
  * stock kernel lets a module check it (ptrace_may_access() and the LSM
- * hooks behind it are not exported):
+ * hooks behind it are not exported), with current's credentials: a
+ * reader's own, and for a write the opener's (pc_fs_control_write_iter()):
  *  - a thread group always reaches itself;
  *  - otherwise the opener's fsuid and fsgid must equal the task's real,
  *    effective and saved ids, the task must be dumpable (not set-uid, not
@@ -144,10 +145,9 @@ static int pc_yama_scope(void)
  *    ptrace_may_access() would apply it for PTRACE_MODE_ATTACH.
  * Returns 0 or -EACCES.
  */
-static int pc_stock_may_access(const struct file *file,
-			       struct task_struct *task, bool write)
+static int pc_stock_may_access(struct task_struct *task, bool write)
 {
-	const struct cred *cred = file->f_cred, *tcred;
+	const struct cred *cred = current_cred(), *tcred;
 	int scope = write ? pc_yama_scope() : 0;
 	bool same, cap, descendant = false;
 	struct user_namespace *ns;
@@ -177,7 +177,7 @@ static int pc_stock_may_access(const struct file *file,
 		same = false;
 	task_unlock(task);
 
-	cap = file_ns_capable(file, ns, CAP_SYS_PTRACE);
+	cap = ns_capable(ns, CAP_SYS_PTRACE);
 	put_user_ns(ns);
 	if (!same && !cap)
 		return -EACCES;
@@ -211,7 +211,7 @@ static struct task_struct *pc_fs_lock_task(const struct file *file,
 		return task;
 	err = down_read_killable(&task->signal->exec_update_lock);
 	if (!err) {
-		err = pc_stock_may_access(file, task, write);
+		err = pc_stock_may_access(task, write);
 		if (!err)
 			return task;
 		up_read(&task->signal->exec_update_lock);
@@ -337,7 +337,7 @@ static int pc_fs_control_open(struct inode *inode, struct file *file)
 	if (!task)
 		return -ESRCH;
 	if (file->f_mode & FMODE_WRITE)
-		err = pc_stock_may_access(file, task, true);
+		err = pc_stock_may_access(task, true);
 	exec_id = READ_ONCE(task->self_exec_id);
 	put_task_struct(task);
 	if (err)
@@ -371,20 +371,20 @@ static ssize_t pc_fs_control_write_iter(struct kiocb *iocb,
 		goto out;
 	}
 	text[count] = '\0';
+	/* judged, and run, as its opener: perf's checks too (pc_may_count()) */
+	saved = override_creds(file->f_cred);
 	task = pc_fs_lock_task(file, true);
 	if (IS_ERR(task)) {
 		ret = PTR_ERR(task);
-		goto out;
-	}
-	/* exec changes self_exec_id under exec_update_lock */
-	if (READ_ONCE(task->self_exec_id) != (uintptr_t)m->private) {
-		ret = -EACCES;
 	} else {
-		saved = override_creds(file->f_cred);
-		ret = pc_write_control(task, text, count, &iocb->ki_pos);
-		revert_creds(saved);
+		/* exec changes self_exec_id under exec_update_lock */
+		if (READ_ONCE(task->self_exec_id) != (uintptr_t)m->private)
+			ret = -EACCES;
+		else
+			ret = pc_write_control(task, text, count, &iocb->ki_pos);
+		pc_fs_unlock_task(task);
 	}
-	pc_fs_unlock_task(task);
+	revert_creds(saved);
 out:
 	kfree(text);
 	return ret;
@@ -417,8 +417,8 @@ static int pc_fs_page_open(struct inode *inode, struct file *file)
 }
 
 /*
- * Read-only, from offset 0, never copied at fork, grown or dumped; and
- * never executable (procfs is mounted noexec: this filesystem refuses).
+ * Read-only, from offset 0, never copied at fork, grown or dumped; never
+ * executable (the filesystem is noexec, as procfs is).
  */
 static int pc_fs_page_mmap(struct file *file, struct vm_area_struct *vma)
 {
@@ -426,7 +426,7 @@ static int pc_fs_page_mmap(struct file *file, struct vm_area_struct *vma)
 		return -EPERM;
 	if (vma->vm_pgoff)
 		return -EINVAL;
-	if (vma->vm_flags & (VM_WRITE | VM_EXEC))
+	if (vma->vm_flags & VM_WRITE)
 		return -EACCES;
 	vm_flags_mod(vma, VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP | VM_IO,
 		     VM_MAYWRITE | VM_MAYEXEC);
@@ -794,6 +794,8 @@ static int pc_fs_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_blocksize = PAGE_SIZE;
 	sb->s_blocksize_bits = PAGE_SHIFT;
 	sb->s_magic = PC_FS_MAGIC;
+	/* as procfs: nothing here executes (a page mapped PROT_EXEC: EPERM) */
+	sb->s_iflags |= SB_I_NOEXEC | SB_I_NODEV;
 	sb->s_op = &pc_fs_sops;
 	sb->s_d_op = &pc_fs_dops;
 	sb->s_time_gran = 1;

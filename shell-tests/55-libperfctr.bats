@@ -23,8 +23,9 @@ load helpers
 # elsewhere libperfctr reads them with read(2), so the fast path is the
 # rest's.
 fast_path_reads() {
-	local control="context-switches cpu-migrations minor-faults major-faults"
+	local control="context-switches cpu-migrations"
 
+	page_gives_faults && control="$control minor-faults major-faults"
 	case $(uname -m) in
 	x86_64 | aarch64) control="tsc $control" ;;
 	esac

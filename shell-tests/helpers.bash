@@ -142,6 +142,12 @@ skip_unless_tsc_on_page() {
 # (its clocksource watchdog, or a warp between CPUs), and then the page
 # sends task-clock to read(2).  arm64's sched_clock has no unstable state.
 # A stock kernel has no such hook: there, never.
+# page_gives_faults: the page keeps fault counts exact, through the patched
+# kernel's fault hook; a stock kernel has none (perfctr-stock.rst).
+page_gives_faults() {
+	[ "$PERFCTR_ROOT" = /proc ]
+}
+
 page_gives_task_clock() {
 	[ "$PERFCTR_ROOT" = /proc ] || return 1
 	case $(uname -m) in

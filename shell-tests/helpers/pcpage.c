@@ -524,7 +524,7 @@ static int cmd_remote(void)
 		die("pthread_create");
 	wait_step(1);
 	target = thread_tid;
-	set_control(target, "tsc minor-faults cpu-migrations");
+	set_control(target, "tsc context-switches cpu-migrations");
 	step = 2;
 	wait_step(3);
 	set_control(target, "\n");
