@@ -34,6 +34,7 @@
 #include <linux/wait.h>
 
 #include "exits.h"
+#include "kernel.h"
 #include "procfs.h"
 #include "task.h"
 
@@ -517,7 +518,7 @@ int pc_open_exits(struct task_struct *task, struct file *file)
 		return -ENOMEM;
 	}
 	ex->ctl = ctl;
-	ex->ns = get_pid_ns(proc_pid_ns(file_inode(file)->i_sb));
+	ex->ns = get_pid_ns(pc_file_pid_ns(file));
 	ex->root = st;
 	fops = fops_get(&pc_exits_fops);
 	if (!fops) {

@@ -20,13 +20,23 @@
 #include <linux/sched.h>
 #include <linux/types.h>
 
+struct file;
 struct perfctr_task;
+struct pid_namespace;
 
 #ifdef CONFIG_PERFCTR
 
+#include <linux/fs.h>
 #include <linux/perfctr.h>
+#include <linux/proc_fs.h>
 
 #define PC_STOCK	0
+
+/* The pid namespace the names of an open perfctr file are in. */
+static inline struct pid_namespace *pc_file_pid_ns(const struct file *file)
+{
+	return proc_pid_ns(file_inode(file)->i_sb);
+}
 
 /* The state of current, or of a task that cannot be released meanwhile. */
 static inline struct perfctr_task *pc_task_state(struct task_struct *task)
@@ -119,6 +129,7 @@ struct perfctr_clock {
 };
 
 struct perfctr_task *pc_task_state(struct task_struct *task);
+struct pid_namespace *pc_file_pid_ns(const struct file *file);
 int pc_task_publish(struct task_struct *child, struct perfctr_task *st);
 void pc_task_unpublish(struct task_struct *task);
 int pc_kernel_attach(struct task_struct *task, struct perfctr_task *st);

@@ -114,6 +114,11 @@ static const struct pc_fs_entry {
 	{ "page",	0444, 0,			&pc_fs_page_fops },
 };
 
+struct pid_namespace *pc_file_pid_ns(const struct file *file)
+{
+	return pc_fs_ns(file_inode(file)->i_sb);
+}
+
 /*
  * Yama's ptrace_scope, read from its file as the opener would (Yama's
  * state is not exported): 0 classic ptrace permissions, 1 descendants
