@@ -254,7 +254,8 @@ void pc_drop_page(struct perfctr *pc)
  * uses them later.  Without fork detection there is no page: a forked
  * child would otherwise touch an address its parent's page is not mapped
  * at.  The thread's id, the one its page names, is also kept for the
- * thread (pc_self_tid), for pc_own_page() to check with no system call.
+ * thread (pc_self_tid), for pc_own_page() to check with no system call,
+ * and the address of that variable, which names the thread.
  */
 static int pc_bind_self(struct perfctr *pc)
 {
@@ -262,7 +263,8 @@ static int pc_bind_self(struct perfctr *pc)
 
 	pc->tid = pc_gettid();
 	pc_self_tid = pc->tid;
-	pc->owner = pthread_self();
+	pc->owner = &pc_self_tid;
+	pc_plan_drop(pc);	/* of the parent's page, in a rebind */
 	pc->dir = open(PC_PROC_ROOT "/thread-self/perfctr",
 		       O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (pc->dir < 0)
@@ -424,6 +426,7 @@ static struct perfctr *pc_alloc(void)
 		pc->fd[i] = -1;
 	pc->page_size = size > 0 ? (size_t)size : 4096;
 	pc->canary = &pc_no_canary;
+	pc_plan_drop(pc);
 	pthread_mutex_init(&pc->lock, NULL);
 	return pc;
 }

@@ -171,6 +171,19 @@ static void name_page(struct perfctr_page *p)
 	p->seq++;
 }
 
+/* A change of the page as every kernel writer makes it: seq odd, even. */
+static void change_begin(struct perfctr_page *p)
+{
+	p->seq++;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+static void change_end(struct perfctr_page *p)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	p->seq++;
+}
+
 /* The page as the kernel would publish it: fresh, exact counters. */
 static void publish(struct perfctr_page *p, uint64_t id, unsigned int nr,
 		    const uint64_t *sums)
@@ -324,6 +337,7 @@ static void test_fallbacks(struct perfctr *pc)
 {
 	uint64_t v[PERFCTR_MAX_COUNTERS], id = 0;
 
+	ok(read2(pc, 100, 200), "a read off the page, which plans the next");
 	pg->requested = 6;
 	ok(read2(pc, 1, 2), "stale page: perfctr_read from counts");
 	ok(!perfctr_id(pc, &id) && id == 99, "stale page: perfctr_id from id");
@@ -332,17 +346,29 @@ static void test_fallbacks(struct perfctr *pc)
 	   "stale page: perfctr_read_id from id, counts, id");
 	publish(pg, 7, 2, (uint64_t[]){ 100, 200 });
 
+	ok(read2(pc, 100, 200), "a read off the page, which plans the next");
+	change_begin(pg);
+	pg->counter[0].sum = 101;
+	change_end(pg);
+	ok(read2(pc, 101, 200), "a sum changed with seq: the next read has it");
+	change_begin(pg);
 	pg->counter[1].flags = 0;
+	change_end(pg);
 	ok(read2(pc, 1, 2), "a counter not exact: perfctr_read from counts");
 	ok(perfctr_read_id(pc, v, 16, &id) == 2 && id == 7 && v[0] == 1,
 	   "not exact: perfctr_read_id reads counts, id from the page around it");
+	change_begin(pg);
 	pg->nr = 3;
+	change_end(pg);
 	ok(perfctr_read_id(pc, v, 16, &id) == 2 && id == 99,
 	   "page and counts disagree on nr: id from the files");
 	publish(pg, 7, 2, (uint64_t[]){ 100, 200 });
 
 	/* a hardware counter that is not counting is never exact */
+	ok(read2(pc, 100, 200), "a read off the page, which plans the next");
+	change_begin(pg);
 	pg->counter[1].flags = 0;
+	change_end(pg);
 	put(SELF, "counts", "tsc 1\ncontext-switches <not-counted>\n");
 	put(SELF, "children", "tsc 5\ncontext-switches <not-counted>\n");
 	ok(perfctr_read_id(pc, v, 16, &id) == 2 && id == 7 && v[0] == 1 &&
@@ -355,10 +381,16 @@ static void test_fallbacks(struct perfctr *pc)
 	put(SELF, "children", "tsc 5\ncontext-switches 6\n");
 	publish(pg, 7, 2, (uint64_t[]){ 100, 200 });
 
+	ok(read2(pc, 100, 200), "a read off the page, which plans the next");
+	change_begin(pg);
 	pg->flags = PERFCTR_PAGE_EXITED;
+	change_end(pg);
 	ok(read2(pc, 1, 2), "exited page: perfctr_read from counts");
 	publish(pg, 7, 2, (uint64_t[]){ 100, 200 });
+	ok(read2(pc, 100, 200), "a read off the page, which plans the next");
+	change_begin(pg);
 	pg->nr = PERFCTR_MAX_COUNTERS + 1;
+	change_end(pg);
 	ok(read2(pc, 1, 2), "nr beyond the maximum: from counts");
 	publish(pg, 7, 2, (uint64_t[]){ 100, 200 });
 

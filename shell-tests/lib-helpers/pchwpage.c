@@ -10,11 +10,20 @@
  *                            times, under a seccomp filter that allows only
  *                            write and exit: the smallest and largest
  *                            deltas, and how many trials gave the smallest
- *   pchwpage busy N TRIALS COST
+ *   pchwpage switched TRIALS the reads around a sched_yield(2) of two
+ *                            instructions: alone on the CPU, where the
+ *                            yield leaves it the CPU (the smallest delta),
+ *                            and with a busy process, where it switches
+ *                            (the largest): the second read is then the
+ *                            first after a switch, which plans the page
+ *                            again, and the difference is what that costs
+ *   pchwpage busy N TRIALS COST COST_SWITCHED
  *                            the same around 2N instructions with a busy
  *                            process on the CPU: how many trials were
  *                            preempted, and how many of those gave exactly
- *                            COST + 2N instructions
+ *                            COST_SWITCHED + 2N instructions (the second
+ *                            read was the first after a switch) or COST +
+ *                            2N (the switch came after its counter read)
  *   pchwpage fork            a forked child reads its own hardware counts
  *   pchwpage threads         each thread reads its own
  *   pchwpage remote N        another thread changes the reader's control N
@@ -197,15 +206,39 @@ static void check_between(struct perfctr *pc, long n, const char *who)
 	}
 }
 
-/* Instructions and cycles, in user mode, over 2n instructions. */
+#if defined(__aarch64__)
+/* sched_yield(2) by hand: "mov x8, #124; svc #0", whatever the C library. */
+static void yield_raw(void)
+{
+	register long nr __asm__("x8") = SYS_sched_yield;
+	register long ret __asm__("x0");
+
+	__asm__ __volatile__("svc	#0" : "=r"(ret) : "r"(nr) : "memory");
+}
+#else
+static void yield_raw(void)
+{
+	die("arm64 only");
+}
+#endif
+
+/*
+ * Instructions and cycles, in user mode, over 2n instructions, or over a
+ * yield if @n is 0.  A read first, so that the first measured read is not
+ * the first after a switch that came before (an earlier trial's system
+ * call may have been one).
+ */
 static void measure(struct perfctr *pc, unsigned long n, uint64_t *di,
 		    uint64_t *dc)
 {
 	uint64_t a[MAX], b[MAX];
 
-	if (perfctr_read(pc, a, MAX) != 3)
+	if (perfctr_read(pc, a, MAX) != 3 || perfctr_read(pc, a, MAX) != 3)
 		_exit(3);
-	spin(n);
+	if (n)
+		spin(n);
+	else
+		yield_raw();
 	if (perfctr_read(pc, b, MAX) != 3)
 		_exit(3);
 	*di = b[0] - a[0];
@@ -251,7 +284,56 @@ static int cmd_delta(unsigned long n, int trials)
 	return 0;
 }
 
-static int cmd_busy(unsigned long n, int trials, uint64_t cost)
+/* A process that spins on this CPU until killed, counting nothing. */
+static pid_t start_busy(void)
+{
+	pid_t busy = fork();
+
+	if (busy < 0)
+		die("fork");
+	if (busy == 0)
+		for (;;)
+			spin(1000);
+	return busy;
+}
+
+static void stop_busy(pid_t busy)
+{
+	kill(busy, SIGKILL);
+	waitpid(busy, NULL, 0);
+}
+
+static int cmd_switched(int trials)
+{
+	struct perfctr *pc = open_self("instructions:u cycles:u tsc");
+	uint64_t di, dc, alone = UINT64_MAX, switched = 0, v[MAX];
+	int t, at_max = 0;
+	pid_t busy;
+
+	if (perfctr_read(pc, v, MAX) != 3)
+		die("perfctr_read");
+	for (t = 0; t < trials; t++) {
+		measure(pc, 0, &di, &dc);
+		alone = di < alone ? di : alone;
+	}
+	busy = start_busy();
+	for (t = 0; t < trials; t++) {
+		measure(pc, 0, &di, &dc);
+		if (di > switched) {
+			switched = di;
+			at_max = 0;
+		}
+		at_max += di == switched;
+	}
+	stop_busy(busy);
+	printf("alone=%" PRIu64 " switched=%" PRIu64 " at_max=%d trials=%d\n",
+	       alone, switched, at_max, trials);
+	perfctr_close(pc);
+	return 0;
+}
+
+static int cmd_busy(unsigned long n, int trials, uint64_t cost,
+		    uint64_t cost_switched)
 {
 	struct perfctr *pc;
 	struct rusage r0, r1;
@@ -259,12 +341,7 @@ static int cmd_busy(unsigned long n, int trials, uint64_t cost)
 	int t, preempted = 0, exact = 0;
 	pid_t busy;
 
-	busy = fork();			/* before the control: it counts nothing */
-	if (busy < 0)
-		die("fork");
-	if (busy == 0)
-		for (;;)
-			spin(1000);
+	busy = start_busy();		/* before the control: it counts nothing */
 	pc = open_self("instructions:u cycles:u tsc");
 	if (perfctr_read(pc, v, MAX) != 3)
 		die("perfctr_read");
@@ -275,14 +352,14 @@ static int cmd_busy(unsigned long n, int trials, uint64_t cost)
 		if (r1.ru_nivcsw == r0.ru_nivcsw)
 			continue;
 		preempted++;
-		if (di == cost + 2 * n && dc == di)
+		if ((di == cost_switched + 2 * n || di == cost + 2 * n) &&
+		    dc == di)
 			exact++;
 		else
 			printf("trial %d: %" PRIu64 " instructions, %" PRIu64 " cycles, %ld preemptions\n",
 			       t, di, dc, r1.ru_nivcsw - r0.ru_nivcsw);
 	}
-	kill(busy, SIGKILL);
-	waitpid(busy, NULL, 0);
+	stop_busy(busy);
 	printf("preempted=%d exact=%d trials=%d\n", preempted, exact, trials);
 	return 0;
 }
@@ -677,9 +754,12 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 4 && !strcmp(argv[1], "delta"))
 		return cmd_delta(strtoul(argv[2], NULL, 0), atoi(argv[3]));
-	if (argc == 5 && !strcmp(argv[1], "busy"))
+	if (argc == 3 && !strcmp(argv[1], "switched"))
+		return cmd_switched(atoi(argv[2]));
+	if (argc == 6 && !strcmp(argv[1], "busy"))
 		return cmd_busy(strtoul(argv[2], NULL, 0), atoi(argv[3]),
-				strtoull(argv[4], NULL, 0));
+				strtoull(argv[4], NULL, 0),
+				strtoull(argv[5], NULL, 0));
 	if (argc == 2 && !strcmp(argv[1], "fork"))
 		return cmd_fork();
 	if (argc == 2 && !strcmp(argv[1], "threads"))
