@@ -23,8 +23,6 @@
  */
 #include <fcntl.h>
 #include <inttypes.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -39,6 +37,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "seccomp.h"
 
 #define ROOT		PC_PROC_ROOT
 #define SELF		ROOT "/thread-self/perfctr"
@@ -1162,24 +1161,6 @@ static void test_fork(struct perfctr *pc)
 		die("rename");
 }
 
-/* Only write, exit and exit_group: anything else kills the process. */
-static void seccomp_strict(void)
-{
-	struct sock_filter filter[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_write, 3, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_exit, 2, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_exit_group, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = { .len = 6, .filter = filter };
-
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
-	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
-		die("seccomp");
-}
-
 static int child_no_syscall(struct perfctr *pc)
 {
 	uint64_t v[16], id;
@@ -1188,7 +1169,8 @@ static int child_no_syscall(struct perfctr *pc)
 	/* in the child: the first call rebinds, with system calls */
 	name_page(pg);
 	CHILD_CHECK(read2(pc, 100, 200));
-	seccomp_strict();
+	if (seccomp_write_exit())
+		die("seccomp");
 	for (i = 0; i < 100000; i++) {
 		if (perfctr_read(pc, v, 16) != 2 || v[1] != 200)
 			syscall(SYS_exit_group, 3);
@@ -1208,7 +1190,8 @@ static int child_syscall(struct perfctr *pc)
 	name_page(pg);
 	CHILD_CHECK(read2(pc, 100, 200));
 	pg->requested++;
-	seccomp_strict();
+	if (seccomp_write_exit())
+		die("seccomp");
 	perfctr_read(pc, v, 16);
 	syscall(SYS_exit_group, 0);
 	return 5;

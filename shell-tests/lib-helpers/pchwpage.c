@@ -69,21 +69,9 @@
 #include <unistd.h>
 
 #include <uapi/linux/perfctr.h>
-#include <perfctr.h>
 
-#define MAX 16
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "pchwpage: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, " (errno: %s)\n", strerror(errno));
-	va_end(ap);
-	exit(1);
-}
+#include "cpu.h"
+#include "libhelper.h"
 
 #if defined(__aarch64__)
 /* 2n instructions, n >= 1: subs and b.ne, n times. */
@@ -94,28 +82,6 @@ static void spin(unsigned long n)
 			     : "+r"(n) :: "cc", "memory");
 }
 
-/* PMCCNTR_EL0, or hardware counter @n < 31, as the library reads it. */
-#define EVCNTR(n)							\
-	case n:								\
-		__asm__ __volatile__("mrs %0, pmevcntr" #n "_el0"	\
-				     : "=r"(v) :: "memory");		\
-		break
-
-static uint64_t counter_register(unsigned int n)
-{
-	uint64_t v = 0;
-
-	switch (n) {
-	EVCNTR(0); EVCNTR(1); EVCNTR(2); EVCNTR(3); EVCNTR(4); EVCNTR(5);
-	EVCNTR(6); EVCNTR(7); EVCNTR(8); EVCNTR(9); EVCNTR(10);
-	case 31:
-		__asm__ __volatile__("mrs %0, pmccntr_el0" : "=r"(v) :: "memory");
-		break;
-	default:
-		die("no register for counter %u here", n);
-	}
-	return v;
-}
 #else
 static void spin(unsigned long n)
 {
@@ -123,87 +89,19 @@ static void spin(unsigned long n)
 	die("arm64 only");
 }
 
-static uint64_t counter_register(unsigned int n)
-{
-	die("arm64 only: counter %u", n);
-	return 0;
-}
 #endif
 
-static pid_t tid(void)
+/*
+ * Hardware counter @n (PMCCNTR_EL0 for 31), read as the library reads it
+ * (lib/cpu.h), so that the figures of "cost" compare like with like.
+ */
+static uint64_t counter_register(unsigned int n)
 {
-	return syscall(SYS_gettid);
-}
+	uint64_t v;
 
-static struct perfctr *open_self(const char *events)
-{
-	struct perfctr *pc = perfctr_open(0);
-
-	if (!pc)
-		die("perfctr_open(0)");
-	if (events && perfctr_set_control(pc, events))
-		die("perfctr_set_control(%s)", events);
-	return pc;
-}
-
-/* Only write and exit from here on: any other system call kills. */
-static void seccomp_write_exit(void)
-{
-	struct sock_filter filter[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_write, 3, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_exit, 2, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_exit_group, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = { .len = 6, .filter = filter };
-
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
-	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
-		die("seccomp");
-}
-
-/* The counts of thread @t by one read(2) of its file. */
-static int file_counts(pid_t t, uint64_t *v)
-{
-	char p[128], buf[4096], *s, *line;
-	ssize_t len;
-	int fd, n = 0;
-
-	snprintf(p, sizeof(p), "/proc/%d/task/%d/perfctr/counts", getpid(), t);
-	fd = open(p, O_RDONLY);
-	len = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-	if (len < 0)
-		die("read %s", p);
-	close(fd);
-	buf[len] = 0;
-	for (line = strtok_r(buf, "\n", &s); line; line = strtok_r(NULL, "\n", &s))
-		v[n++] = strtoull(strchr(line, ' ') + 1, NULL, 10);
-	return n;
-}
-
-/* Each library read lies between the file reads around it. */
-static void check_between(struct perfctr *pc, long n, const char *who)
-{
-	uint64_t a[MAX], b[MAX], c[MAX], last[MAX] = {};
-	int nr, i;
-	long k;
-
-	for (k = 0; k < n; k++) {
-		nr = file_counts(tid(), a);
-		if (perfctr_read(pc, b, MAX) != nr)
-			die("%s: perfctr_read gave another number of counters", who);
-		file_counts(tid(), c);
-		for (i = 0; i < nr; i++) {
-			if (b[i] < a[i] || b[i] > c[i])
-				die("%s: counter %d: %" PRIu64 " not in [%" PRIu64 ", %" PRIu64 "]",
-				    who, i, b[i], a[i], c[i]);
-			if (b[i] < last[i])
-				die("%s: counter %d went back", who, i);
-			last[i] = b[i];
-		}
-	}
+	if (pc_pmu_read(n + 1, &v))
+		die("no register for counter %u here", n);
+	return v;
 }
 
 #if defined(__aarch64__)
@@ -267,7 +165,7 @@ static int cmd_delta(unsigned long n, int trials)
 
 	if (perfctr_read(pc, v, MAX) != 3)	/* maps the page: read(2)s */
 		die("perfctr_read");
-	seccomp_write_exit();
+	seccomp_only_write_exit();
 	for (t = 0; t < trials; t++) {
 		measure(pc, n, &di, &dc);
 		if (di < min) {
@@ -378,8 +276,8 @@ static int cmd_fork(void)
 			die("child: perfctr_read");
 		if (c[0] >= v[0])
 			die("child read its parent's counts: %" PRIu64, c[0]);
-		check_between(pc, 200, "child");
-		seccomp_write_exit();
+		check_between(pc, tid(), 200, "child");
+		seccomp_only_write_exit();
 		if (perfctr_read(pc, c, MAX) != 2 || c[0] >= v[0])
 			_exit(5);
 		say("ok the child reads its own hardware counts: %" PRIu64
@@ -388,7 +286,7 @@ static int cmd_fork(void)
 	}
 	if (wait(&status) < 0 || status)
 		die("child failed: status %#x", status);
-	check_between(pc, 200, "parent after fork");
+	check_between(pc, tid(), 200, "parent after fork");
 	printf("ok the parent's reads are unaffected\n");
 	perfctr_close(pc);
 	return 0;
@@ -399,7 +297,7 @@ static void *thread_reads(void *arg)
 	struct perfctr *pc = open_self(NULL);	/* the inherited control */
 
 	spin((uintptr_t)arg);
-	check_between(pc, 300, "thread");
+	check_between(pc, tid(), 300, "thread");
 	perfctr_close(pc);
 	return NULL;
 }
@@ -413,7 +311,7 @@ static int cmd_threads(void)
 	for (i = 0; i < 2; i++)
 		if (pthread_create(&t[i], NULL, thread_reads, (void *)(1000 + i * 500000)))
 			die("pthread_create");
-	check_between(pc, 300, "main");
+	check_between(pc, tid(), 300, "main");
 	for (i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
 	printf("ok each thread reads its own hardware counts\n");
@@ -503,8 +401,8 @@ static int cmd_exec(const char *before)
 	pc = open_self(NULL);
 	if (perfctr_id(pc, &id) || id != strtoull(before, NULL, 10))
 		die("after exec: id %" PRIu64 ", before %s", id, before);
-	check_between(pc, 200, "after exec");
-	seccomp_write_exit();
+	check_between(pc, tid(), 200, "after exec");
+	seccomp_only_write_exit();
 	if (perfctr_read(pc, v, MAX) != 2 || v[0] < 200000)
 		_exit(5);
 	say("ok after exec the new program reads its hardware counts off the page: %"
