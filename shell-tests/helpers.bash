@@ -106,6 +106,23 @@ have_pmu() {
 	return 1
 }
 
+# Eight hardware events, one more than the arm64 guest's PMUv3 holds (6
+# event counters and the cycle counter); the parser refuses a name twice,
+# so the modifiers and raw INST_RETIRED make them distinct.
+PMU_EIGHT="cycles instructions cycles:u instructions:u cycles:k instructions:k r8:u r8:k"
+
+# lib_not_counted: libperfctr with more hardware events than the PMU holds
+# (pclib notcounted): ENOSPC for the thread itself, and, for a child that
+# has them, PERFCTR_NOT_COUNTED for the one event that does not fit, where
+# its counts file says <not-counted>, and the 7 others' counts.
+lib_not_counted() {
+	run pclib notcounted "$PMU_EIGHT"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(kv not_counted "$output")" -eq 1 ]
+	[ "$(kv counted "$output")" -eq 7 ]
+}
+
 # skip_unless_tsc_on_page: the page gives tsc (and, with
 # page_gives_task_clock, task-clock) where a thread reads the counter tsc
 # counts, the kernel's get_cycles(), itself: x86-64 (rdtsc, the TSC) and
