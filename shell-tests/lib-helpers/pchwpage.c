@@ -13,10 +13,12 @@
  *   pchwpage switched TRIALS the reads around a sched_yield(2) of two
  *                            instructions: alone on the CPU, where the
  *                            yield leaves it the CPU (the smallest delta),
- *                            and with a busy process, where it switches
+ *                            and with a busy process, where it may switch
  *                            (the largest): the second read is then the
  *                            first after a switch, which plans the page
- *                            again, and the difference is what that costs
+ *                            again, and the difference is what that costs;
+ *                            how many of the trials with the busy process
+ *                            gave either delta
  *   pchwpage busy N TRIALS COST COST_SWITCHED
  *                            the same around 2N instructions with a busy
  *                            process on the CPU: how many trials were
@@ -204,28 +206,30 @@ static void stop_busy(pid_t busy)
 static int cmd_switched(int trials)
 {
 	struct perfctr *pc = open_self("instructions:u cycles:u tsc");
-	uint64_t di, dc, alone = UINT64_MAX, switched = 0, v[MAX];
-	int t, at_max = 0;
+	uint64_t alone = UINT64_MAX, switched = 0, v[MAX];
+	uint64_t *d = calloc(trials, sizeof(*d)), dc;
+	int t, at_alone = 0, at_max = 0;
 	pid_t busy;
 
-	if (perfctr_read(pc, v, MAX) != 3)
+	if (!d || perfctr_read(pc, v, MAX) != 3)
 		die("perfctr_read");
 	for (t = 0; t < trials; t++) {
-		measure(pc, 0, &di, &dc);
-		alone = di < alone ? di : alone;
+		measure(pc, 0, &d[t], &dc);
+		alone = d[t] < alone ? d[t] : alone;
 	}
 	busy = start_busy();
 	for (t = 0; t < trials; t++) {
-		measure(pc, 0, &di, &dc);
-		if (di > switched) {
-			switched = di;
-			at_max = 0;
-		}
-		at_max += di == switched;
+		measure(pc, 0, &d[t], &dc);
+		switched = d[t] > switched ? d[t] : switched;
 	}
 	stop_busy(busy);
-	printf("alone=%" PRIu64 " switched=%" PRIu64 " at_max=%d trials=%d\n",
-	       alone, switched, at_max, trials);
+	for (t = 0; t < trials; t++) {
+		at_alone += d[t] == alone;
+		at_max += d[t] == switched;
+	}
+	printf("alone=%" PRIu64 " switched=%" PRIu64 " at_alone=%d at_max=%d trials=%d\n",
+	       alone, switched, at_alone, at_max, trials);
+	free(d);
 	perfctr_close(pc);
 	return 0;
 }
