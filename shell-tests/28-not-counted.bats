@@ -41,16 +41,6 @@ start_spinner() {
 	echo "$1" > "$(pcf control $SPINNER)"
 }
 
-# start_hog: pcnc holds all 7 counters with CPU-wide pinned events.
-start_hog() {
-	local fifo=/tmp/nc-fifo.$RANDOM
-	mkfifo "$fifo"
-	pcnc hog 7 > "$fifo" &
-	HOG=$!
-	read -r line < "$fifo"
-	[ "$line" = ready ]
-}
-
 @test "a task's own control with more hardware events than the PMU holds fails with ENOSPC and changes nothing" {
 	run bash -c '
 		f=/proc/$$/perfctr

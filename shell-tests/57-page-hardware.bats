@@ -20,6 +20,11 @@ setup() {
 }
 
 teardown() {
+	stop_hog
+	if [ -n "${READER:-}" ]; then
+		kill "$READER" 2>/dev/null || true
+		wait "$READER" 2>/dev/null || true
+	fi
 	if [ -n "${old_access:-}" ]; then
 		echo "$old_access" >/proc/sys/kernel/perf_user_access
 	fi
@@ -182,6 +187,26 @@ switched_cost() {
 
 @test "a counter the PMU cannot hold is never served from the page: PERFCTR_NOT_COUNTED" {
 	lib_not_counted
+}
+
+@test "a thread's own hardware counters that stop counting are never served from the page: PERFCTR_NOT_COUNTED" {
+	local fifo=$BATS_TEST_TMPDIR/nc to from line
+	mkfifo "$fifo.in" "$fifo.out"
+	pchwpage notcounted <"$fifo.in" >"$fifo.out" 2>&1 &
+	READER=$!
+	exec {to}>"$fifo.in" {from}<"$fifo.out"
+	read -r line <&"$from"
+	echo "$line"
+	[[ $line == "reading "* ]]
+	# pinned CPU-wide events take every counter: the reader's go to error
+	start_hog
+	echo go >&"$to"
+	run cat <&"$from"
+	exec {to}>&- {from}<&-
+	echo "$output"
+	wait "$READER"
+	READER=
+	[[ $output == *"ok 1000 reads give PERFCTR_NOT_COUNTED, as the counts file says"* ]]
 }
 
 # Figures, not targets: on this debug kernel under -icount a read(2)

@@ -123,6 +123,27 @@ lib_not_counted() {
 	[ "$(kv counted "$output")" -eq 7 ]
 }
 
+# start_hog: pcnc holds all 7 counters of the arm64 guest's PMU with
+# CPU-wide pinned events, until killed; sets HOG to its pid.
+start_hog() {
+	local fifo=/tmp/nc-fifo.$RANDOM
+	mkfifo "$fifo"
+	pcnc hog 7 > "$fifo" &
+	HOG=$!
+	read -r line < "$fifo"
+	rm -f "$fifo"
+	[ "$line" = ready ]
+}
+
+# stop_hog: kills the hog of start_hog, if any.
+stop_hog() {
+	if [ -n "${HOG:-}" ]; then
+		kill "$HOG" 2>/dev/null || true
+		wait "$HOG" 2>/dev/null || true
+		HOG=
+	fi
+}
+
 # skip_unless_tsc_on_page: the page gives tsc (and, with
 # page_gives_task_clock, task-clock) where a thread reads the counter tsc
 # counts, the kernel's get_cycles(), itself: x86-64 (rdtsc, the TSC) and

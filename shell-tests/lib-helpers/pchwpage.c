@@ -39,6 +39,11 @@
  *                            perf_user_access = 0) before its register is
  *                            read: the read gives 0, not SIGILL, and the
  *                            page's seq has changed
+ *   pchwpage notcounted      the thread's own instructions:u cycles:u,
+ *                            read off its page; then, once a line comes
+ *                            on standard input (the test has taken the
+ *                            PMU with pinned CPU-wide events), read again:
+ *                            PERFCTR_NOT_COUNTED, as its counts file says
  *   pchwpage sigill          a thread with no counter page reads a counter
  *                            register without access: SIGILL, as ever
  *   pchwpage cost TRIALS     instructions of one read of instructions:u and
@@ -643,6 +648,38 @@ static int cmd_cost(int trials)
 	return 0;
 }
 
+static int cmd_notcounted(void)
+{
+	struct perfctr *pc = open_self("instructions:u cycles:u");
+	char line[64], text[4096], path[128];
+	uint64_t v[MAX];
+	int i;
+
+	spin(100000);
+	if (perfctr_read(pc, v, MAX) != 2 || perfctr_read(pc, v, MAX) != 2 ||
+	    v[0] < 200000 || v[0] == PERFCTR_NOT_COUNTED ||
+	    v[1] == PERFCTR_NOT_COUNTED)
+		die("before: %" PRIu64 " instructions", v[0]);
+	printf("reading %" PRIu64 "\n", v[0]);
+	if (!fgets(line, sizeof(line), stdin))
+		die("no line on standard input");
+	spin(100000);
+	for (i = 0; i < 1000; i++) {
+		if (perfctr_read(pc, v, MAX) != 2)
+			die("perfctr_read");
+		if (v[0] != PERFCTR_NOT_COUNTED || v[1] != PERFCTR_NOT_COUNTED)
+			die("read %d: %" PRIu64 " instructions, %" PRIu64
+			    " cycles, not PERFCTR_NOT_COUNTED", i, v[0], v[1]);
+	}
+	snprintf(path, sizeof(path), "/proc/self/task/%d/perfctr/counts", tid());
+	read_text(path, text, sizeof(text));
+	if (strcmp(text, "instructions:u <not-counted>\ncycles:u <not-counted>\n"))
+		die("counts file: %s", text);
+	printf("ok 1000 reads give PERFCTR_NOT_COUNTED, as the counts file says\n");
+	perfctr_close(pc);
+	return 0;
+}
+
 static int cmd_sigill(void)
 {
 	uint64_t v = counter_register(31);
@@ -672,6 +709,8 @@ int main(int argc, char **argv)
 		return cmd_exec(argc == 3 ? argv[2] : NULL);
 	if (argc == 3 && !strcmp(argv[1], "trap"))
 		return cmd_trap(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "notcounted"))
+		return cmd_notcounted();
 	if (argc == 2 && !strcmp(argv[1], "sigill"))
 		return cmd_sigill();
 	if (argc == 3 && !strcmp(argv[1], "cost"))
