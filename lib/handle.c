@@ -276,7 +276,8 @@ static int pc_open_dir(const char *below)
  * uses them later.  Without fork detection there is no page: a forked
  * child would otherwise touch an address its parent's page is not mapped
  * at.  The thread's id, the one its page names, is also kept for the
- * thread (pc_self_tid), for pc_own_page() to check with no system call.
+ * thread (pc_self_tid), for pc_own_page() to check with no system call,
+ * and the address of that variable, which names the thread.
  */
 static int pc_bind_self(struct perfctr *pc)
 {
@@ -284,7 +285,8 @@ static int pc_bind_self(struct perfctr *pc)
 
 	pc->tid = pc_gettid();
 	pc_self_tid = pc->tid;
-	pc->owner = pthread_self();
+	pc->owner = &pc_self_tid;
+	pc_plan_drop(pc);	/* of the parent's page, in a rebind */
 	pc->dir = pc_open_dir("thread-self/perfctr");
 	if (pc->dir < 0)
 		return -1;	/* ENOENT: a kernel without perfctr */
@@ -448,6 +450,7 @@ static struct perfctr *pc_alloc(void)
 		pc->fd[i] = -1;
 	pc->page_size = size > 0 ? (size_t)size : 4096;
 	pc->canary = &pc_no_canary;
+	pc_plan_drop(pc);
 	pthread_mutex_init(&pc->lock, NULL);
 	return pc;
 }

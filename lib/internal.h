@@ -78,6 +78,38 @@ enum pc_file {
  */
 extern const unsigned long pc_no_canary __attribute__((visibility("hidden")));
 
+/*
+ * A plan: how to read each counter of the page at one value of its seq,
+ * made by the owner at the first read after the page changed (in practice:
+ * after each switch of the thread onto a CPU), so that the reads until the
+ * next change check nothing of the page but seq and the stale mark
+ * (page.c, "Plans").  Only the owner reads or writes it.
+ *
+ * pc_plan_counter::src is 0 for a plain sum, or a kind in its low bits,
+ * with for PC_PLAN_CLOCK the page's counter and for PC_PLAN_PERF perf's
+ * record (both 8-byte aligned) in the others.
+ */
+#define PC_PLAN_PERF	1UL	/* base + the record's count */
+#define PC_PLAN_TSC	2UL	/* base + the time stamp */
+#define PC_PLAN_CLOCK	4UL	/* base + the scaled time stamp */
+#define PC_PLAN_KINDS	7UL
+
+/* An odd seq: the page never has it when it may be read, so no plan. */
+#define PC_PLAN_NONE	1
+
+struct pc_plan_counter {
+	uint64_t base;		/* the sum; less start for PC_PLAN_TSC */
+	uintptr_t src;
+};
+
+struct pc_plan {
+	uint64_t seq;		/* the page's seq it is of, or PC_PLAN_NONE */
+	uint64_t applied;	/* the page's applied at that seq */
+	uint8_t nr;		/* up to PERFCTR_MAX_COUNTERS */
+	bool now;		/* a counter needs the time stamp */
+	struct pc_plan_counter c[PERFCTR_MAX_COUNTERS];
+};
+
 /* Which file an inherited descriptor was, to close it only if still ours. */
 struct pc_fdid {
 	dev_t dev;
@@ -96,7 +128,14 @@ struct perfctr {
 	 * release store of @gen), then read without a lock.
 	 */
 	pid_t tid;
-	pthread_t owner;		/* self: the thread the page is of */
+	/*
+	 * self: the owner thread's pc_self_tid.  Its address names the
+	 * thread as its pthread_t does: static thread-local storage lies at
+	 * a fixed distance from the thread's descriptor, so two live threads
+	 * never share it, and a new thread has it only with the descriptor
+	 * (and pthread_t) of a dead one.  Comparing it costs no call.
+	 */
+	const pid_t *owner;
 	/*
 	 * self: NULL if unusable.  Dropped (pc_drop_page()) once another
 	 * thread has the owner's pthread_t, so accessed atomically.
@@ -107,6 +146,9 @@ struct perfctr {
 	int dir;			/* O_PATH, the thread's perfctr/ */
 	int fd[PC_NR_FILES];
 	struct pc_fdid id_dir, id_fd[PC_NR_FILES];
+
+	/* The owner's alone: how to read the page at its current seq. */
+	struct pc_plan plan;
 
 	/*
 	 * Everything below changes under @lock (or in a rebind, before any
@@ -144,6 +186,7 @@ ssize_t pc_read_text(int fd, char *buf);
 
 /* read.c */
 int pc_current_id(struct perfctr *pc, uint64_t *id);
+int pc_read_slow(struct perfctr *pc, uint64_t *counts, unsigned int n);
 
 /* control.c */
 int pc_names_copy(struct perfctr *pc, uint64_t id,
@@ -191,7 +234,7 @@ static inline const struct perfctr_page *pc_own_page(struct perfctr *pc)
 	const struct perfctr_page *pg;
 
 	pg = __atomic_load_n(&pc->page, __ATOMIC_RELAXED);
-	if (!pg || !pthread_equal(pthread_self(), pc->owner))
+	if (!pg || pc->owner != &pc_self_tid)
 		return NULL;
 	if (__atomic_load_n(&pg->tid, __ATOMIC_RELAXED) !=
 	    (uint64_t)pc_self_tid) {
@@ -234,6 +277,15 @@ int pc_page_snapshot(const struct perfctr_page *pg, struct pc_snap *s,
 		     bool values);
 int pc_page_read(const struct perfctr_page *pg, uint64_t *counts,
 		 unsigned int n);
+int pc_plan_make(struct perfctr *pc, const struct perfctr_page *pg);
+int pc_plan_read(struct perfctr *pc, const struct perfctr_page *pg,
+		 uint64_t *counts, unsigned int n);
+
+/* Forgets the plan: at bind, before the handle has a page. */
+static inline void pc_plan_drop(struct perfctr *pc)
+{
+	__atomic_store_n(&pc->plan.seq, PC_PLAN_NONE, __ATOMIC_RELAXED);
+}
 
 /* text.c: 0 or a count on success, -1 if the text is not the format */
 int pc_parse_u64(const char *s, size_t len, uint64_t *v);

@@ -18,11 +18,20 @@
  */
 #include <linux/perf_event.h>
 
+#include "cpu.h"
 #include "internal.h"
 
-/* One 64-bit field of the page, loaded once (READ_ONCE). */
+/*
+ * One 64-bit field of the page, loaded once (READ_ONCE).  Where a 64-bit
+ * load is one instruction, a volatile one, as the kernel's READ_ONCE() is:
+ * gcc addresses a relaxed atomic load on arm64 through a register of its
+ * own, one instruction more per field.  Elsewhere (i386) the atomic load,
+ * which is one load there, where a volatile one may be two.
+ */
 static inline uint64_t pc_load(const __u64 *p)
 {
+	if (sizeof(long) == sizeof(*p))
+		return *(const volatile __u64 *)p;
 	return __atomic_load_n(p, __ATOMIC_RELAXED);
 }
 
@@ -34,121 +43,6 @@ static inline void pc_cpu_relax(void)
 	__asm__ __volatile__("" ::: "memory");
 #endif
 }
-
-/*
- * pc_rdtsc_ordered(): the counter the kernel's tsc counts, get_cycles(),
- * read as the kernel reads it, and ordered after the loads of the page that
- * precede it (seq, then sum and start: the kernel rewrites them at a switch
- * onto a CPU, and a time stamp from before that switch would be counted
- * twice).  The page marks a tsc or task-clock counter readable only where
- * the thread can read that counter directly (Documentation/perfctr-page.rst).
- */
-#if defined(__x86_64__)
-#define PC_HAVE_TSC	1
-
-/*
- * x86-64: the time stamp counter.  "lfence; rdtsc": lfence does not let
- * rdtsc execute before the loads that precede it have completed.
- */
-static inline uint64_t pc_rdtsc_ordered(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ __volatile__("lfence; rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
-	return (uint64_t)hi << 32 | lo;
-}
-#elif defined(__aarch64__)
-#define PC_HAVE_TSC	1
-
-/*
- * arm64: the architected virtual counter, CNTVCT_EL0, which the kernel's
- * get_cycles() reads (arch_timer_read_counter()) and which arm64 Linux lets
- * EL0 read unless a timer erratum workaround traps it.
- *
- * Before: the Arm architecture lets a read of the counter be performed
- * speculatively and out of order with other instructions; an ISB is a
- * context synchronization event, and the counter read that follows it is
- * not performed until the instructions before it, here the acquire load of
- * seq and the loads of sum and start, are complete.
- *
- * After: the caller re-reads requested, applied and seq once every value is
- * computed, behind an acquire fence (DMB ISHLD), which orders loads but not
- * system register reads.  So the value feeds the address of a dummy load
- * (value ^ value is 0, from the stack pointer): that load cannot be
- * performed before the counter is read, and the fence keeps the re-reads
- * after that load.  The Linux vDSO reads the counter the same way.
- */
-static inline uint64_t pc_rdtsc_ordered(void)
-{
-	uint64_t v, zero;
-
-	__asm__ __volatile__("isb\n\t"
-			     "mrs	%0, cntvct_el0\n\t"
-			     "eor	%1, %0, %0\n\t"
-			     "ldr	xzr, [sp, %1]"
-			     : "=r"(v), "=&r"(zero) :: "memory");
-	return v;
-}
-#else
-/* Without a counter we know how to read, tsc and task-clock are read(2)'s. */
-#define PC_HAVE_TSC	0
-
-static inline uint64_t pc_rdtsc_ordered(void)
-{
-	return 0;
-}
-#endif
-
-/*
- * pc_pmu_read(): hardware counter @n, as perf's record numbers it (its
- * index less one).  Only where the kernel gives hardware counters on the
- * page (PERFCTR_COUNTER_PERF); elsewhere it fails and the caller uses
- * read(2).
- */
-#if defined(__aarch64__)
-/*
- * arm64: PMEVCNTR<n>_EL0, or PMCCNTR_EL0 for 31, readable at EL0 while the
- * thread has perf events that asked for it (Documentation/perfctr-page.rst).
- * The register is named in the instruction, hence the switch.  A read
- * that loses the race with the counter being taken away reads 0 rather
- * than trapping, and the page's seq changes (include/uapi/linux/perfctr.h).
- * Every write of the record happens on this CPU while the thread is
- * interrupted or off it, and an exception completes the instructions
- * before it and restarts those after, so the read needs no barrier of
- * its own.
- */
-#define PC_EVCNTR(n)							\
-	case n:								\
-		__asm__ __volatile__("mrs %0, pmevcntr" #n "_el0"	\
-				     : "=r"(*v) :: "memory");		\
-		return 0
-
-static inline int pc_pmu_read(unsigned int n, uint64_t *v)
-{
-	switch (n) {
-	PC_EVCNTR(0); PC_EVCNTR(1); PC_EVCNTR(2); PC_EVCNTR(3);
-	PC_EVCNTR(4); PC_EVCNTR(5); PC_EVCNTR(6); PC_EVCNTR(7);
-	PC_EVCNTR(8); PC_EVCNTR(9); PC_EVCNTR(10); PC_EVCNTR(11);
-	PC_EVCNTR(12); PC_EVCNTR(13); PC_EVCNTR(14); PC_EVCNTR(15);
-	PC_EVCNTR(16); PC_EVCNTR(17); PC_EVCNTR(18); PC_EVCNTR(19);
-	PC_EVCNTR(20); PC_EVCNTR(21); PC_EVCNTR(22); PC_EVCNTR(23);
-	PC_EVCNTR(24); PC_EVCNTR(25); PC_EVCNTR(26); PC_EVCNTR(27);
-	PC_EVCNTR(28); PC_EVCNTR(29); PC_EVCNTR(30);
-	case 31:
-		__asm__ __volatile__("mrs %0, pmccntr_el0" : "=r"(*v) :: "memory");
-		return 0;
-	}
-	return -1;
-}
-#undef PC_EVCNTR
-#else
-static inline int pc_pmu_read(unsigned int n, uint64_t *v)
-{
-	(void)n;
-	(void)v;
-	return -1;
-}
-#endif
 
 /*
  * A hardware counter from perf's record of it, @start bytes into the
@@ -176,7 +70,7 @@ static int pc_record_value(const struct perfctr_page *pg, uint64_t start,
 			return -1;
 		offset = rec->offset;
 		width = rec->pmc_width;
-		if (!width || width > 64 || pc_pmu_read(index - 1, &raw))
+		if (!width || width > 64 || pc_pmu_read(index, &raw))
 			return -1;
 		/* the loads above complete before the lock is read again */
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
@@ -307,3 +201,243 @@ int pc_page_read(const struct perfctr_page *pg, uint64_t *counts,
 	return pc_page_load(pg, NULL, counts, n);
 }
 
+
+/*
+ * Plans
+ * =====
+ *
+ * Everything on the page but the stale mark changes only with seq, and
+ * seq never takes a value twice: so what a read learns of the page at one
+ * seq (which counters, their kinds and sums, where their records are, that
+ * those lie within the mapping) holds for every read that finds the same
+ * seq.  The owner writes it down as a plan (struct pc_plan), and its reads
+ * until the page changes check seq and the stale mark, then only compute:
+ * a sum, a sum and the time stamp, or a sum and a hardware counter, whose
+ * record perf rewrites at any interrupt and is read by its own lock as
+ * ever.  seq changes at every switch of the thread onto a CPU, so the
+ * first read after one makes the plan again (pc_read_slow()).
+ *
+ * The plan is the owner's alone, but the owner may make one in a signal
+ * handler while its interrupted code makes or reads one.  It is marked
+ * unusable before it changes and given its seq after, and a maker gives
+ * the seq only after checking that the page still has it: the handler
+ * runs to the end before the interrupted code goes on, so a plan labelled
+ * with a seq either was made at that seq throughout or, if the
+ * interrupted maker finished what the handler had made, was made at a seq
+ * the page has since left, and never has again.  A reader that finds its
+ * plan remade under it sees the page's seq change, or finds it equal to
+ * the seq both plans were made at.
+ */
+
+/* A record's address within the mapping of @map_size bytes, or NULL. */
+static const struct perf_event_mmap_page *
+pc_plan_record(const struct perfctr_page *pg, uint64_t start, size_t map_size)
+{
+	if (start < sizeof(*pg) || start % PERFCTR_RECORD_SIZE ||
+	    map_size < PERFCTR_RECORD_SIZE ||
+	    start > map_size - PERFCTR_RECORD_SIZE)
+		return NULL;
+	return (const void *)((const char *)pg + start);
+}
+
+/* Counter @c's line of a plan; -1 if a plan cannot give it. */
+static int pc_plan_counter(const struct perfctr_page_counter *c,
+			   const struct perfctr_page *pg, size_t map_size,
+			   struct pc_plan_counter *e)
+{
+	uint64_t flags = pc_load(&c->flags);
+	const void *rec;
+
+	e->base = pc_load(&c->sum);
+	e->src = 0;
+	if (flags == PERFCTR_COUNTER_EXACT)
+		return 0;
+	if (flags == (PERFCTR_COUNTER_EXACT | PERFCTR_COUNTER_TSC) &&
+	    PC_HAVE_TSC) {
+		e->base -= pc_load(&c->start);
+		e->src = PC_PLAN_TSC;
+		return 0;
+	}
+	if (flags == (PERFCTR_COUNTER_EXACT | PERFCTR_COUNTER_CLOCK) &&
+	    PC_HAVE_TSC && pc_load(&c->time_shift) < 64) {
+		e->src = (uintptr_t)c | PC_PLAN_CLOCK;
+		return 0;
+	}
+	if (flags == PERFCTR_COUNTER_PERF) {
+		rec = pc_plan_record(pg, pc_load(&c->start), map_size);
+		if (!rec)
+			return -1;
+		e->src = (uintptr_t)rec | PC_PLAN_PERF;
+		return 0;
+	}
+	return -1;	/* not exact: read(2); or a kind this reader skips */
+}
+
+/*
+ * pc_plan_make() - write down how to read the owner's page at its seq
+ * @pc: the handle, whose owner the caller is
+ * @pg: its page
+ *
+ * By the reader's protocol: the page as one update, fresh, not an exited
+ * thread's.  Return: 0, or -1 if the page cannot serve reads as it is
+ * (the caller reads it the general way, or uses read(2)); the plan is then
+ * unusable.
+ */
+int pc_plan_make(struct perfctr *pc, const struct perfctr_page *pg)
+{
+	struct pc_plan *p = &pc->plan;
+	uint64_t seq, nr, applied;
+	unsigned int i;
+	bool now;
+
+	pc_plan_drop(pc);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	for (;;) {
+		seq = __atomic_load_n(&pg->seq, __ATOMIC_ACQUIRE);
+		if (seq & 1) {
+			pc_cpu_relax();
+			continue;
+		}
+		applied = pc_load(&pg->applied);
+		if (pc_load(&pg->requested) != applied ||
+		    pc_load(&pg->flags) & PERFCTR_PAGE_EXITED)
+			return -1;
+		nr = pc_load(&pg->nr);
+		if (nr > PERFCTR_MAX_COUNTERS)
+			return -1;
+		now = false;
+		for (i = 0; i < nr; i++) {
+			if (pc_plan_counter(&pg->counter[i], pg, pc->map_size,
+					    &p->c[i]))
+				return -1;
+			now |= (p->c[i].src & (PC_PLAN_TSC | PC_PLAN_CLOCK)) != 0;
+		}
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (pc_load(&pg->requested) != applied)
+			return -1;
+		if (pc_load(&pg->seq) == seq)
+			break;
+	}
+	p->nr = nr;
+	p->applied = applied;
+	p->now = now;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	__atomic_store_n(&p->seq, seq, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/*
+ * A hardware counter by perf's record at @rec (its lock, index, offset
+ * and width, and the register), added to @v; -1 if it is not readable
+ * now, 1 if perf rewrote the record meanwhile.  A width outside 1 to 64,
+ * which perf never gives, is taken as 64.
+ */
+static inline __attribute__((always_inline)) int
+pc_plan_record_read(const struct perf_event_mmap_page *rec,
+				      uint64_t *v)
+{
+	const volatile struct perf_event_mmap_page *r = rec;
+	uint64_t raw;
+	uint32_t lock, index;
+	unsigned int shift;
+
+	lock = __atomic_load_n(&rec->lock, __ATOMIC_ACQUIRE);
+	index = r->index;
+	if (!r->cap_user_rdpmc || pc_pmu_read(index, &raw))
+		return -1;
+	shift = (64 - r->pmc_width) & 63;
+	*v += r->offset + (uint64_t)((int64_t)(raw << shift) >> shift);
+	/* the loads above complete before the lock is read again */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return r->lock != lock;
+}
+
+/*
+ * The read with the plan: the number of counters; -1 if the page cannot
+ * serve it (use read(2)); -2 if @n is smaller than the number of
+ * counters; -3 if the plan is not the page's now, or the page or a record
+ * changed during the read (make the plan again, or read again).  Inlined
+ * into perfctr_read(), whose checks come first.
+ */
+static inline __attribute__((always_inline)) int
+pc_plan_use(struct perfctr *pc,
+			      const struct perfctr_page *pg,
+			      uint64_t *counts, unsigned int n)
+{
+	const struct pc_plan *p = &pc->plan;
+	const struct perfctr_page_counter *c;
+	uint64_t seq, v, now = 0;
+	unsigned int i, nr;
+	uintptr_t src;
+	int ret;
+
+	seq = __atomic_load_n(&pg->seq, __ATOMIC_ACQUIRE);
+	if (seq != __atomic_load_n(&p->seq, __ATOMIC_RELAXED) ||
+	    pc_load(&pg->requested) != p->applied)
+		return -3;
+	nr = p->nr;
+	if (nr > n)
+		return -2;
+	if (PC_HAVE_TSC && p->now)
+		now = pc_rdtsc_ordered();
+	for (i = 0; i < nr; i++) {
+		v = p->c[i].base;
+		src = p->c[i].src;
+		if (src & PC_PLAN_PERF) {
+			ret = pc_plan_record_read((const void *)(src - PC_PLAN_PERF),
+						  &v);
+			if (ret)
+				return ret < 0 ? -1 : -3;
+		} else if (src & PC_PLAN_TSC) {
+			v += now;
+		} else if (src & PC_PLAN_CLOCK) {
+			c = (const void *)(src - PC_PLAN_CLOCK);
+			v += pc_mul_u64_u32_shr((now - pc_load(&c->time_cycles)) &
+						pc_load(&c->time_mask),
+						(uint32_t)pc_load(&c->time_mult),
+						pc_load(&c->time_shift) & 63);
+		}
+		counts[i] = v;
+	}
+	/* the loads above complete before the page is read again */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (pc_load(&pg->requested) != p->applied || pc_load(&pg->seq) != seq)
+		return -3;
+	return nr;
+}
+
+/* pc_plan_use() for pc_read_slow(), which found @pg the caller's own. */
+int pc_plan_read(struct perfctr *pc, const struct perfctr_page *pg,
+		 uint64_t *counts, unsigned int n)
+{
+	return pc_plan_use(pc, pg, counts, n);
+}
+
+/*
+ * perfctr_read()'s fast path: the owner of a bound handle, with a plan of
+ * its page at the page's seq, reads it; everything else goes to
+ * pc_read_slow() (read.c), which checks again the way every entry point
+ * does, makes the plan, and otherwise reads the page the general way or
+ * uses read(2).  The checks are those of pc_enter(), pc_own_page() and the
+ * buffer's, in the order that touches the page last; a caller that fails
+ * one is sent on to the same checks, which then decide.
+ */
+PC_EXPORT int perfctr_read(struct perfctr *pc, uint64_t *counts,
+			   unsigned int n)
+{
+	const struct perfctr_page *pg;
+	int ret;
+
+	if (!pc || !counts ||
+	    __atomic_load_n(pc->canary, __ATOMIC_RELAXED) !=
+	    __atomic_load_n(&pc->gen, __ATOMIC_ACQUIRE) ||
+	    pc->owner != &pc_self_tid)
+		return pc_read_slow(pc, counts, n);
+	pg = *(const struct perfctr_page *const volatile *)&pc->page;
+	if (!pg || pc_load(&pg->tid) != (uint64_t)pc_self_tid)
+		return pc_read_slow(pc, counts, n);
+	ret = pc_plan_use(pc, pg, counts, n);
+	if (ret >= 0)
+		return ret;
+	return pc_read_slow(pc, counts, n);
+}

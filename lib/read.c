@@ -123,22 +123,36 @@ static int pc_counts_files(struct perfctr *pc, struct pc_snap *s)
 }
 
 /*
- * The fast path: no system call, no lock, nothing written.  Otherwise one
+ * Tries with a fresh plan before the general reader takes over: a plan
+ * fails only when the thread was switched out or interrupted during the
+ * read, or another task began a change.
+ */
+#define PC_PLAN_TRIES	2
+
+/*
+ * perfctr_read() but for its fast path (page.c): the owner of a self
+ * handle makes the plan of its page and reads with it, or reads the page
+ * the general way where a plan cannot serve; everything else is one
  * pread(2) of counts, which also makes the kernel rewrite the owner's
  * stale page, so that the next read is fast again.
  */
-PC_EXPORT int perfctr_read(struct perfctr *pc, uint64_t *counts,
-			   unsigned int n)
+int pc_read_slow(struct perfctr *pc, uint64_t *counts, unsigned int n)
 {
 	const struct perfctr_page *pg;
 	struct pc_snap s;
-	int ret;
+	int ret = -3, i;
 
 	if (pc_enter(pc) || pc_check_buf(counts, n))
 		return -1;
 	pg = pc_own_page(pc);
 	if (pg) {
-		ret = pc_page_read(pg, counts, n);
+		for (i = 0; i < PC_PLAN_TRIES && ret == -3; i++) {
+			if (pc_plan_make(pc, pg))
+				break;
+			ret = pc_plan_read(pc, pg, counts, n);
+		}
+		if (ret == -3)
+			ret = pc_page_read(pg, counts, n);
 		if (ret >= 0)
 			return ret;
 		if (ret == -2) {

@@ -9,10 +9,6 @@
 load helpers
 bats_require_minimum_version 1.5.0	# run -N
 
-# Eight hardware events, one more than the PMU holds (the parser refuses a
-# name twice, so the modifiers and raw INST_RETIRED make them distinct).
-EIGHT="cycles instructions cycles:u instructions:u cycles:k instructions:k r8:u r8:k"
-
 setup() {
 	if ! have_pmu; then
 		skip "no PMU in this guest (QEMU TCG): hardware events cannot be counted"
@@ -45,16 +41,6 @@ start_spinner() {
 	echo "$1" > "$(pcf control $SPINNER)"
 }
 
-# start_hog: pcnc holds all 7 counters with CPU-wide pinned events.
-start_hog() {
-	local fifo=/tmp/nc-fifo.$RANDOM
-	mkfifo "$fifo"
-	pcnc hog 7 > "$fifo" &
-	HOG=$!
-	read -r line < "$fifo"
-	[ "$line" = ready ]
-}
-
 @test "a task's own control with more hardware events than the PMU holds fails with ENOSPC and changes nothing" {
 	run bash -c '
 		f=$PERFCTR_ROOT/$$/perfctr
@@ -62,7 +48,7 @@ start_hog() {
 		i=0; while ((i < 20000)); do ((i++)); done
 		read -r id0 < $f/id
 		mapfile -t c0 < $f/counts
-		if echo "'"$EIGHT"'" > $f/control; then exit 11; fi
+		if echo "'"$PMU_EIGHT"'" > $f/control; then exit 11; fi
 		read -r ctl < $f/control
 		read -r id1 < $f/id
 		mapfile -t c1 < $f/counts
@@ -114,7 +100,7 @@ start_hog() {
 }
 
 @test "another task's control with more hardware events than the PMU holds: counts say <not-counted> for what does not fit" {
-	start_spinner "$EIGHT"
+	start_spinner "$PMU_EIGHT"
 	sleep 0.5
 	kill -STOP "$SPINNER"
 	cat "$(pcf counts "$SPINNER")"
@@ -142,7 +128,7 @@ start_hog() {
 		exec pctest pause
 	) &
 	TARGET=$!
-	echo "$EIGHT" > "$(pcf control "$TARGET")"
+	echo "$PMU_EIGHT" > "$(pcf control "$TARGET")"
 	local exfd	# not 3: bats writes its results there
 	exec {exfd}< "$(pcf exits "$TARGET")"
 	echo go > "$go"
@@ -219,7 +205,7 @@ start_hog() {
 }
 
 @test "perfex -p: a followed process's samples say <not counted>, count and delta alike" {
-	start_spinner "$EIGHT"
+	start_spinner "$PMU_EIGHT"
 	sleep 0.3
 	run perfex -x, -p "$SPINNER" -I 100 --count 2
 	echo "$output"
@@ -230,7 +216,7 @@ start_hog() {
 }
 
 @test "perfex says why a command's own control with too many hardware events is refused" {
-	run perfex -e "$EIGHT" -- true
+	run perfex -e "$PMU_EIGHT" -- true
 	echo "$output"
 	[ "$status" -ne 0 ]
 	[[ $output == *"No space left on device"* ]]
@@ -238,11 +224,7 @@ start_hog() {
 }
 
 @test "libperfctr: ENOSPC for the thread itself, PERFCTR_NOT_COUNTED for another task" {
-	run pclib notcounted "$EIGHT"
-	echo "$output"
-	[ "$status" -eq 0 ]
-	[ "$(kv not_counted "$output")" -eq 1 ]
-	[ "$(kv counted "$output")" -eq 7 ]
+	lib_not_counted
 }
 
 @test "perfex without -e on a PMU whose counters are taken: the software events, and a line on stderr" {

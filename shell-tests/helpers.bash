@@ -121,6 +121,44 @@ have_pmu() {
 	return 1
 }
 
+# Eight hardware events, one more than the arm64 guest's PMUv3 holds (6
+# event counters and the cycle counter); the parser refuses a name twice,
+# so the modifiers and raw INST_RETIRED make them distinct.
+PMU_EIGHT="cycles instructions cycles:u instructions:u cycles:k instructions:k r8:u r8:k"
+
+# lib_not_counted: libperfctr with more hardware events than the PMU holds
+# (pclib notcounted): ENOSPC for the thread itself, and, for a child that
+# has them, PERFCTR_NOT_COUNTED for the one event that does not fit, where
+# its counts file says <not-counted>, and the 7 others' counts.
+lib_not_counted() {
+	run pclib notcounted "$PMU_EIGHT"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(kv not_counted "$output")" -eq 1 ]
+	[ "$(kv counted "$output")" -eq 7 ]
+}
+
+# start_hog: pcnc holds all 7 counters of the arm64 guest's PMU with
+# CPU-wide pinned events, until killed; sets HOG to its pid.
+start_hog() {
+	local fifo=/tmp/nc-fifo.$RANDOM
+	mkfifo "$fifo"
+	pcnc hog 7 > "$fifo" &
+	HOG=$!
+	read -r line < "$fifo"
+	rm -f "$fifo"
+	[ "$line" = ready ]
+}
+
+# stop_hog: kills the hog of start_hog, if any.
+stop_hog() {
+	if [ -n "${HOG:-}" ]; then
+		kill "$HOG" 2>/dev/null || true
+		wait "$HOG" 2>/dev/null || true
+		HOG=
+	fi
+}
+
 # skip_unless_tsc_on_page: the page gives tsc (and, with
 # page_gives_task_clock, task-clock) where a thread reads the counter tsc
 # counts, the kernel's get_cycles(), itself: x86-64 (rdtsc, the TSC) and

@@ -23,8 +23,6 @@
  */
 #include <fcntl.h>
 #include <inttypes.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -39,6 +37,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "seccomp.h"
 
 #define ROOT		PC_PROC_ROOT
 #define SELF		ROOT "/thread-self/perfctr"
@@ -167,6 +166,19 @@ static void name_page(struct perfctr_page *p)
 	p->seq++;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	p->tid = gettid_();
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	p->seq++;
+}
+
+/* A change of the page as every kernel writer makes it: seq odd, even. */
+static void change_begin(struct perfctr_page *p)
+{
+	p->seq++;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+static void change_end(struct perfctr_page *p)
+{
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	p->seq++;
 }
@@ -324,6 +336,7 @@ static void test_fallbacks(struct perfctr *pc)
 {
 	uint64_t v[PERFCTR_MAX_COUNTERS], id = 0;
 
+	ok(read2(pc, 100, 200), "a read off the page, which plans the next");
 	pg->requested = 6;
 	ok(read2(pc, 1, 2), "stale page: perfctr_read from counts");
 	ok(!perfctr_id(pc, &id) && id == 99, "stale page: perfctr_id from id");
@@ -332,17 +345,29 @@ static void test_fallbacks(struct perfctr *pc)
 	   "stale page: perfctr_read_id from id, counts, id");
 	publish(pg, 7, 2, (uint64_t[]){ 100, 200 });
 
+	ok(read2(pc, 100, 200), "a read off the page, which plans the next");
+	change_begin(pg);
+	pg->counter[0].sum = 101;
+	change_end(pg);
+	ok(read2(pc, 101, 200), "a sum changed with seq: the next read has it");
+	change_begin(pg);
 	pg->counter[1].flags = 0;
+	change_end(pg);
 	ok(read2(pc, 1, 2), "a counter not exact: perfctr_read from counts");
 	ok(perfctr_read_id(pc, v, 16, &id) == 2 && id == 7 && v[0] == 1,
 	   "not exact: perfctr_read_id reads counts, id from the page around it");
+	change_begin(pg);
 	pg->nr = 3;
+	change_end(pg);
 	ok(perfctr_read_id(pc, v, 16, &id) == 2 && id == 99,
 	   "page and counts disagree on nr: id from the files");
 	publish(pg, 7, 2, (uint64_t[]){ 100, 200 });
 
 	/* a hardware counter that is not counting is never exact */
+	ok(read2(pc, 100, 200), "a read off the page, which plans the next");
+	change_begin(pg);
 	pg->counter[1].flags = 0;
+	change_end(pg);
 	put(SELF, "counts", "tsc 1\ncontext-switches <not-counted>\n");
 	put(SELF, "children", "tsc 5\ncontext-switches <not-counted>\n");
 	ok(perfctr_read_id(pc, v, 16, &id) == 2 && id == 7 && v[0] == 1 &&
@@ -355,10 +380,16 @@ static void test_fallbacks(struct perfctr *pc)
 	put(SELF, "children", "tsc 5\ncontext-switches 6\n");
 	publish(pg, 7, 2, (uint64_t[]){ 100, 200 });
 
+	ok(read2(pc, 100, 200), "a read off the page, which plans the next");
+	change_begin(pg);
 	pg->flags = PERFCTR_PAGE_EXITED;
+	change_end(pg);
 	ok(read2(pc, 1, 2), "exited page: perfctr_read from counts");
 	publish(pg, 7, 2, (uint64_t[]){ 100, 200 });
+	ok(read2(pc, 100, 200), "a read off the page, which plans the next");
+	change_begin(pg);
 	pg->nr = PERFCTR_MAX_COUNTERS + 1;
+	change_end(pg);
 	ok(read2(pc, 1, 2), "nr beyond the maximum: from counts");
 	publish(pg, 7, 2, (uint64_t[]){ 100, 200 });
 
@@ -1130,24 +1161,6 @@ static void test_fork(struct perfctr *pc)
 		die("rename");
 }
 
-/* Only write, exit and exit_group: anything else kills the process. */
-static void seccomp_strict(void)
-{
-	struct sock_filter filter[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_write, 3, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_exit, 2, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_exit_group, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = { .len = 6, .filter = filter };
-
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
-	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
-		die("seccomp");
-}
-
 static int child_no_syscall(struct perfctr *pc)
 {
 	uint64_t v[16], id;
@@ -1156,7 +1169,8 @@ static int child_no_syscall(struct perfctr *pc)
 	/* in the child: the first call rebinds, with system calls */
 	name_page(pg);
 	CHILD_CHECK(read2(pc, 100, 200));
-	seccomp_strict();
+	if (seccomp_write_exit())
+		die("seccomp");
 	for (i = 0; i < 100000; i++) {
 		if (perfctr_read(pc, v, 16) != 2 || v[1] != 200)
 			syscall(SYS_exit_group, 3);
@@ -1176,7 +1190,8 @@ static int child_syscall(struct perfctr *pc)
 	name_page(pg);
 	CHILD_CHECK(read2(pc, 100, 200));
 	pg->requested++;
-	seccomp_strict();
+	if (seccomp_write_exit())
+		die("seccomp");
 	perfctr_read(pc, v, 16);
 	syscall(SYS_exit_group, 0);
 	return 5;

@@ -50,24 +50,9 @@
 #include <uapi/linux/perfctr.h>
 #include "pcroot.h"
 
+#include "helper.h"
+
 #define PAGE 4096
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "pcpage: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
-	va_end(ap);
-	exit(1);
-}
-
-static pid_t tid(void)
-{
-	return syscall(SYS_gettid);
-}
 
 static void path(char *buf, size_t len, pid_t t, const char *file)
 {
@@ -82,7 +67,7 @@ static void set_control(pid_t t, const char *text)
 	path(p, sizeof(p), t, "control");
 	fd = open(p, O_WRONLY);
 	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		die("write %s to %s: %s", text, p, strerror(errno));
+		die("write %s to %s", text, p);
 	close(fd);
 }
 
@@ -95,10 +80,10 @@ static const volatile struct perfctr_page *map_own(void)
 	path(p, sizeof(p), tid(), "page");
 	fd = open(p, O_RDONLY);
 	if (fd < 0)
-		die("open %s: %s", p, strerror(errno));
+		die("open %s", p);
 	addr = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
 	if (addr == MAP_FAILED)
-		die("mmap %s: %s", p, strerror(errno));
+		die("mmap %s", p);
 	close(fd);
 	return addr;
 }
@@ -114,10 +99,10 @@ static unsigned int read_counts(pid_t t, uint64_t *v)
 	path(p, sizeof(p), t, "counts");
 	fd = open(p, O_RDONLY);
 	if (fd < 0)
-		die("open %s: %s", p, strerror(errno));
+		die("open %s", p);
 	len = read(fd, buf, sizeof(buf) - 1);
 	if (len < 0)
-		die("read %s: %s", p, strerror(errno));
+		die("read %s", p);
 	close(fd);
 	buf[len] = 0;
 	for (line = strtok_r(buf, "\n", &s); line; line = strtok_r(NULL, "\n", &s)) {
@@ -140,7 +125,7 @@ static uint64_t read_id(pid_t t)
 	fd = open(p, O_RDONLY);
 	len = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
 	if (len < 0)
-		die("read %s: %s", p, strerror(errno));
+		die("read %s", p);
 	close(fd);
 	buf[len] = 0;
 	return strtoull(buf, NULL, 10);
@@ -293,7 +278,7 @@ static int cmd_errors(void)
 	path(p, sizeof(p), tid(), "page");
 	fd = open(p, O_RDONLY);
 	if (fd < 0)
-		die("open %s: %s", p, strerror(errno));
+		die("open %s", p);
 	expect_errno("MAP_SHARED PROT_WRITE",
 		     mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), EACCES);
 	expect_errno("MAP_PRIVATE PROT_WRITE",
@@ -301,7 +286,7 @@ static int cmd_errors(void)
 	/* one page more than the page and its records (perfctr_page::map_size) */
 	addr = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
 	if (addr == MAP_FAILED)
-		die("mmap: %s", strerror(errno));
+		die("mmap");
 	pg = addr;
 	map_size = pg->map_size;
 	munmap(addr, PAGE);
@@ -313,7 +298,7 @@ static int cmd_errors(void)
 	if (map_size > PAGE) {
 		addr = mmap(NULL, map_size, PROT_READ, MAP_SHARED, fd, 0);
 		if (addr == MAP_FAILED)
-			die("mmap map_size: %s", strerror(errno));
+			die("mmap map_size");
 		munmap(addr, map_size);
 		printf("ok the page and its records map\n");
 	}
@@ -332,7 +317,7 @@ static int cmd_errors(void)
 
 	addr = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (addr == MAP_FAILED)
-		die("MAP_PRIVATE PROT_READ: %s", strerror(errno));
+		die("MAP_PRIVATE PROT_READ");
 	if (mprotect(addr, PAGE, PROT_READ | PROT_WRITE) != -1 || errno != EACCES)
 		die("mprotect PROT_WRITE: expected EACCES, got %s", strerror(errno));
 	printf("ok mprotect PROT_WRITE: %s\n", strerror(EACCES));
@@ -345,18 +330,18 @@ static int cmd_errors(void)
 	/* another thread's page, opened by that thread, mapped here */
 	if (pipe(go) || pipe(done) || pthread_create(&thread, NULL, open_own_page, NULL) ||
 	    read(done[0], &c, 1) != 1 || other_fd < 0)
-		die("thread: %s", strerror(errno));
+		die("thread");
 	expect_errno("another thread's page",
 		     mmap(NULL, PAGE, PROT_READ, MAP_SHARED, other_fd, 0), EPERM);
 	if (write(go[1], "x", 1) != 1 || pthread_join(thread, NULL))
 		die("join");
 	/* a thread's own page, opened for it by the main thread */
 	if (pthread_create(&thread, NULL, map_fd_opened_by_main, NULL) || read(done[0], &c, 1) != 1)
-		die("thread: %s", strerror(errno));
+		die("thread");
 	path(p, sizeof(p), foreign_tid, "page");
 	foreign_fd = open(p, O_RDONLY);
 	if (foreign_fd < 0)
-		die("open %s: %s", p, strerror(errno));
+		die("open %s", p);
 	if (write(go[1], "x", 1) != 1 || pthread_join(thread, NULL))
 		die("join");
 	/* the parent's page, from a child */
@@ -425,7 +410,7 @@ static int cmd_faults(long n)
 		read_counts(tid(), before);
 		mem = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (mem == MAP_FAILED)
-			die("mmap: %s", strerror(errno));
+			die("mmap");
 		mem[0] = 1;			/* one minor fault */
 		page_read(pg, &s);
 		read_counts(tid(), after);
@@ -451,7 +436,7 @@ static int cmd_fork(void)
 	set_control(tid(), "tsc context-switches");
 	pg = map_own();
 	if (mincore((void *)pg, PAGE, &vec))
-		die("mincore in the parent: %s", strerror(errno));
+		die("mincore in the parent");
 	if (fork() == 0) {
 		if (mincore((void *)pg, PAGE, &vec) == 0 || errno != ENOMEM)
 			die("the child has the parent's page mapped");
@@ -544,7 +529,7 @@ static int cmd_notsc(void)
 	struct snap s;
 
 	if (prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0))
-		die("prctl(PR_SET_TSC, PR_TSC_SIGSEGV): %s", strerror(errno));
+		die("prctl(PR_SET_TSC, PR_TSC_SIGSEGV)");
 	set_control(tid(), "tsc context-switches");
 	pg = map_own();
 	sched_yield();
@@ -554,7 +539,7 @@ static int cmd_notsc(void)
 		    (uint64_t)pg->counter[0].flags);
 	printf("ok with PR_TSC_SIGSEGV the page sends tsc to read(2)\n");
 	if (prctl(PR_SET_TSC, PR_TSC_ENABLE, 0, 0, 0))
-		die("prctl(PR_SET_TSC, PR_TSC_ENABLE): %s", strerror(errno));
+		die("prctl(PR_SET_TSC, PR_TSC_ENABLE)");
 	set_control(tid(), "tsc context-switches");
 	page_read(pg, &s);
 	if (s.stale || s.exact != 0x3)
@@ -576,7 +561,7 @@ static int cmd_preempt(long n)
 	CPU_ZERO(&cpus);
 	CPU_SET(0, &cpus);
 	if (sched_setaffinity(0, sizeof(cpus), &cpus))
-		die("sched_setaffinity: %s", strerror(errno));
+		die("sched_setaffinity");
 	busy = fork();
 	if (busy == 0) {
 		/* dies with us, also when we die() before the kill below */
@@ -676,7 +661,7 @@ static void *exec_thread(void *arg)
 		die("before exec: the page names %" PRIu64 ", thread %d", (uint64_t)pg->tid, tid());
 	printf("ok before exec the page names the thread: tid=%d pid=%d\n", tid(), getpid());
 	execl("/proc/self/exe", "pcpage", "show", (char *)NULL);
-	die("exec: %s", strerror(errno));
+	die("exec");
 	return arg;
 }
 

@@ -10,11 +10,22 @@
  *                            times, under a seccomp filter that allows only
  *                            write and exit: the smallest and largest
  *                            deltas, and how many trials gave the smallest
- *   pchwpage busy N TRIALS COST
+ *   pchwpage switched TRIALS the reads around a sched_yield(2) of two
+ *                            instructions: alone on the CPU, where the
+ *                            yield leaves it the CPU (the smallest delta),
+ *                            and with a busy process, where it may switch
+ *                            (the largest): the second read is then the
+ *                            first after a switch, which plans the page
+ *                            again, and the difference is what that costs;
+ *                            how many of the trials with the busy process
+ *                            gave either delta
+ *   pchwpage busy N TRIALS COST COST_SWITCHED
  *                            the same around 2N instructions with a busy
  *                            process on the CPU: how many trials were
  *                            preempted, and how many of those gave exactly
- *                            COST + 2N instructions
+ *                            COST_SWITCHED + 2N instructions (the second
+ *                            read was the first after a switch) or COST +
+ *                            2N (the switch came after its counter read)
  *   pchwpage fork            a forked child reads its own hardware counts
  *   pchwpage threads         each thread reads its own
  *   pchwpage remote N        another thread changes the reader's control N
@@ -28,6 +39,11 @@
  *                            perf_user_access = 0) before its register is
  *                            read: the read gives 0, not SIGILL, and the
  *                            page's seq has changed
+ *   pchwpage notcounted      the thread's own instructions:u cycles:u,
+ *                            read off its page; then, once a line comes
+ *                            on standard input (the test has taken the
+ *                            PMU with pinned CPU-wide events), read again:
+ *                            PERFCTR_NOT_COUNTED, as its counts file says
  *   pchwpage sigill          a thread with no counter page reads a counter
  *                            register without access: SIGILL, as ever
  *   pchwpage cost TRIALS     instructions of one read of instructions:u and
@@ -60,22 +76,9 @@
 #include <unistd.h>
 
 #include <uapi/linux/perfctr.h>
-#include <perfctr.h>
-#include "../helpers/pcroot.h"
 
-#define MAX 16
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "pchwpage: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, " (errno: %s)\n", strerror(errno));
-	va_end(ap);
-	exit(1);
-}
+#include "cpu.h"
+#include "libhelper.h"
 
 #if defined(__aarch64__)
 /* 2n instructions, n >= 1: subs and b.ne, n times. */
@@ -86,28 +89,6 @@ static void spin(unsigned long n)
 			     : "+r"(n) :: "cc", "memory");
 }
 
-/* PMCCNTR_EL0, or hardware counter @n < 31, as the library reads it. */
-#define EVCNTR(n)							\
-	case n:								\
-		__asm__ __volatile__("mrs %0, pmevcntr" #n "_el0"	\
-				     : "=r"(v) :: "memory");		\
-		break
-
-static uint64_t counter_register(unsigned int n)
-{
-	uint64_t v = 0;
-
-	switch (n) {
-	EVCNTR(0); EVCNTR(1); EVCNTR(2); EVCNTR(3); EVCNTR(4); EVCNTR(5);
-	EVCNTR(6); EVCNTR(7); EVCNTR(8); EVCNTR(9); EVCNTR(10);
-	case 31:
-		__asm__ __volatile__("mrs %0, pmccntr_el0" : "=r"(v) :: "memory");
-		break;
-	default:
-		die("no register for counter %u here", n);
-	}
-	return v;
-}
 #else
 static void spin(unsigned long n)
 {
@@ -115,98 +96,54 @@ static void spin(unsigned long n)
 	die("arm64 only");
 }
 
+#endif
+
+/*
+ * Hardware counter @n (PMCCNTR_EL0 for 31), read as the library reads it
+ * (lib/cpu.h), so that the figures of "cost" compare like with like.
+ */
 static uint64_t counter_register(unsigned int n)
 {
-	die("arm64 only: counter %u", n);
-	return 0;
+	uint64_t v;
+
+	if (pc_pmu_read(n + 1, &v))
+		die("no register for counter %u here", n);
+	return v;
+}
+
+#if defined(__aarch64__)
+/* sched_yield(2) by hand: "mov x8, #124; svc #0", whatever the C library. */
+static void yield_raw(void)
+{
+	register long nr __asm__("x8") = SYS_sched_yield;
+	register long ret __asm__("x0");
+
+	__asm__ __volatile__("svc	#0" : "=r"(ret) : "r"(nr) : "memory");
+}
+#else
+static void yield_raw(void)
+{
+	die("arm64 only");
 }
 #endif
 
-static pid_t tid(void)
-{
-	return syscall(SYS_gettid);
-}
-
-static struct perfctr *open_self(const char *events)
-{
-	struct perfctr *pc = perfctr_open(0);
-
-	if (!pc)
-		die("perfctr_open(0)");
-	if (events && perfctr_set_control(pc, events))
-		die("perfctr_set_control(%s)", events);
-	return pc;
-}
-
-/* Only write and exit from here on: any other system call kills. */
-static void seccomp_write_exit(void)
-{
-	struct sock_filter filter[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_write, 3, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_exit, 2, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_exit_group, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = { .len = 6, .filter = filter };
-
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
-	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
-		die("seccomp");
-}
-
-/* The counts of thread @t by one read(2) of its file. */
-static int file_counts(pid_t t, uint64_t *v)
-{
-	char p[128], buf[4096], *s, *line;
-	ssize_t len;
-	int fd, n = 0;
-
-	snprintf(p, sizeof(p), "%s/%d/task/%d/perfctr/counts", pc_root(), getpid(), t);
-	fd = open(p, O_RDONLY);
-	len = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-	if (len < 0)
-		die("read %s", p);
-	close(fd);
-	buf[len] = 0;
-	for (line = strtok_r(buf, "\n", &s); line; line = strtok_r(NULL, "\n", &s))
-		v[n++] = strtoull(strchr(line, ' ') + 1, NULL, 10);
-	return n;
-}
-
-/* Each library read lies between the file reads around it. */
-static void check_between(struct perfctr *pc, long n, const char *who)
-{
-	uint64_t a[MAX], b[MAX], c[MAX], last[MAX] = {};
-	int nr, i;
-	long k;
-
-	for (k = 0; k < n; k++) {
-		nr = file_counts(tid(), a);
-		if (perfctr_read(pc, b, MAX) != nr)
-			die("%s: perfctr_read gave another number of counters", who);
-		file_counts(tid(), c);
-		for (i = 0; i < nr; i++) {
-			if (b[i] < a[i] || b[i] > c[i])
-				die("%s: counter %d: %" PRIu64 " not in [%" PRIu64 ", %" PRIu64 "]",
-				    who, i, b[i], a[i], c[i]);
-			if (b[i] < last[i])
-				die("%s: counter %d went back", who, i);
-			last[i] = b[i];
-		}
-	}
-}
-
-/* Instructions and cycles, in user mode, over 2n instructions. */
+/*
+ * Instructions and cycles, in user mode, over 2n instructions, or over a
+ * yield if @n is 0.  A read first, so that the first measured read is not
+ * the first after a switch that came before (an earlier trial's system
+ * call may have been one).
+ */
 static void measure(struct perfctr *pc, unsigned long n, uint64_t *di,
 		    uint64_t *dc)
 {
 	uint64_t a[MAX], b[MAX];
 
-	if (perfctr_read(pc, a, MAX) != 3)
+	if (perfctr_read(pc, a, MAX) != 3 || perfctr_read(pc, a, MAX) != 3)
 		_exit(3);
-	spin(n);
+	if (n)
+		spin(n);
+	else
+		yield_raw();
 	if (perfctr_read(pc, b, MAX) != 3)
 		_exit(3);
 	*di = b[0] - a[0];
@@ -235,7 +172,7 @@ static int cmd_delta(unsigned long n, int trials)
 
 	if (perfctr_read(pc, v, MAX) != 3)	/* maps the page: read(2)s */
 		die("perfctr_read");
-	seccomp_write_exit();
+	seccomp_only_write_exit();
 	for (t = 0; t < trials; t++) {
 		measure(pc, n, &di, &dc);
 		if (di < min) {
@@ -252,7 +189,58 @@ static int cmd_delta(unsigned long n, int trials)
 	return 0;
 }
 
-static int cmd_busy(unsigned long n, int trials, uint64_t cost)
+/* A process that spins on this CPU until killed, counting nothing. */
+static pid_t start_busy(void)
+{
+	pid_t busy = fork();
+
+	if (busy < 0)
+		die("fork");
+	if (busy == 0)
+		for (;;)
+			spin(1000);
+	return busy;
+}
+
+static void stop_busy(pid_t busy)
+{
+	kill(busy, SIGKILL);
+	waitpid(busy, NULL, 0);
+}
+
+static int cmd_switched(int trials)
+{
+	struct perfctr *pc = open_self("instructions:u cycles:u tsc");
+	uint64_t alone = UINT64_MAX, switched = 0, v[MAX];
+	uint64_t *d = calloc(trials, sizeof(*d)), dc;
+	int t, at_alone = 0, at_max = 0;
+	pid_t busy;
+
+	if (!d || perfctr_read(pc, v, MAX) != 3)
+		die("perfctr_read");
+	for (t = 0; t < trials; t++) {
+		measure(pc, 0, &d[t], &dc);
+		alone = d[t] < alone ? d[t] : alone;
+	}
+	busy = start_busy();
+	for (t = 0; t < trials; t++) {
+		measure(pc, 0, &d[t], &dc);
+		switched = d[t] > switched ? d[t] : switched;
+	}
+	stop_busy(busy);
+	for (t = 0; t < trials; t++) {
+		at_alone += d[t] == alone;
+		at_max += d[t] == switched;
+	}
+	printf("alone=%" PRIu64 " switched=%" PRIu64 " at_alone=%d at_max=%d trials=%d\n",
+	       alone, switched, at_alone, at_max, trials);
+	free(d);
+	perfctr_close(pc);
+	return 0;
+}
+
+static int cmd_busy(unsigned long n, int trials, uint64_t cost,
+		    uint64_t cost_switched)
 {
 	struct perfctr *pc;
 	struct rusage r0, r1;
@@ -260,12 +248,7 @@ static int cmd_busy(unsigned long n, int trials, uint64_t cost)
 	int t, preempted = 0, exact = 0;
 	pid_t busy;
 
-	busy = fork();			/* before the control: it counts nothing */
-	if (busy < 0)
-		die("fork");
-	if (busy == 0)
-		for (;;)
-			spin(1000);
+	busy = start_busy();		/* before the control: it counts nothing */
 	pc = open_self("instructions:u cycles:u tsc");
 	if (perfctr_read(pc, v, MAX) != 3)
 		die("perfctr_read");
@@ -276,14 +259,14 @@ static int cmd_busy(unsigned long n, int trials, uint64_t cost)
 		if (r1.ru_nivcsw == r0.ru_nivcsw)
 			continue;
 		preempted++;
-		if (di == cost + 2 * n && dc == di)
+		if ((di == cost_switched + 2 * n || di == cost + 2 * n) &&
+		    dc == di)
 			exact++;
 		else
 			printf("trial %d: %" PRIu64 " instructions, %" PRIu64 " cycles, %ld preemptions\n",
 			       t, di, dc, r1.ru_nivcsw - r0.ru_nivcsw);
 	}
-	kill(busy, SIGKILL);
-	waitpid(busy, NULL, 0);
+	stop_busy(busy);
 	printf("preempted=%d exact=%d trials=%d\n", preempted, exact, trials);
 	return 0;
 }
@@ -302,8 +285,8 @@ static int cmd_fork(void)
 			die("child: perfctr_read");
 		if (c[0] >= v[0])
 			die("child read its parent's counts: %" PRIu64, c[0]);
-		check_between(pc, 200, "child");
-		seccomp_write_exit();
+		check_between(pc, tid(), 200, "child");
+		seccomp_only_write_exit();
 		if (perfctr_read(pc, c, MAX) != 2 || c[0] >= v[0])
 			_exit(5);
 		say("ok the child reads its own hardware counts: %" PRIu64
@@ -312,7 +295,7 @@ static int cmd_fork(void)
 	}
 	if (wait(&status) < 0 || status)
 		die("child failed: status %#x", status);
-	check_between(pc, 200, "parent after fork");
+	check_between(pc, tid(), 200, "parent after fork");
 	printf("ok the parent's reads are unaffected\n");
 	perfctr_close(pc);
 	return 0;
@@ -323,7 +306,7 @@ static void *thread_reads(void *arg)
 	struct perfctr *pc = open_self(NULL);	/* the inherited control */
 
 	spin((uintptr_t)arg);
-	check_between(pc, 300, "thread");
+	check_between(pc, tid(), 300, "thread");
 	perfctr_close(pc);
 	return NULL;
 }
@@ -337,7 +320,7 @@ static int cmd_threads(void)
 	for (i = 0; i < 2; i++)
 		if (pthread_create(&t[i], NULL, thread_reads, (void *)(1000 + i * 500000)))
 			die("pthread_create");
-	check_between(pc, 300, "main");
+	check_between(pc, tid(), 300, "main");
 	for (i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
 	printf("ok each thread reads its own hardware counts\n");
@@ -427,8 +410,8 @@ static int cmd_exec(const char *before)
 	pc = open_self(NULL);
 	if (perfctr_id(pc, &id) || id != strtoull(before, NULL, 10))
 		die("after exec: id %" PRIu64 ", before %s", id, before);
-	check_between(pc, 200, "after exec");
-	seccomp_write_exit();
+	check_between(pc, tid(), 200, "after exec");
+	seccomp_only_write_exit();
 	if (perfctr_read(pc, v, MAX) != 2 || v[0] < 200000)
 		_exit(5);
 	say("ok after exec the new program reads its hardware counts off the page: %"
@@ -665,6 +648,38 @@ static int cmd_cost(int trials)
 	return 0;
 }
 
+static int cmd_notcounted(void)
+{
+	struct perfctr *pc = open_self("instructions:u cycles:u");
+	char line[64], text[4096], path[128];
+	uint64_t v[MAX];
+	int i;
+
+	spin(100000);
+	if (perfctr_read(pc, v, MAX) != 2 || perfctr_read(pc, v, MAX) != 2 ||
+	    v[0] < 200000 || v[0] == PERFCTR_NOT_COUNTED ||
+	    v[1] == PERFCTR_NOT_COUNTED)
+		die("before: %" PRIu64 " instructions", v[0]);
+	printf("reading %" PRIu64 "\n", v[0]);
+	if (!fgets(line, sizeof(line), stdin))
+		die("no line on standard input");
+	spin(100000);
+	for (i = 0; i < 1000; i++) {
+		if (perfctr_read(pc, v, MAX) != 2)
+			die("perfctr_read");
+		if (v[0] != PERFCTR_NOT_COUNTED || v[1] != PERFCTR_NOT_COUNTED)
+			die("read %d: %" PRIu64 " instructions, %" PRIu64
+			    " cycles, not PERFCTR_NOT_COUNTED", i, v[0], v[1]);
+	}
+	snprintf(path, sizeof(path), "%s/self/task/%d/perfctr/counts", pc_root(), tid());
+	read_text(path, text, sizeof(text));
+	if (strcmp(text, "instructions:u <not-counted>\ncycles:u <not-counted>\n"))
+		die("counts file: %s", text);
+	printf("ok 1000 reads give PERFCTR_NOT_COUNTED, as the counts file says\n");
+	perfctr_close(pc);
+	return 0;
+}
+
 static int cmd_sigill(void)
 {
 	uint64_t v = counter_register(31);
@@ -678,9 +693,12 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 4 && !strcmp(argv[1], "delta"))
 		return cmd_delta(strtoul(argv[2], NULL, 0), atoi(argv[3]));
-	if (argc == 5 && !strcmp(argv[1], "busy"))
+	if (argc == 3 && !strcmp(argv[1], "switched"))
+		return cmd_switched(atoi(argv[2]));
+	if (argc == 6 && !strcmp(argv[1], "busy"))
 		return cmd_busy(strtoul(argv[2], NULL, 0), atoi(argv[3]),
-				strtoull(argv[4], NULL, 0));
+				strtoull(argv[4], NULL, 0),
+				strtoull(argv[5], NULL, 0));
 	if (argc == 2 && !strcmp(argv[1], "fork"))
 		return cmd_fork();
 	if (argc == 2 && !strcmp(argv[1], "threads"))
@@ -691,6 +709,8 @@ int main(int argc, char **argv)
 		return cmd_exec(argc == 3 ? argv[2] : NULL);
 	if (argc == 3 && !strcmp(argv[1], "trap"))
 		return cmd_trap(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "notcounted"))
+		return cmd_notcounted();
 	if (argc == 2 && !strcmp(argv[1], "sigill"))
 		return cmd_sigill();
 	if (argc == 3 && !strcmp(argv[1], "cost"))

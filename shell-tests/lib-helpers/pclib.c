@@ -48,90 +48,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <perfctr.h>
-#include "../helpers/pcroot.h"
-
-#define MAX 16
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "pclib: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, " (errno: %s)\n", strerror(errno));
-	va_end(ap);
-	exit(1);
-}
-
-static pid_t tid(void)
-{
-	return syscall(SYS_gettid);
-}
-
-/* The text of the file @path by one read(2), into @buf of @size bytes. */
-static void read_text(const char *path, char *buf, size_t size)
-{
-	ssize_t len;
-	int fd;
-
-	fd = open(path, O_RDONLY);
-	len = fd < 0 ? -1 : read(fd, buf, size - 1);
-	if (len < 0)
-		die("read %s", path);
-	close(fd);
-	buf[len] = 0;
-}
-
-/* The counts of thread t by one read(2) of its file. */
-static int file_counts(pid_t t, uint64_t *v)
-{
-	char p[128], buf[4096], *s, *line;
-	int n = 0;
-
-	snprintf(p, sizeof(p), "%s/%d/task/%d/perfctr/counts", pc_root(), getpid(), t);
-	read_text(p, buf, sizeof(buf));
-	for (line = strtok_r(buf, "\n", &s); line; line = strtok_r(NULL, "\n", &s))
-		v[n++] = strtoull(strchr(line, ' ') + 1, NULL, 10);
-	return n;
-}
-
-static struct perfctr *open_self(const char *events)
-{
-	struct perfctr *pc = perfctr_open(0);
-
-	if (!pc)
-		die("perfctr_open(0)");
-	if (events && perfctr_set_control(pc, events))
-		die("perfctr_set_control(%s)", events);
-	return pc;
-}
-
-/* Each library read lies between the file reads around it. */
-static void check_between(struct perfctr *pc, pid_t t, long n, const char *who)
-{
-	uint64_t a[MAX], b[MAX], c[MAX], last[MAX] = {};
-	int nr, i;
-	long k;
-
-	for (k = 0; k < n; k++) {
-		nr = file_counts(t, a);
-		if (perfctr_read(pc, b, MAX) != nr)
-			die("%s: perfctr_read gave another number of counters", who);
-		file_counts(t, c);
-		for (i = 0; i < nr; i++) {
-			if (b[i] < a[i] || b[i] > c[i])
-				die("%s: counter %d: %" PRIu64 " not in [%" PRIu64 ", %" PRIu64 "]",
-				    who, i, b[i], a[i], c[i]);
-			if (b[i] < last[i])
-				die("%s: counter %d went back", who, i);
-			last[i] = b[i];
-		}
-		if (k % 5 == 0)
-			sched_yield();
-	}
-}
+#include "libhelper.h"
 
 static int cmd_between(const char *events, long n)
 {
@@ -145,15 +62,6 @@ static int cmd_between(const char *events, long n)
 
 static int cmd_seccomp(const char *events, long n)
 {
-	struct sock_filter filter[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_write, 3, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_exit, 2, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_exit_group, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = { .len = 6, .filter = filter };
 	struct perfctr *pc = open_self(events);
 	uint64_t first[MAX], v[MAX];
 	char line[128];
@@ -163,9 +71,7 @@ static int cmd_seccomp(const char *events, long n)
 	nr = perfctr_read(pc, first, MAX);	/* the first read may use read(2) */
 	if (nr < 0)
 		die("perfctr_read");
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
-	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
-		die("seccomp");
+	seccomp_only_write_exit();
 	for (k = 0; k < n; k++)
 		if (perfctr_read(pc, v, MAX) != nr)
 			_exit(3);
@@ -444,7 +350,7 @@ static int same_counts(const uint64_t *a, const uint64_t *b, int nr)
 
 static void *reuse_second(void *arg)
 {
-	uint64_t v[MAX], w[MAX], f[MAX];
+	uint64_t v[MAX], w[MAX], f[MAX] = { 0 };
 	char task[64];
 	struct stat st;
 	struct perfctr *own;
