@@ -92,7 +92,14 @@ static void process_main(int tasks, int ready_wr)
 	if (!tids)
 		die("calloc");
 	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, PTHREAD_STACK_MIN);
+	/*
+	 * The C library's minimum for this machine: it grows with the signal
+	 * frame the kernel announces (AT_MINSIGSTKSZ), which a kernel that
+	 * enables more of the CPU's register state makes larger than the
+	 * static PTHREAD_STACK_MIN.
+	 */
+	pthread_attr_setstacksize(&attr, sysconf(_SC_THREAD_STACK_MIN) > PTHREAD_STACK_MIN ?
+				  sysconf(_SC_THREAD_STACK_MIN) : PTHREAD_STACK_MIN);
 	for (i = 1; i < tasks; i++) {
 		err = pthread_create(&tids[i], &attr, task_main, NULL);
 		if (err) {
