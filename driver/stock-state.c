@@ -15,6 +15,8 @@
 #include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
+#include <linux/ktime.h>
+#include <linux/minmax.h>
 #include <linux/perf_event.h>
 #include <linux/rhashtable.h>
 #include <linux/sched.h>
@@ -112,15 +114,25 @@ int pc_kernel_attach(struct task_struct *task, struct perfctr_task *st)
 }
 
 /*
- * Control ids: system-wide, strictly increasing, never 0.  A patched kernel
- * keeps the counter so that ids survive a reload of the module; here they
- * restart with it, which is harmless: a reload needs every state gone.
+ * Control ids: system-wide, strictly increasing, never 0, and never reused
+ * while the system runs.  A patched kernel keeps the counter, so that ids
+ * go on across a reload of the module; a module's own counter would start
+ * again at 1.  So here an id is the boot-time clock in nanoseconds when it
+ * is handed out, or one more than the last id if that is later (two in one
+ * nanosecond): a reloaded module's first id is the clock then, above every
+ * id handed out before, since each of those was at most the clock of its
+ * own time, give or take the ids of one nanosecond.
  */
 u64 pc_next_id(void)
 {
 	static atomic64_t pc_last_id = ATOMIC64_INIT(0);
+	s64 now = ktime_get_boottime_ns();
+	s64 last = atomic64_read(&pc_last_id), next;
 
-	return atomic64_inc_return(&pc_last_id);
+	do {
+		next = max(last + 1, now);
+	} while (!atomic64_try_cmpxchg(&pc_last_id, &last, next));
+	return next;
 }
 
 /**
