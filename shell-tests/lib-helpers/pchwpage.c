@@ -62,6 +62,8 @@
 #include <uapi/linux/perfctr.h>
 #include <perfctr.h>
 
+#include "../../bench/selfread.h"
+
 #define MAX 16
 
 static void die(const char *fmt, ...)
@@ -84,42 +86,23 @@ static void spin(unsigned long n)
 			     "b.ne	1b"
 			     : "+r"(n) :: "cc", "memory");
 }
-
-/* PMCCNTR_EL0, or hardware counter @n < 31, as the library reads it. */
-#define EVCNTR(n)							\
-	case n:								\
-		__asm__ __volatile__("mrs %0, pmevcntr" #n "_el0"	\
-				     : "=r"(v) :: "memory");		\
-		break
-
-static uint64_t counter_register(unsigned int n)
-{
-	uint64_t v = 0;
-
-	switch (n) {
-	EVCNTR(0); EVCNTR(1); EVCNTR(2); EVCNTR(3); EVCNTR(4); EVCNTR(5);
-	EVCNTR(6); EVCNTR(7); EVCNTR(8); EVCNTR(9); EVCNTR(10);
-	case 31:
-		__asm__ __volatile__("mrs %0, pmccntr_el0" : "=r"(v) :: "memory");
-		break;
-	default:
-		die("no register for counter %u here", n);
-	}
-	return v;
-}
 #else
 static void spin(unsigned long n)
 {
 	(void)n;
 	die("arm64 only");
 }
+#endif
 
+/* PMCCNTR_EL0 for 31, else hardware counter @n (bench/selfread.h). */
 static uint64_t counter_register(unsigned int n)
 {
-	die("arm64 only: counter %u", n);
-	return 0;
+	uint64_t v;
+
+	if (sr_register(n, &v))
+		die("no register for counter %u here", n);
+	return v;
 }
-#endif
 
 static pid_t tid(void)
 {
@@ -559,15 +542,7 @@ static int cmd_trap(const char *how)
  */
 static int perf_open(uint64_t config, int user_read)
 {
-	struct perf_event_attr attr = {
-		.type = PERF_TYPE_HARDWARE,
-		.size = sizeof(attr),
-		.config = config,
-		.exclude_kernel = user_read,
-		.exclude_hv = 1,
-		.config1 = user_read ? 2 : 0,	/* arm64 PMUv3's rdpmc bit */
-	};
-	int fd = syscall(SYS_perf_event_open, &attr, 0, -1, -1, 0);
+	int fd = sr_perf_open(config, user_read);
 
 	if (fd < 0)
 		die("perf_event_open(%" PRIu64 ")", config);
@@ -583,27 +558,14 @@ static uint64_t perf_count(int fd)
 	return v;
 }
 
-/* perf's own self-read of an mmapped event: its page and the register. */
+/* perf's own self-read of an mmapped event (bench/selfread.h). */
 static uint64_t perf_user_read(const volatile struct perf_event_mmap_page *pg)
 {
-	uint64_t offset, raw;
-	uint32_t lock, index;
-	uint16_t width;
+	uint64_t v;
 
-	do {
-		lock = pg->lock;
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		index = pg->index;
-		offset = pg->offset;
-		width = pg->pmc_width;
-		if (!index || !pg->cap_user_rdpmc)
-			die("perf's event is not readable");
-		raw = counter_register(index - 1);
-		if (width < 64)
-			raw = (uint64_t)((int64_t)(raw << (64 - width)) >> (64 - width));
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	} while (pg->lock != lock);
-	return offset + raw;
+	if (sr_perf_read(pg, &v))
+		die("perf's event is not readable");
+	return v;
 }
 
 enum { WAY_NONE, WAY_PAGE, WAY_READ, WAY_PERF, WAY_BARE, WAYS };
