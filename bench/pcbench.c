@@ -35,6 +35,22 @@
  *                 process, one fd each, inherit = 1, fds open for the run
  *   perf-tsc      perf's closest equivalent of tsc: one task-clock event
  *
+ * Configs of the selfread workload only, two hardware counters,
+ * instructions:u and cycles:u, read by this thread (arm64, with
+ * kernel.perf_user_access = 1):
+ *   page-hw       the perfctr control "instructions:u cycles:u", read by
+ *                 perfctr_read() off the counter page (checked to give them)
+ *   read-hw       the same control, read by a pread() of this thread's
+ *                 counts file
+ *   perf-mmap-hw  two perf events of this thread, not inherited, mmapped
+ *                 and readable from user space (config1 bit 1), read as
+ *                 libperf reads them: the lock loop on each event's
+ *                 perf_event_mmap_page, index, offset, pmc_width and the
+ *                 counter register (bench/selfread.h)
+ *   bare-hw       the same two events, their two counter registers read
+ *                 and nothing else: the floor under all of the above
+ *   none          the empty loop, what every read above includes
+ *
  * Workloads (one operation each):
  *   fork          fork(), the child exits at once, waitpid()
  *   exec          fork(), the child execs /bin/true, waitpid()
@@ -57,9 +73,17 @@
  *   chain1, chain8, chain64
  *                 a chain of 1, 8 or 64 processes, each forking the next;
  *                 the last exits at once, each waits for its child and exits
+ *   selfread      one self-read of both hardware counters, the way the
+ *                 config names; prints a second line,
+ *                 "selfread-insn CONFIG INSTRUCTIONS", the instructions
+ *                 (user and kernel) per read that a hardware event of this
+ *                 thread counted around the timed loop
  *
  * An error, including a config the kernel refuses, is reported on stderr
- * and exits 1 with nothing on stdout; a usage error exits 2.
+ * and exits 1 with nothing on stdout; a usage error exits 2.  A
+ * measurement this machine cannot make (selfread without a hardware PMU
+ * whose counters user space can read) is reported on stderr as
+ * "pcbench: skipped: REASON" and exits 3.
  *
  * So as to measure only the workload, nothing here forks or execs except
  * the workload, and only the read workload reads the perfctr files in the
@@ -88,6 +112,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "selfread.h"
+
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define __maybe_unused	__attribute__((__unused__))
 #define __noreturn	__attribute__((__noreturn__))
@@ -104,7 +130,7 @@
 /* One event, under perfctr's name; "user" adds ":u". */
 struct bench_event {
 	const char *name;
-	uint64_t config;	/* PERF_COUNT_SW_* for the perf configs */
+	uint64_t config;	/* PERF_COUNT_SW_*, or HW_* for the *-hw configs */
 	bool user;		/* user space only: exclude kernel and hv */
 };
 
@@ -157,9 +183,21 @@ static const struct bench_event events_page4[] = {
 	{ "voluntary-switches", 0, false },
 };
 
+/* Hardware counters, user mode only (the *-hw configs of selfread). */
+static const struct bench_event events_hw[] = {
+	{ "instructions", PERF_COUNT_HW_INSTRUCTIONS, true },
+	{ "cycles", PERF_COUNT_HW_CPU_CYCLES, true },
+};
+
+#define NR_HW	ARRAY_SIZE(events_hw)
+
 _Static_assert(ARRAY_SIZE(events_16) <= MAX_EVENTS, "too many events");
 
-enum counting { COUNT_NONE, COUNT_PERFCTR, COUNT_PERF };
+/* COUNT_PERF_MMAP: events of this thread alone, mmapped (selfread only). */
+enum counting { COUNT_NONE, COUNT_PERFCTR, COUNT_PERF, COUNT_PERF_MMAP };
+
+/* How selfread reads the counters: a *-hw config's way. */
+enum selfread_way { SR_NONE, SR_PAGE, SR_READ, SR_PERF, SR_BARE };
 
 struct bench_config {
 	const char *name;
@@ -168,6 +206,7 @@ struct bench_config {
 	unsigned int nr;
 	bool page;		/* perfctr: the counter page mapped as well */
 	bool exits;		/* perfctr: the exits file open and read */
+	enum selfread_way way;	/* selfread: SR_NONE for none */
 };
 
 #define CONFIG(n, h, e)	{ n, h, e, ARRAY_SIZE(e), false, false }
@@ -196,6 +235,10 @@ static const struct bench_config configs[] = {
 	CONFIG("perf-4", COUNT_PERF, events_4),
 	CONFIG("perf-16", COUNT_PERF, events_16),
 	CONFIG("perf-tsc", COUNT_PERF, events_1),
+	{ "page-hw", COUNT_PERFCTR, events_hw, NR_HW, .way = SR_PAGE },
+	{ "read-hw", COUNT_PERFCTR, events_hw, NR_HW, .way = SR_READ },
+	{ "perf-mmap-hw", COUNT_PERF_MMAP, events_hw, NR_HW, .way = SR_PERF },
+	{ "bare-hw", COUNT_PERF_MMAP, events_hw, NR_HW, .way = SR_BARE },
 };
 
 struct bench {
@@ -212,7 +255,12 @@ struct bench {
 	void (*listened)(struct bench *b);	/* the op under an exits file */
 	unsigned long since_drain;
 	size_t page_size;		/* fault */
+	int insn_fd;			/* selfread: instructions counted, or -1 */
+	const volatile struct perf_event_mmap_page *rec[NR_HW];	/* selfread */
+	unsigned int reg[NR_HW];	/* bare-hw: the counter registers */
+	uint64_t sink;			/* selfread: what the reads gave */
 	uint64_t ns;			/* time of the timed loop */
+	uint64_t insns;			/* instructions of it, with insn_fd */
 	double ops;			/* operations timed */
 };
 
@@ -226,6 +274,19 @@ static void __noreturn __printf(1, 2) die(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	exit(1);
+}
+
+/* What this machine cannot measure: exit 3, which bench/run.sh skips. */
+static void __noreturn __printf(1, 2) skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("pcbench: skipped: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(3);
 }
 
 static const char *event_label(const struct bench_event *ev, char *buf,
@@ -244,19 +305,35 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* Runs warmup untimed operations, then times b->ns for n operations. */
+static uint64_t insn_count(struct bench *b)
+{
+	uint64_t v;
+
+	if (read(b->insn_fd, &v, sizeof(v)) != sizeof(v))
+		die("instructions: read: %s", strerror(errno));
+	return v;
+}
+
+/*
+ * Runs warmup untimed operations, then times b->ns for n operations, and
+ * with an instructions event (insn_fd) counts b->insns around them.
+ */
 static inline void run_ops(struct bench *b, void (*op)(struct bench *),
 			   unsigned long warmup, unsigned long n)
 {
 	unsigned long i;
-	uint64_t start;
+	uint64_t start, insns = 0;
 
 	for (i = 0; i < warmup; i++)
 		op(b);
+	if (b->insn_fd >= 0)
+		insns = insn_count(b);
 	start = now_ns();
 	for (i = 0; i < n; i++)
 		op(b);
 	b->ns = now_ns() - start;
+	if (b->insn_fd >= 0)
+		b->insns = insn_count(b) - insns;
 }
 
 /* Waits for a child and returns its exit status; dies if it was killed. */
@@ -597,16 +674,37 @@ static inline uint64_t rdtsc_ordered(void)
 	asm volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
 	return (uint64_t)hi << 32 | lo;
 }
-#else
-/* The page's tsc is defined only on x86 so far: no readbare elsewhere. */
+#elif defined(__aarch64__)
+/*
+ * arm64: the page's tsc counts CNTVCT_EL0.  isb: not read before the loads
+ * of the page before it; the dummy load that depends on the value keeps
+ * the re-reads of the page after it (as libperfctr reads it).
+ */
 static inline uint64_t rdtsc_ordered(void)
 {
-	die("readbare: the page's tsc needs the x86 TSC");
+	uint64_t v, zero;
+
+	asm volatile("isb\n\t"
+		     "mrs	%0, cntvct_el0\n\t"
+		     "eor	%1, %0, %0\n\t"
+		     "ldr	xzr, [sp, %1]"
+		     : "=r"(v), "=&r"(zero) :: "memory");
+	return v;
+}
+#else
+/* No counter the page's tsc counts that we know how to read. */
+static inline uint64_t rdtsc_ordered(void)
+{
+	die("readbare: no tsc to read on this architecture");
 	return 0;
 }
 #endif
 
-/* The reader loop of include/uapi/linux/perfctr.h, nothing more. */
+/*
+ * The reader loop of include/uapi/linux/perfctr.h, nothing more.  The
+ * acquire fences are compiler barriers on x86 and load barriers (as the
+ * header asks) on arm64.
+ */
 static void op_readbare(struct bench *b)
 {
 	const volatile struct perfctr_page *pg = b->page;
@@ -614,7 +712,7 @@ static void op_readbare(struct bench *b)
 
 	for (;;) {
 		seq = pg->seq;
-		asm volatile("" ::: "memory");
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (seq & 1)
 			continue;
 		if (pg->requested != pg->applied)
@@ -634,7 +732,7 @@ static void op_readbare(struct bench *b)
 					 pg->counter[i].time_mask) *
 					pg->counter[i].time_mult) >> pg->counter[i].time_shift);
 		}
-		asm volatile("" ::: "memory");
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (pg->requested != pg->applied)
 			die("readbare: the page went stale");
 		if (pg->seq == seq)
@@ -784,7 +882,172 @@ static void run_chain(struct bench *b)
 	run_simple(b, op_chain);
 }
 
-enum needs { NEEDS_ANY, NEEDS_COUNTERS, NEEDS_PERF_GROUP, NEEDS_PERFCTR };
+/*
+ * selfread: one self-read of instructions:u and cycles:u, the way the
+ * config names, with the instructions of the timed loop counted as well.
+ */
+
+/* Whether this machine can count and read hardware counters from user space. */
+static void selfread_probe(struct bench *b)
+{
+	char access = 0;
+	int fd;
+
+	if (!SELFREAD_REGISTERS)
+		skip("user-mode reads of hardware counters are measured on arm64 only");
+	b->insn_fd = sr_perf_open(PERF_COUNT_HW_INSTRUCTIONS, false);
+	if (b->insn_fd < 0)
+		skip("no hardware instructions event here (%s): no PMU, or QEMU without -icount",
+		     strerror(errno));
+	fd = open("/proc/sys/kernel/perf_user_access", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || read(fd, &access, 1) != 1 || access != '1')
+		skip("kernel.perf_user_access is not 1: user space cannot read the counters");
+	close(fd);
+}
+
+/* page-hw: the page gives every counter as a hardware counter's record. */
+static void selfread_check_page(const char *when)
+{
+	const struct perfctr_page *pg;
+	unsigned int i;
+	void *p;
+	int fd;
+
+	fd = open("/proc/thread-self/perfctr/page", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die("selfread: page: %s", strerror(errno));
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		die("selfread: page: mmap: %s", strerror(errno));
+	close(fd);
+	pg = p;
+	if (pg->nr != NR_HW)
+		die("selfread: %s: the page has %llu counters", when,
+		    (unsigned long long)pg->nr);
+	for (i = 0; i < NR_HW; i++)
+		if (!(pg->counter[i].flags & PERFCTR_COUNTER_PERF))
+			die("selfread: %s: counter %u is not on the page (flags %#llx)",
+			    when, i, (unsigned long long)pg->counter[i].flags);
+	munmap(p, 4096);
+}
+
+static void op_selfread_none(struct bench *b)
+{
+	asm volatile("" : : "r"(b) : "memory");
+}
+
+static void op_selfread_page(struct bench *b)
+{
+	uint64_t v[MAX_EVENTS];
+
+	if (perfctr_read(b->pc, v, MAX_EVENTS) != NR_HW)
+		die("selfread: perfctr_read: %s", strerror(errno));
+	b->sink += v[0] + v[1];
+}
+
+static void op_selfread_read(struct bench *b)
+{
+	char buf[512];
+
+	if (pread(b->fd[0], buf, sizeof(buf), 0) <= 0)
+		die("selfread: pread of counts: %s", strerror(errno));
+	b->sink += buf[0];
+}
+
+static void op_selfread_perf(struct bench *b)
+{
+	uint64_t v0, v1;
+
+	if (sr_perf_read(b->rec[0], &v0) || sr_perf_read(b->rec[1], &v1))
+		die("selfread: perf's event is not readable from user space");
+	b->sink += v0 + v1;
+}
+
+static void op_selfread_bare(struct bench *b)
+{
+	uint64_t v0, v1;
+
+	sr_register(b->reg[0], &v0);
+	sr_register(b->reg[1], &v1);
+	b->sink += v0 + v1;
+}
+
+/* perf-mmap-hw, bare-hw: the events, each mmapped for its record. */
+static void selfread_open_perf(struct bench *b)
+{
+	char label[64];
+	unsigned int i;
+	void *p;
+
+	for (i = 0; i < NR_HW; i++) {
+		b->fd[i] = sr_perf_open(events_hw[i].config, true);
+		if (b->fd[i] < 0)
+			die("selfread: perf_event_open(%s): %s",
+			    event_label(&events_hw[i], label, sizeof(label)),
+			    strerror(errno));
+		b->nr_fd++;
+		p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, b->fd[i], 0);
+		if (p == MAP_FAILED)
+			die("selfread: mmap of a perf event: %s", strerror(errno));
+		b->rec[i] = p;
+		if (!b->rec[i]->cap_user_rdpmc || !b->rec[i]->index)
+			die("selfread: perf's %s is not readable from user space",
+			    event_label(&events_hw[i], label, sizeof(label)));
+		b->reg[i] = b->rec[i]->index - 1;
+	}
+}
+
+static void run_selfread(struct bench *b)
+{
+	void (*op)(struct bench *b) = op_selfread_none;
+	char buf[512];
+	uint64_t v[MAX_EVENTS];
+	ssize_t len;
+
+	switch (b->cfg->way) {
+	case SR_NONE:
+		break;
+	case SR_PAGE:
+		b->pc = perfctr_open(0);
+		if (!b->pc)
+			die("selfread: perfctr_open: %s", strerror(errno));
+		/* the first read maps the page */
+		if (perfctr_read(b->pc, v, MAX_EVENTS) != NR_HW)
+			die("selfread: perfctr_read: %s", strerror(errno));
+		selfread_check_page("before");
+		op = op_selfread_page;
+		break;
+	case SR_READ:
+		b->fd[0] = open("/proc/thread-self/perfctr/counts",
+				O_RDONLY | O_CLOEXEC);
+		if (b->fd[0] < 0)
+			die("selfread: counts: %s", strerror(errno));
+		b->nr_fd = 1;
+		len = pread(b->fd[0], buf, sizeof(buf) - 1, 0);
+		if (len <= 0)
+			die("selfread: counts: %s", len ? strerror(errno) : "empty");
+		buf[len] = 0;
+		if (!strstr(buf, "instructions:u ") || !strstr(buf, "cycles:u "))
+			die("selfread: counts: unexpected \"%s\"", buf);
+		op = op_selfread_read;
+		break;
+	case SR_PERF:
+	case SR_BARE:
+		selfread_open_perf(b);
+		op = b->cfg->way == SR_PERF ? op_selfread_perf : op_selfread_bare;
+		break;
+	}
+	run_ops(b, op, WARMUP_OPS, b->iterations);
+	b->ops = b->iterations;
+	if (b->cfg->way == SR_PAGE) {
+		selfread_check_page("after");
+		perfctr_close(b->pc);
+	}
+	asm volatile("" : : "r"(b->sink));
+}
+
+enum needs { NEEDS_ANY, NEEDS_COUNTERS, NEEDS_PERF_GROUP, NEEDS_PERFCTR,
+	     NEEDS_HW };
 
 struct workload {
 	const char *name;
@@ -806,6 +1069,7 @@ static const struct workload workloads[] = {
 	{ "chain1", run_chain, NEEDS_ANY, 1 },
 	{ "chain8", run_chain, NEEDS_ANY, 8 },
 	{ "chain64", run_chain, NEEDS_ANY, 64 },
+	{ "selfread", run_selfread, NEEDS_HW, 0 },
 };
 
 /* Command line */
@@ -824,7 +1088,8 @@ static void __noreturn usage(const char *why)
 	for (i = 0; i < ARRAY_SIZE(workloads); i++)
 		fprintf(stderr, " %s", workloads[i].name);
 	fprintf(stderr, "\n  (read: not with none; readgroup: perf-* only;\n"
-		"   readfast, readbare: perfctr-* only)\n"
+		"   readfast, readbare: perfctr-* only;\n"
+		"   selfread: none and the *-hw configs only, which go with it alone)\n"
 		"configs:");
 	for (i = 0; i < ARRAY_SIZE(configs); i++)
 		fprintf(stderr, " %s", configs[i].name);
@@ -891,8 +1156,14 @@ int main(int argc, char **argv)
 		usage("readgroup needs a perf-* config");
 	if (w->needs == NEEDS_PERFCTR && (cfg->how != COUNT_PERFCTR || !cfg->nr))
 		usage("readfast and readbare need a perfctr-* config");
+	if (w->needs == NEEDS_HW ? cfg->way == SR_NONE && cfg->how != COUNT_NONE :
+	    cfg->way != SR_NONE)
+		usage("selfread goes with none and the *-hw configs, and they with it");
 	b.cfg = cfg;
 	b.depth = w->depth;
+	b.insn_fd = -1;
+	if (w->needs == NEEDS_HW)
+		selfread_probe(&b);
 
 	/* Counting first, for the whole run and every child. */
 	b.exits_fd = -1;
@@ -912,6 +1183,8 @@ int main(int argc, char **argv)
 	w->run(&b);
 
 	printf("%s %s %.1f\n", w->name, cfg->name, b.ns / b.ops);
+	if (b.insn_fd >= 0)
+		printf("%s-insn %s %.1f\n", w->name, cfg->name, b.insns / b.ops);
 	if (fflush(stdout))
 		die("stdout: %s", strerror(errno));
 	return 0;

@@ -230,3 +230,15 @@ switched_cost() {
 	[ "$page" -lt 1000 ]
 	[ $((page * 10)) -lt "$(kv read2 "$output")" ]
 }
+
+# make bench's selfread row (bench/pcbench.c) on the same counters, small,
+# so that it cannot rot: each way of reading prints its figures.
+@test "pcbench's selfread row runs: each way of reading prints its time and instructions per read" {
+	for c in none page-hw read-hw perf-mmap-hw bare-hw; do
+		run pcbench selfread $c 200
+		echo "$output"
+		[ "$status" -eq 0 ]
+		[[ "${lines[0]}" =~ ^selfread\ $c\ [0-9]+\.[0-9]$ ]]
+		[[ "${lines[1]}" =~ ^selfread-insn\ $c\ [0-9]+\.[0-9]$ ]]
+	done
+}

@@ -22,6 +22,15 @@ load helpers
 	for c in none perfctr-4 perf-4 perfctr-tsc perf-tsc perfctr-1 perf-1 perfctr-16 perf-16; do
 		grep -q "^fork $c " <<<"$figures"
 	done
+	# the hardware counters' row: measured where the guest can count and
+	# read them (arm64 under -icount), else skipped with the reason
+	if grep -q "^selfread " <<<"$figures"; then
+		for c in none page-hw read-hw perf-mmap-hw bare-hw; do
+			grep -q "^selfread-insn $c " <<<"$figures"
+		done
+	else
+		grep -q '^# bench: skipped: selfread page-hw: .' <<<"$output"
+	fi
 }
 
 @test "pcbench refuses what it cannot measure" {
@@ -31,6 +40,10 @@ load helpers
 	run pcbench fork bogus 10
 	[ "$status" -eq 2 ]
 	run pcbench readgroup perfctr-4 10
+	[ "$status" -eq 2 ]
+	run pcbench fork page-hw 10
+	[ "$status" -eq 2 ]
+	run pcbench selfread perfctr-4 10
 	[ "$status" -eq 2 ]
 }
 

@@ -82,3 +82,34 @@ in_section() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"did not finish cleanly"* ]]
 }
+
+@test "the hardware self-reads, less the empty loop, against read(2) and perf's own read" {
+	cat >>"$patched" <<-'END'
+	selfread none 6.0
+	selfread-insn none 5.0
+	selfread page-hw 160.0
+	selfread-insn page-hw 155.0
+	selfread read-hw 3000.0
+	selfread-insn read-hw 3005.0
+	selfread perf-mmap-hw 110.0
+	selfread-insn perf-mmap-hw 105.0
+	selfread bare-hw 40.0
+	selfread-insn bare-hw 45.0
+	# bench: failures 0
+	END
+	run "$report" Title "$patched" "$vanilla"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(in_section 'Self-read of two hardware' 'perfctr_read(), page')" = "perfctr_read(), page 160.0 155.0 150.0 20.00 1.50" ]
+	[ "$(in_section 'Self-read of two hardware' 'bare registers')" = "bare registers 40.0 45.0 40.0 75.00 0.40" ]
+	[[ $output == *"Less the loop: read(2) / page 20.00 (target >= 20); page / perf's own user read 1.50 (target <= 1.5);"* ]]
+}
+
+@test "hardware self-reads the guest could not measure: the reason, no figures" {
+	sed -i '/failures 0/i # bench: skipped: selfread none: no hardware instructions event here' "$patched"
+	run "$report" Title "$patched" "$vanilla"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"Not measured: no hardware instructions event here."* ]]
+	! grep -q '^perfctr_read(), page ' <<<"$output"
+}

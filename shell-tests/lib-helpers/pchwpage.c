@@ -79,6 +79,7 @@
 
 #include "cpu.h"
 #include "libhelper.h"
+#include "../../bench/selfread.h"
 
 #if defined(__aarch64__)
 /* 2n instructions, n >= 1: subs and b.ne, n times. */
@@ -543,15 +544,7 @@ static int cmd_trap(const char *how)
  */
 static int perf_open(uint64_t config, int user_read)
 {
-	struct perf_event_attr attr = {
-		.type = PERF_TYPE_HARDWARE,
-		.size = sizeof(attr),
-		.config = config,
-		.exclude_kernel = user_read,
-		.exclude_hv = 1,
-		.config1 = user_read ? 2 : 0,	/* arm64 PMUv3's rdpmc bit */
-	};
-	int fd = syscall(SYS_perf_event_open, &attr, 0, -1, -1, 0);
+	int fd = sr_perf_open(config, user_read);
 
 	if (fd < 0)
 		die("perf_event_open(%" PRIu64 ")", config);
@@ -567,27 +560,14 @@ static uint64_t perf_count(int fd)
 	return v;
 }
 
-/* perf's own self-read of an mmapped event: its page and the register. */
+/* perf's own self-read of an mmapped event (bench/selfread.h). */
 static uint64_t perf_user_read(const volatile struct perf_event_mmap_page *pg)
 {
-	uint64_t offset, raw;
-	uint32_t lock, index;
-	uint16_t width;
+	uint64_t v;
 
-	do {
-		lock = pg->lock;
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		index = pg->index;
-		offset = pg->offset;
-		width = pg->pmc_width;
-		if (!index || !pg->cap_user_rdpmc)
-			die("perf's event is not readable");
-		raw = counter_register(index - 1);
-		if (width < 64)
-			raw = (uint64_t)((int64_t)(raw << (64 - width)) >> (64 - width));
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	} while (pg->lock != lock);
-	return offset + raw;
+	if (sr_perf_read(pg, &v))
+		die("perf's event is not readable");
+	return v;
 }
 
 enum { WAY_NONE, WAY_PAGE, WAY_READ, WAY_PERF, WAY_BARE, WAYS };
