@@ -524,14 +524,13 @@ static void expect_errno(const char *what, int got, int want)
 
 static int errors(void)
 {
-	char self[PATH_MAX];
+	const char *self = pc_path("self/perfctr/exits");
 	struct pollfd pfd;
 	char small[8], buf[4096];
 	int fd, fd2, status;
 	ssize_t n;
 	pid_t pid;
 
-	snprintf(self, sizeof(self), "%s", pc_path("self/perfctr/exits"));
 	expect_errno("no control", open_errno(self, O_RDONLY), ENODATA);
 	expect_errno("a kernel thread", open_errno(pc_path("2/perfctr/exits"),
 						   O_RDONLY), ENODATA);

@@ -9,7 +9,6 @@
 #ifndef PERFCTR_TEST_PCROOT_H
 #define PERFCTR_TEST_PCROOT_H
 
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -21,20 +20,25 @@ static inline const char *pc_root(void)
 	return root && *root ? root : "/proc";
 }
 
-/*
- * The path of @below (e.g. "self/perfctr/control") under the root, in one of
- * the calling thread's PC_PATHS buffers, used in turn: it stays valid until
- * the PC_PATHS-th next call in the same thread.  Copy it to keep it longer.
- */
-#define PC_PATHS 4
-static inline const char *pc_path(const char *below)
-{
-	static __thread char bufs[PC_PATHS][PATH_MAX];
-	static __thread unsigned int next;
-	char *buf = bufs[next++ % PC_PATHS];
+/* Room for a path: the root and, below it, at most "<pid>/task/<tid>/perfctr/<file>". */
+#define PC_PATH_MAX 128
 
-	snprintf(buf, PATH_MAX, "%s/%s", pc_root(), below);
+/* @buf (PC_PATH_MAX bytes) gets the path of @below under the root. */
+static inline const char *pc_path_in(char *buf, const char *below)
+{
+	if (snprintf(buf, PC_PATH_MAX, "%s/%s", pc_root(), below) >= PC_PATH_MAX) {
+		fprintf(stderr, "PERFCTR_ROOT %s is too long\n", pc_root());
+		exit(2);
+	}
 	return buf;
 }
+
+/*
+ * pc_path("self/perfctr/control"): the path of a file below the root, in a
+ * buffer of the caller's, valid until the end of the enclosing block.  On
+ * the stack rather than in thread-local storage, which would be taken from
+ * every thread's stack: pcmany's threads have PTHREAD_STACK_MIN.
+ */
+#define pc_path(below) pc_path_in((char[PC_PATH_MAX]){ 0 }, (below))
 
 #endif /* PERFCTR_TEST_PCROOT_H */
