@@ -92,13 +92,7 @@ static void process_main(int tasks, int ready_wr)
 	if (!tids)
 		die("calloc");
 	pthread_attr_init(&attr);
-	/*
-	 * 64 KiB, not the C library's minimum: that minimum follows the
-	 * signal frame the kernel announces, and a kernel that enables more
-	 * of the CPU's register state (Debian's, under QEMU's -cpu max)
-	 * refuses it with EINVAL.  Only touched pages cost memory.
-	 */
-	pthread_attr_setstacksize(&attr, 65536);
+	pthread_attr_setstacksize(&attr, PTHREAD_STACK_MIN);
 	for (i = 1; i < tasks; i++) {
 		err = pthread_create(&tids[i], &attr, task_main, NULL);
 		if (err) {
