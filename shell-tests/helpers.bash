@@ -59,13 +59,14 @@ start_target() {
 	# opened both ways, so that a target that died before it said ready
 	# (its control write failed) fails the test instead of hanging it
 	exec {ready}<>"$fifo"
-	rm -f "$fifo"
 	if ! read -r -t 120 -u "$ready" _; then
 		exec {ready}<&-
+		rm -f "$fifo"
 		echo "start_target: the target never said ready" >&2
 		return 1
 	fi
 	exec {ready}<&-
+	rm -f "$fifo"
 }
 
 stop_target() {
