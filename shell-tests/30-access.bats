@@ -149,7 +149,6 @@ install_copies() {
 }
 
 @test "a set-uid exec: what the task counted before it reaches its parent at reap, the privileged program's own counts do not" {
-	require_patched "counting stops under exec_update_lock; a stock kernel has only the sched_process_exec tracepoint, after the privileged program has started"
 	install_copies
 	for kind in setuid plain; do
 		# the inner shell reaps a child that touched 400 pages, then
