@@ -163,7 +163,8 @@ check: host-check parse-test fuzz-smoke lint lib-check doc-check install-check i
 		qemu/report.sh $(STOCK_OUT)/results.tap $(STOCK_OUT)/console.log \
 			$$(cat $(STOCK_OUT)/run-vm.status) $(STOCK_OUT)/summary || rc=1; \
 	fi; \
-	cat $(OUT)/summary-x86_64 $(ARM64_OUT)/summary $(STOCK_OUT)/summary 2>/dev/null | awk -F'[ ,]+' ' \
+	cat $(OUT)/summary-x86_64 $(if $(filter yes,$(CHECK_ARM64)),$(ARM64_OUT)/summary) \
+		$(if $(filter yes,$(CHECK_STOCK)),$(STOCK_OUT)/summary) 2>/dev/null | awk -F'[ ,]+' ' \
 		{ for (i = 1; i < NF; i++) t[$$(i + 1)] += $$i } \
 		END { s = t["passed"] + 0 " passed, " t["failed"] + 0 " failed"; \
 		      if (t["skipped"]) s = s ", " t["skipped"] " skipped"; print s }' \
