@@ -507,9 +507,15 @@ static int cmd_snapshot(void)
 	return 0;
 }
 
-/* Spins until killed. */
-static void __attribute__((noreturn)) spin_forever(void)
+/*
+ * Spins until killed, in a child of @parent: killed with it too, so that a
+ * parent that dies on a failed check does not leave a spinning child that
+ * holds the test's output open (and the test waiting for it).
+ */
+static void __attribute__((noreturn)) spin_forever(pid_t parent)
 {
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+		_exit(1);
 	for (;;)
 		__asm__ volatile("" : : : "memory");
 }
@@ -521,8 +527,8 @@ static int cmd_notcounted(const char *events)
 	uint64_t id0, id1, v[MAX], c[MAX];
 	struct perfctr_snapshot s;
 	int nr, i, nc = 0;
-	struct timespec ts = { 0, 300 * 1000 * 1000 };
-	pid_t child;
+	struct timespec ts = { 0, 300 * 1000 * 1000 }, settle = { 0, 0 };
+	pid_t child, parent;
 
 	if (perfctr_id(pc, &id0))
 		die("perfctr_id");
@@ -535,23 +541,47 @@ static int cmd_notcounted(const char *events)
 		    " -> %" PRIu64 ", control '%s'", id0, id1, ctl);
 	printf("ok refused for the thread itself with ENOSPC, nothing changed\n");
 
+	/* a check that never ends fails the test, saying how far it got */
+	alarm(300);
+	parent = getpid();
 	child = fork();
 	if (child < 0)
 		die("fork");
 	if (!child)
-		spin_forever();
+		spin_forever(parent);
 	other = perfctr_open(child);
 	if (!other)
 		die("perfctr_open(child)");
 	if (perfctr_set_control(other, events))
 		die("perfctr_set_control(%s) for a child", events);
+	printf("ok the child is programmed\n");
 	nanosleep(&ts, NULL);		/* the child runs with them */
 	kill(child, SIGSTOP);
 	waitpid(child, NULL, WUNTRACED);
+	/*
+	 * The child tells us it stopped before it leaves the CPU, and with a
+	 * preemptible kernel it may be preempted in between and finish the
+	 * way out later, counting in kernel mode: its counts are still only
+	 * once two reads 20 ms apart agree.
+	 */
+	snprintf(path, sizeof(path), "%s/%d/perfctr/counts", pc_root(), child);
+	settle.tv_nsec = 20 * 1000 * 1000;
+	read_text(path, text, sizeof(text));
+	for (i = 0; i < 250; i++) {
+		char again[4096];
+
+		nanosleep(&settle, NULL);
+		read_text(path, again, sizeof(again));
+		if (!strcmp(again, text))
+			break;
+		memcpy(text, again, sizeof(text));
+	}
+	if (i == 250)
+		die("the stopped child's counts did not settle in 5 s");
+	printf("ok the child is stopped\n");
 	nr = perfctr_read(other, v, MAX);
 	if (nr <= 0 || perfctr_snapshot(other, &s, sizeof(s)) != nr)
 		die("perfctr_read, perfctr_snapshot");
-	snprintf(path, sizeof(path), "%s/%d/perfctr/counts", pc_root(), child);
 	read_text(path, text, sizeof(text));
 	/* the reads are of a stopped task: all three agree exactly */
 	for (i = 0; i < nr; i++) {
