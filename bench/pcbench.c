@@ -666,39 +666,16 @@ static void run_readfast(struct bench *b)
 	perfctr_close(b->pc);
 }
 
-#if defined(__x86_64__)
-static inline uint64_t rdtsc_ordered(void)
-{
-	uint32_t lo, hi;
-
-	asm volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
-	return (uint64_t)hi << 32 | lo;
-}
-#elif defined(__aarch64__)
 /*
- * arm64: the page's tsc counts CNTVCT_EL0.  isb: not read before the loads
- * of the page before it; the dummy load that depends on the value keeps
- * the re-reads of the page after it (as libperfctr reads it).
+ * The page's tsc counter, read as libperfctr reads it (lib/cpu.h, through
+ * selfread.h), ordered after the loads of the page before it.
  */
 static inline uint64_t rdtsc_ordered(void)
 {
-	uint64_t v, zero;
-
-	asm volatile("isb\n\t"
-		     "mrs	%0, cntvct_el0\n\t"
-		     "eor	%1, %0, %0\n\t"
-		     "ldr	xzr, [sp, %1]"
-		     : "=r"(v), "=&r"(zero) :: "memory");
-	return v;
+	if (!PC_HAVE_TSC)
+		die("readbare: no tsc to read on this architecture");
+	return pc_rdtsc_ordered();
 }
-#else
-/* No counter the page's tsc counts that we know how to read. */
-static inline uint64_t rdtsc_ordered(void)
-{
-	die("readbare: no tsc to read on this architecture");
-	return 0;
-}
-#endif
 
 /*
  * The reader loop of include/uapi/linux/perfctr.h, nothing more.  The
