@@ -28,14 +28,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "helper.h"
 #include "pcroot.h"
 #include "touch.h"
-
-static void die(const char *what)
-{
-	fprintf(stderr, "pcreap: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
 
 /* The value of @name in the counts-format file @below the root, or -1. */
 static long long counter(const char *below, const char *name)
@@ -45,7 +40,7 @@ static long long counter(const char *below, const char *name)
 	FILE *f = fopen(pc_path(below), "r");
 
 	if (!f)
-		die(below);
+		die("%s", below);
 	while (fgets(line, sizeof(line), f))
 		if (sscanf(line, "%63s %lld", key, &v) == 2 && !strcmp(key, name))
 			found = v;
@@ -59,7 +54,7 @@ static long long number(const char *below)
 	FILE *f = fopen(pc_path(below), "r");
 
 	if (!f || fscanf(f, "%lld", &v) != 1)
-		die(below);
+		die("%s", below);
 	fclose(f);
 	return v;
 }
