@@ -52,8 +52,9 @@ static inline int pc_task_publish(struct task_struct *child,
 	return 0;
 }
 
-/* A released task, or a child whose fork failed, lets go of its state. */
-static inline void pc_task_unpublish(struct task_struct *task)
+/* A released task, or a child whose fork failed, lets go of its state @st. */
+static inline void pc_task_unpublish(struct task_struct *task,
+				     struct perfctr_task *st)
 {
 	WRITE_ONCE(task->perfctr, NULL);
 }
@@ -131,7 +132,7 @@ struct perfctr_clock {
 struct perfctr_task *pc_task_state(struct task_struct *task);
 struct pid_namespace *pc_file_pid_ns(const struct file *file);
 int pc_task_publish(struct task_struct *child, struct perfctr_task *st);
-void pc_task_unpublish(struct task_struct *task);
+void pc_task_unpublish(struct task_struct *task, struct perfctr_task *st);
 int pc_kernel_attach(struct task_struct *task, struct perfctr_task *st);
 u64 pc_next_id(void);
 int pc_may_count(bool kernel);

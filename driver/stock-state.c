@@ -75,13 +75,9 @@ int pc_task_publish(struct task_struct *child, struct perfctr_task *st)
 				      pc_states_params) ? -ENOMEM : 0;
 }
 
-void pc_task_unpublish(struct task_struct *task)
+void pc_task_unpublish(struct task_struct *task, struct perfctr_task *st)
 {
-	struct perfctr_task *st = pc_task_state(task);
-
-	if (st)
-		rhashtable_remove_fast(&pc_states, &st->stock.node,
-				       pc_states_params);
+	rhashtable_remove_fast(&pc_states, &st->stock.node, pc_states_params);
 }
 
 /*

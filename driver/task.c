@@ -199,7 +199,7 @@ void pc_task_put(struct perfctr_task *st)
  */
 void pc_task_detach(struct task_struct *task, struct perfctr_task *st)
 {
-	pc_task_unpublish(task);
+	pc_task_unpublish(task, st);
 	pc_task_put(st);
 }
 
