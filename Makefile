@@ -81,10 +81,10 @@ ifeq ($(KERNEL),stock)
 ifneq ($(ARCH),x86_64)
 $(error KERNEL=stock boots Debian's x86_64 kernel only for now; ARCH=$(ARCH) is not supported)
 endif
-STOCK_UNSUPPORTED := bench bench-kernels bench-module bench-initramfs bench-memory \
+STOCK_UNSUPPORTED := bench-kernels bench-module bench-initramfs bench-memory \
 		     profile torture lint install-check install arm64-initramfs
 ifneq ($(filter $(STOCK_UNSUPPORTED),$(MAKECMDGOALS)),)
-$(error KERNEL=stock supports check, shell, demo, kernel, module, helpers and initramfs; \
+$(error KERNEL=stock supports check, shell, demo, bench, kernel, module, helpers and initramfs; \
 	run $(filter $(STOCK_UNSUPPORTED),$(MAKECMDGOALS)) without KERNEL=stock)
 endif
 RUN     := $(BUILD)/stock
@@ -476,7 +476,7 @@ BENCH_KTREE   := $(OUT)/linux-bench
 VANILLA_KTREE := $(OUT)/linux-vanilla
 BENCH_SRC     := $(OUT)/bench-src
 BENCH_MODULE  := $(BENCH_SRC)/driver/perfctr.ko
-BENCH_VM      := ARCH=$(ARCH) TIMEOUT=$(TIMEOUT) BENCH_ROUNDS=$(BENCH_ROUNDS) \
+BENCH_VM      := ARCH=$(ARCH) KERNEL=$(KERNEL) TIMEOUT=$(TIMEOUT) BENCH_ROUNDS=$(BENCH_ROUNDS) \
 		 BENCH_SCALE=$(BENCH_SCALE) qemu/run-vm.sh bench
 
 bench-kernels: deps
@@ -496,6 +496,31 @@ bench-initramfs: bench-module helpers
 	@ARCH=$(ARCH) PERFCTR_CACHE=$(PERFCTR_CACHE) qemu/initramfs.sh $(BENCH)/vanilla.cpio.gz \
 		$(CURDIR)/shell-tests $(BIN) /nonexistent $(CURDIR)/demo $(CURDIR)/bench
 
+ifeq ($(KERNEL),stock)
+# make bench KERNEL=stock: Debian's own kernel, booted once per mode of
+# BENCH_MODES, with the module built by DKMS in stock mode.  In each round
+# bench/run.sh measures the kernel with the module unloaded ("unloaded"),
+# then loaded, nobody counting ("none"), then counting through stock mode
+# and through perf.  Outputs in $(RUN)/bench.
+bench: initramfs
+	@mkdir -p $(RUN)/bench
+	@set -e; for mode in $(BENCH_MODES); do \
+		icount=0; [ $$mode = icount ] && icount=1; \
+		ICOUNT=$$icount BENCH_NAME=$$mode-stock $(BENCH_VM) \
+			$(BZIMAGE) $(INITRD) $(RUN)/bench; \
+	done
+	@set -e; sep=; for mode in $(BENCH_MODES); do \
+		[ -z "$$sep" ] || echo; sep=1; \
+		case $$mode in \
+		icount) title="Instruction counting (-icount shift=0,sleep=off, one vCPU)" ;; \
+		*) title="Plain TCG (one vCPU)" ;; \
+		esac; \
+		bench/report.sh "Stock mode, Debian $$(cat $(STOCK)/release): $$title" \
+			$(RUN)/bench/$$mode-stock.out; \
+	done >$(RUN)/bench/table.rst
+	@cat $(RUN)/bench/table.rst
+	@echo "bench: table written to $(RUN)/bench/table.rst"
+else
 bench: bench-initramfs
 	@set -e; for mode in $(BENCH_MODES); do \
 		icount=0; [ $$mode = icount ] && icount=1; \
@@ -516,6 +541,7 @@ bench: bench-initramfs
 	done >$(BENCH)/table.rst
 	@cat $(BENCH)/table.rst
 	@echo "bench: table written to $(BENCH)/table.rst"
+endif
 
 # make profile: where a workload's instructions go, per kernel and module
 # function (bench/icprof/): the benchmark kernel with -icount and a QEMU

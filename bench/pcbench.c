@@ -19,7 +19,7 @@
  * Configs:
  *   none          nothing counts
  *   perfctr-N     a perfctr control of N counters (1, 4 or 16) written to
- *                 /proc/self/perfctr/control
+ *                 $PERFCTR_ROOT/self/perfctr/control
  *   perfctr-tsc   the perfctr control "tsc"
  *   perfctr-page4 four counters the counter page gives exactly: tsc,
  *                 context-switches, cpu-migrations, voluntary-switches
@@ -61,7 +61,7 @@
  *                 (mmap, one byte per page, munmap); ITERATIONS is rounded
  *                 up to whole rounds
  *   read          one read of all counters of this process: a pread() of
- *                 /proc/self/perfctr/counts, or a read() of every perf fd
+ *                 $PERFCTR_ROOT/self/perfctr/counts, or a read() of every perf fd
  *   readgroup     perf-* only: the events opened as one group, one read()
  *                 of the whole group from its leader
  *   readfast      perfctr-* only: one perfctr_read() of libperfctr, which
@@ -113,14 +113,22 @@
 #include <unistd.h>
 
 #include "selfread.h"
+#include "../shell-tests/helpers/pcroot.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define __maybe_unused	__attribute__((__unused__))
 #define __noreturn	__attribute__((__noreturn__))
 #define __printf(a, b)	__attribute__((__format__(printf, a, b)))
 
-#define PERFCTR_CONTROL	"/proc/self/perfctr/control"
-#define PERFCTR_COUNTS	"/proc/self/perfctr/counts"
+/*
+ * The files below $PERFCTR_ROOT (/proc, or /sys/fs/perfctr in stock mode),
+ * built once at start so that no measured operation builds a path.
+ */
+static char pc_control_path[PC_PATH_MAX], pc_counts_path[PC_PATH_MAX];
+static char pc_thread_counts_path[PC_PATH_MAX], pc_page_path[PC_PATH_MAX];
+static char pc_exits_path[PC_PATH_MAX];
+#define PERFCTR_CONTROL	pc_control_path
+#define PERFCTR_COUNTS	pc_counts_path
 
 #define MAX_EVENTS	16
 #define WARMUP_OPS	2	/* untimed operations before timing */
@@ -720,7 +728,7 @@ static void op_readbare(struct bench *b)
 
 static void map_page(struct bench *b)
 {
-	int fd = open("/proc/thread-self/perfctr/page", O_RDONLY | O_CLOEXEC);
+	int fd = open(pc_page_path, O_RDONLY | O_CLOEXEC);
 	void *addr;
 
 	if (fd < 0)
@@ -890,7 +898,7 @@ static void selfread_check_page(const char *when)
 	void *p;
 	int fd;
 
-	fd = open("/proc/thread-self/perfctr/page", O_RDONLY | O_CLOEXEC);
+	fd = open(pc_page_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		die("selfread: page: %s", strerror(errno));
 	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
@@ -995,7 +1003,7 @@ static void run_selfread(struct bench *b)
 		op = op_selfread_page;
 		break;
 	case SR_READ:
-		b->fd[0] = open("/proc/thread-self/perfctr/counts",
+		b->fd[0] = open(pc_thread_counts_path,
 				O_RDONLY | O_CLOEXEC);
 		if (b->fd[0] < 0)
 			die("selfread: counts: %s", strerror(errno));
@@ -1112,6 +1120,11 @@ int main(int argc, char **argv)
 		list();
 		return 0;
 	}
+	pc_path_in(pc_control_path, "self/perfctr/control");
+	pc_path_in(pc_counts_path, "self/perfctr/counts");
+	pc_path_in(pc_thread_counts_path, "thread-self/perfctr/counts");
+	pc_path_in(pc_page_path, "thread-self/perfctr/page");
+	pc_path_in(pc_exits_path, "self/perfctr/exits");
 	if (argc != 4)
 		usage(NULL);
 	for (i = 0; i < ARRAY_SIZE(workloads); i++)
@@ -1147,7 +1160,7 @@ int main(int argc, char **argv)
 	if (cfg->how == COUNT_PERFCTR)
 		pcb_set_control(cfg);
 	if (cfg->exits) {
-		b.exits_fd = open("/proc/self/perfctr/exits",
+		b.exits_fd = open(pc_exits_path,
 				  O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		if (b.exits_fd < 0)
 			die("exits: %s", strerror(errno));

@@ -80,8 +80,8 @@ medians | awk -v title="$title" -v hw_skipped="$hw_skipped" '
 		print substr("================================================================================", 1, length(title))
 		print ""
 		print "Medians of nanoseconds of guest time per operation.  none: no"
-		print "counters; blank: a blank control written to /proc/self/perfctr/control"
-		print "(the procfs access of perfctr, no counters).  \"+\" is the cost added"
+		print "counters; blank: a blank control written to self/perfctr/control"
+		print "(the file access of perfctr, no counters).  \"+\" is the cost added"
 		print "over none; \"+ ratio\" compares perfctr'\''s and perf'\''s added costs;"
 		print "\"counting ratio\" leaves perfctr'\''s procfs access out (perfctr - blank)."
 
@@ -236,16 +236,31 @@ medians | awk -v title="$title" -v hw_skipped="$hw_skipped" '
 		}
 		rule(5)
 
-		section("Unused: module loaded, nobody counting, against the unpatched kernel")
-		split("workload|unpatched|patched|patched over", H, "|")
+		# Stock mode measures the bare kernel in the same boot, with the
+		# module unloaded (bench/run.sh: "unloaded").
+		stock = has("fork", "unloaded")
+		if (stock) {
+			section("Unused: module loaded, nobody counting, against the module unloaded")
+			split("workload|unloaded|loaded|loaded over", H, "|")
+		} else {
+			section("Unused: module loaded, nobody counting, against the unpatched kernel")
+			split("workload|unpatched|patched|patched over", H, "|")
+		}
 		header(4, H)
-		split("fork thread switch", U, " ")
-		split("fork+exit+wait|thread create+join|context switch", UL, "|")
-		for (i = 1; i <= 3; i++) {
+		split("fork exec thread switch fault chain8", U, " ")
+		split("fork+exit+wait|fork+exec+wait|thread create+join|context switch|page fault|chain, depth 8", UL, "|")
+		for (i = 1; i <= 6; i++) {
 			w = U[i]
-			if (!(("vanilla", w, "none") in med) || !has(w, "none"))
-				continue
-			v = med["vanilla", w, "none"]; b = get(w, "none")
+			if (stock) {
+				if (!has(w, "unloaded") || !has(w, "none"))
+					continue
+				v = get(w, "unloaded")
+			} else {
+				if (!(("vanilla", w, "none") in med) || !has(w, "none"))
+					continue
+				v = med["vanilla", w, "none"]
+			}
+			b = get(w, "none")
 			C[1] = UL[i]; C[2] = ns(v); C[3] = ns(b); C[4] = pct(b, v)
 			row(4, C)
 		}

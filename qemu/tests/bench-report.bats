@@ -62,6 +62,17 @@ in_section() {
 	[ "$(in_section Unused fork+exit+wait)" = "fork+exit+wait 100 101 +1.0%" ]
 }
 
+@test "stock mode: unused against the module unloaded in the same boot" {
+	printf '# bench: x\nfork unloaded 98.0\nfork unloaded 100.0\nexec unloaded 400.0\nexec none 404.0\n# bench: failures 0\n' >>"$patched"
+	run "$report" Title "$patched"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -q '^Unused: module loaded, nobody counting, against the module unloaded$' <<<"$output"
+	[ "$(in_section Unused fork+exit+wait)" = "fork+exit+wait 99 101 +2.0%" ]
+	[ "$(in_section Unused fork+exec+wait)" = "fork+exec+wait 400 404 +1.0%" ]
+	! grep -q 'against the unpatched kernel' <<<"$output"
+}
+
 @test "the counter page's self-read against read(2) and the bare loop" {
 	run "$report" Title "$patched" "$vanilla"
 	echo "$output"
