@@ -51,11 +51,19 @@ void pc_stock_state_exit(void)
  * (see struct perfctr_task); any context.  States are SLAB_TYPESAFE_BY_RCU:
  * a lookup that raced with a state's reuse compares the new key, and the
  * table restarts a walk that a moved entry led astray.
+ *
+ * While nobody counts, the hooks find the table empty and look no further:
+ * every task that forks, exits or is reaped passes here.  An insertion
+ * counts its entry after linking it, so a lookup that finds the count 0
+ * is one that came before the insertion, as a lookup that missed the new
+ * entry would be (pc_kernel_attach() inserts and counts under task_lock()).
  */
 struct perfctr_task *pc_task_state(struct task_struct *task)
 {
 	struct perfctr_task *st;
 
+	if (!atomic_read(&pc_states.nelems))
+		return NULL;
 	rcu_read_lock();
 	st = rhashtable_lookup(&pc_states, &task, pc_states_params);
 	rcu_read_unlock();
