@@ -34,6 +34,11 @@
  *   perf-N        the same N events opened with perf_event_open(2) on this
  *                 process, one fd each, inherit = 1, fds open for the run
  *   perf-tsc      perf's closest equivalent of tsc: one task-clock event
+ *   perfctr-hw    the perfctr control "instructions:u cycles:u" (where a
+ *                 hardware PMU counts: arm64 under -icount; else skipped)
+ *   perfctr-hwsw  the same and page-faults: one more perf event, what the
+ *                 reference event of a hardware control costs at most
+ *   perf-hw       instructions:u and cycles:u as perf-N opens them
  *
  * Configs of the selfread workload only, two hardware counters,
  * instructions:u and cycles:u, read by this thread (arm64, with
@@ -138,8 +143,9 @@ static char pc_exits_path[PC_PATH_MAX];
 /* One event, under perfctr's name; "user" adds ":u". */
 struct bench_event {
 	const char *name;
-	uint64_t config;	/* PERF_COUNT_SW_*, or HW_* for the *-hw configs */
+	uint64_t config;	/* PERF_COUNT_SW_*, or PERF_COUNT_HW_* with @hw */
 	bool user;		/* user space only: exclude kernel and hv */
+	bool hw;		/* a hardware event (PERF_TYPE_HARDWARE) */
 };
 
 #define EV(n, c)	{ n, PERF_COUNT_SW_##c, false }
@@ -191,10 +197,23 @@ static const struct bench_event events_page4[] = {
 	{ "voluntary-switches", 0, false },
 };
 
-/* Hardware counters, user mode only (the *-hw configs of selfread). */
+/* Hardware counters, user mode only (the *-hw configs). */
 static const struct bench_event events_hw[] = {
-	{ "instructions", PERF_COUNT_HW_INSTRUCTIONS, true },
-	{ "cycles", PERF_COUNT_HW_CPU_CYCLES, true },
+	{ "instructions", PERF_COUNT_HW_INSTRUCTIONS, true, true },
+	{ "cycles", PERF_COUNT_HW_CPU_CYCLES, true, true },
+};
+
+/*
+ * The same and one more software event that perf counts: perfctr-hwsw
+ * against perfctr-hw is what one more perf event of a task costs, an upper
+ * bound of what the reference event of a control with hardware events
+ * (a dummy software event, driver/task.h) adds, which no config can leave
+ * out.
+ */
+static const struct bench_event events_hw_sw[] = {
+	{ "instructions", PERF_COUNT_HW_INSTRUCTIONS, true, true },
+	{ "cycles", PERF_COUNT_HW_CPU_CYCLES, true, true },
+	EV("page-faults", PAGE_FAULTS),
 };
 
 #define NR_HW	ARRAY_SIZE(events_hw)
@@ -243,6 +262,10 @@ static const struct bench_config configs[] = {
 	CONFIG("perf-4", COUNT_PERF, events_4),
 	CONFIG("perf-16", COUNT_PERF, events_16),
 	CONFIG("perf-tsc", COUNT_PERF, events_1),
+	/* hardware counters where the guest has a PMU (arm64 under -icount) */
+	CONFIG("perfctr-hw", COUNT_PERFCTR, events_hw),
+	CONFIG("perfctr-hwsw", COUNT_PERFCTR, events_hw_sw),
+	CONFIG("perf-hw", COUNT_PERF, events_hw),
 	{ "page-hw", COUNT_PERFCTR, events_hw, NR_HW, .way = SR_PAGE },
 	{ "read-hw", COUNT_PERFCTR, events_hw, NR_HW, .way = SR_READ },
 	{ "perf-mmap-hw", COUNT_PERF_MMAP, events_hw, NR_HW, .way = SR_PERF },
@@ -416,7 +439,7 @@ static int perf_open(const struct bench_event *ev, int group_fd, bool inherit,
 
 	memset(&attr, 0, sizeof(attr));
 	attr.size = sizeof(attr);
-	attr.type = PERF_TYPE_SOFTWARE;
+	attr.type = ev->hw ? PERF_TYPE_HARDWARE : PERF_TYPE_SOFTWARE;
 	attr.config = ev->config;
 	attr.read_format = read_format;
 	attr.inherit = inherit;
@@ -890,6 +913,17 @@ static void selfread_probe(struct bench *b)
 	close(fd);
 }
 
+/* The *-hw configs of the other workloads: a hardware event can count here. */
+static void hw_probe(void)
+{
+	int fd = sr_perf_open(PERF_COUNT_HW_INSTRUCTIONS, false);
+
+	if (fd < 0)
+		skip("no hardware instructions event here (%s): no PMU, or QEMU without -icount",
+		     strerror(errno));
+	close(fd);
+}
+
 /* page-hw: the page gives every counter as a hardware counter's record. */
 static void selfread_check_page(const char *when)
 {
@@ -1154,6 +1188,8 @@ int main(int argc, char **argv)
 	b.insn_fd = -1;
 	if (w->needs == NEEDS_HW)
 		selfread_probe(&b);
+	else if (cfg->nr && cfg->ev[0].hw)
+		hw_probe();
 
 	/* Counting first, for the whole run and every child. */
 	b.exits_fd = -1;

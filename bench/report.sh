@@ -48,10 +48,12 @@ medians() {
 		END { flush() }'
 }
 
-# Why the selfread row was not measured, if it was not (bench/run.sh).
+# Why the selfread row was not measured, if it was not (bench/run.sh), and
+# why the hardware configs of the other rows were not.
 hw_skipped=$(tr -d '\r' <"$patched" | sed -n 's/^# bench: skipped: selfread [^:]*: //p' | head -n 1)
+hw_counting=$(tr -d '\r' <"$patched" | sed -n 's/^# bench: skipped: fork perfctr-hw: //p' | head -n 1)
 
-medians | awk -v title="$title" -v hw_skipped="$hw_skipped" '
+medians | awk -v title="$title" -v hw_skipped="$hw_skipped" -v hw_counting="$hw_counting" '
 	{ med[$1, $2, $3] = $4; rounds[$1, $2, $3] = $5 }
 
 	function has(w, c) { return (("patched", w, c) in med) }
@@ -203,6 +205,29 @@ medians | awk -v title="$title" -v hw_skipped="$hw_skipped" '
 				" (target >= 20); page / perf'\''s own user read " \
 				ratio(net["page-hw"], net["perf-mmap-hw"]) " (target <= 1.5);"
 			print "page / bare registers " ratio(net["page-hw"], net["bare-hw"]) "."
+		}
+
+		section("Two hardware counters: instructions:u cycles:u")
+		if (!has("fork", "perfctr-hw")) {
+			print "Not measured: " (hw_counting != "" ? hw_counting : "no figures") "."
+		} else {
+			print "\"one more\" is perfctr-hwsw (the same and page-faults) less"
+			print "perfctr-hw: what one more perf event of a task adds, at most what"
+			print "the reference event of a control with hardware events costs."
+			print ""
+			split("workload|none|perfctr|perf|perfctr +|perf +|+ ratio|one more", H, "|")
+			header(8, H)
+			for (i = 1; i <= 4; i++) {
+				w = W[i]
+				if (!has(w, "none") || !has(w, "perfctr-hw") || !has(w, "perf-hw"))
+					continue
+				b = get(w, "none"); a = get(w, "perfctr-hw"); p = get(w, "perf-hw")
+				C[1] = L[i]; C[2] = ns(b); C[3] = ns(a); C[4] = ns(p)
+				C[5] = ns(a - b); C[6] = ns(p - b); C[7] = ratio(a - b, p - b)
+				C[8] = has(w, "perfctr-hwsw") ? sprintf("%+.0f", get(w, "perfctr-hwsw") - a) : "-"
+				row(8, C)
+			}
+			rule(8)
 		}
 
 		section("Scale: fork+exit+wait with 1, 4 and 16 software counters")

@@ -34,6 +34,16 @@ load helpers
 	for c in none perfctr-4 perf-4 perfctr-tsc perf-tsc perfctr-1 perf-1 perfctr-16 perf-16; do
 		grep -q "^fork $c " <<<"$figures"
 	done
+	# hardware counters: measured where a PMU counts (arm64 under
+	# -icount), else skipped with the reason
+	for c in perfctr-hw perfctr-hwsw perf-hw; do
+		if ! grep -q "^fork $c " <<<"$figures"; then
+			grep -q "^# bench: skipped: fork $c: ." <<<"$output"
+		fi
+	done
+	if compgen -G '/sys/bus/event_source/devices/armv8*' >/dev/null; then
+		grep -q "^fork perfctr-hw " <<<"$figures"
+	fi
 	# the hardware counters' row: measured where the guest can count and
 	# read them (arm64 under -icount), else skipped with the reason
 	if grep -q "^selfread " <<<"$figures"; then

@@ -73,6 +73,22 @@ in_section() {
 	! grep -q 'against the unpatched kernel' <<<"$output"
 }
 
+@test "hardware counters on fork, thread and switch, and one more perf event" {
+	printf 'fork perfctr-hw 120.0\nfork perfctr-hwsw 123.0\nfork perf-hw 160.0\n# bench: failures 0\n' >>"$patched"
+	run "$report" Title "$patched" "$vanilla"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(in_section 'Two hardware' fork+exit+wait)" = "fork+exit+wait 101 120 160 19 59 0.32 +3" ]
+}
+
+@test "hardware counters the guest could not count: the reason" {
+	printf '# bench: skipped: fork perfctr-hw: no hardware instructions event here\n' >>"$patched"
+	run "$report" Title "$patched" "$vanilla"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	sed -n '/^Two hardware/,/^Scale/p' <<<"$output" | grep -qx 'Not measured: no hardware instructions event here.'
+}
+
 @test "the counter page's self-read against read(2) and the bare loop" {
 	run "$report" Title "$patched" "$vanilla"
 	echo "$output"
