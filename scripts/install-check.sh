@@ -193,6 +193,26 @@ said "install -m perfctr -v 1.0 -k $srelease"
 said "+ systemctl enable --now sys-fs-perfctr.mount (staged: not run)"
 [ ! -e "$stage" ] || fail "install-stock.sh --dry-run wrote $stage"
 
+# the dry run on the running system, as if it ran the stock kernel (uname
+# says so): what it would do here, read-only
+fakebin=$(mktemp -d)
+printf '#!/bin/sh\n[ "$1" = -r ] && echo %s || exec /bin/uname "$@"\n' "$srelease" >"$fakebin/uname"
+chmod +x "$fakebin/uname"
+before=$(ls -d /usr/src/perfctr-* /var/lib/dkms/perfctr 2>/dev/null || true)
+PATH=$fakebin:$PATH stock --dry-run || { cat "$log" >&2; fail "install-stock.sh --dry-run, unstaged"; }
+rm -rf "$fakebin"
+steps=$(sed -n 's/^+ \([a-z-]*\) .*/\1/p' "$log" | tr '\n' ' ')
+[[ $steps =~ ^(apt-get\ )?(rm\ )?make\ (dkms\ )+modprobe\ (systemctl\ systemctl|mount)\ sh\ $ ]] ||
+	{ cat "$log" >&2; fail "install-stock.sh --dry-run's steps on the running system: $steps"; }
+said "+ make -s -C $PWD install PREFIX=/usr"
+said "build -m perfctr -v 1.0 -k $srelease"
+said "dry run: nothing was changed"
+if ! dpkg-query -W -f='${Status}\n' "linux-headers-$srelease" 2>/dev/null | grep -q 'ok installed'; then
+	said "linux-headers-$srelease"
+fi
+[ "$(ls -d /usr/src/perfctr-* /var/lib/dkms/perfctr 2>/dev/null || true)" = "$before" ] ||
+	fail "install-stock.sh --dry-run changed /usr/src or /var/lib/dkms"
+
 # for real: DKMS builds and installs stock mode's module for the stock kernel
 stock --stage "$stage" --kernel-source "$stock_headers" ||
 	{ cat "$log" >&2; fail "install-stock.sh --stage"; }

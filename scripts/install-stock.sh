@@ -45,7 +45,13 @@ unit=sys-fs-perfctr.mount
 unit_src=$here/systemd/$unit
 proc=${PERFCTR_PROC:-/proc}
 
+# usage [STATUS]: the synopsis, on stderr unless asked for (-h)
 usage() {
+	if [ "${1:-2}" = 0 ]; then
+		sed -n '6,9s/^#   /usage: /p' "$0"
+		echo "see the comment at the top of $0"
+		exit 0
+	fi
 	sed -n '6,9s/^#   /usage: /p' "$0" >&2
 	echo "see the comment at the top of $0" >&2
 	exit 2
@@ -76,7 +82,7 @@ while [ $# -gt 0 ]; do
 		[ $# -ge 2 ] || usage
 		ksrc=$2
 		shift ;;
-	-h | --help) usage ;;
+	-h | --help) usage 0 ;;
 	*)
 		echo "$me: unknown argument '$1'" >&2
 		usage ;;
@@ -150,6 +156,10 @@ live() {
 	fi
 }
 
+# make install and uninstall, into DIR when staged
+make_args=(PREFIX=/usr)
+[ -z "$stage" ] || make_args+=(DESTDIR="$stage")
+
 dkms=(dkms)
 dkms_build=()
 if [ -n "$stage" ]; then
@@ -182,11 +192,12 @@ dkms_state() {
 }
 
 module_loaded() {
-	[ -z "$stage" ] && grep -q "^$name " /proc/modules
+	[ -z "$stage" ] && grep -qs "^$name " /proc/modules
 }
 
 mounted() {
-	[ -z "$stage" ] && awk -v w="$where" -v t="$type" '$2 == w && $3 == t { f = 1 } END { exit !f }' /proc/mounts
+	[ -z "$stage" ] && awk -v w="$where" -v t="$type" '$2 == w && $3 == t { f = 1 } END { exit !f }' \
+		/proc/mounts 2>/dev/null
 }
 
 systemd_running() {
@@ -229,11 +240,15 @@ if [ $action = uninstall ]; then
 	else
 		say "DKMS has no $name/$version: nothing to remove"
 	fi
-	run make -s -C "$here" uninstall PREFIX=/usr DESTDIR="$stage"
+	run make -s -C "$here" uninstall "${make_args[@]}"
 	if systemd_running; then
 		run systemctl daemon-reload
 	fi
-	say "uninstalled; the Debian packages (dkms, linux-headers-*) stay: other modules may need them"
+	if [ $dry = yes ]; then
+		say "dry run: nothing was changed"
+	else
+		say "uninstalled; the Debian packages (dkms, linux-headers-*) stay: other modules may need them"
+	fi
 	exit 0
 fi
 
@@ -291,7 +306,7 @@ if ! sources_match; then
 	fresh=yes
 	[ ! -d "$src" ] || run rm -rf "$src"
 fi
-run make -s -C "$here" install PREFIX=/usr DESTDIR="$stage"
+run make -s -C "$here" install "${make_args[@]}"
 
 # 4. DKMS.
 state=$(dkms_state)
@@ -318,7 +333,9 @@ else
 fi
 
 # 5. The module.
-if module_loaded && [ $rebuilt = yes ]; then
+loaded=no
+! module_loaded || loaded=yes
+if [ $loaded = yes ] && [ $rebuilt = yes ]; then
 	say "reloading $name: DKMS built a new one"
 	if systemd_running && systemctl is-active --quiet "$unit"; then
 		run systemctl stop "$unit"
@@ -326,8 +343,9 @@ if module_loaded && [ $rebuilt = yes ]; then
 		run umount "$where"
 	fi || die "cannot unmount $where to reload the module: a process has a file open there (fuser -vm $where)"
 	run modprobe -r "$name" || die "cannot unload the old $name: in use (lsmod | grep $name)"
+	loaded=no
 fi
-if module_loaded; then
+if [ $loaded = yes ]; then
 	say "$name is loaded"
 elif ! live modprobe "$name"; then
 	die "modprobe $name failed (dmesg | tail): under UEFI Secure Boot the kernel refuses a module signed by no enrolled key: enroll DKMS's (mokutil --import /var/lib/dkms/mok.pub, then reboot), see Documentation/perfctr-stock.rst"
@@ -346,13 +364,14 @@ elif mounted; then
 else
 	run mount -t "$type" ${options:+-o "$options"} "$what" "$where" ||
 		die "mount -t $type $what $where failed"
-	say "no systemd: mounted by hand; at boot, load $name and mount it yourself (/etc/modules; fstab: $what $where $type ${options:-defaults} 0 0)"
+	say "no systemd: mounted by hand, not by a unit; at boot, load $name and mount it yourself (/etc/modules; fstab: $what $where $type ${options:-defaults} 0 0)"
 fi
 
 # 7. Counting.
 check="echo task-clock minor-faults > $where/\$\$/perfctr/control && exec cat $where/self/perfctr/counts"
 if [ -n "$stage" ] || [ $dry = yes ]; then
 	live sh -c "$check"
+	[ $dry = no ] || say "dry run: nothing was changed"
 	exit 0
 fi
 if ! out=$(sh -c "$check" 2>&1) || ! grep -q '^minor-faults [0-9]' <<<"$out"; then
