@@ -186,7 +186,8 @@ stock --stage "$stage" --kernel-source "$stock_headers" --dry-run ||
 steps=$(sed -n 's/^+ \([a-z]*\) .*/\1/p' "$log" | tr '\n' ' ')
 [ "$steps" = "make mkdir dkms dkms dkms modprobe systemctl systemctl sh " ] ||
 	{ cat "$log" >&2; fail "install-stock.sh --dry-run's steps: $steps"; }
-said "+ make -s -C $PWD install PREFIX=/usr DESTDIR=$stage"
+said "+ make -s -C $PWD install PREFIX=/usr BUILD="
+said " DESTDIR=$stage"
 said "add -m perfctr -v 1.0"
 said "build -m perfctr -v 1.0 -k $srelease"
 said "install -m perfctr -v 1.0 -k $srelease"
@@ -204,7 +205,7 @@ rm -rf "$fakebin"
 steps=$(sed -n 's/^+ \([a-z-]*\) .*/\1/p' "$log" | tr '\n' ' ')
 [[ $steps =~ ^(apt-get\ )?(rm\ )?make\ (dkms\ )+modprobe\ (systemctl\ systemctl|mount)\ sh\ $ ]] ||
 	{ cat "$log" >&2; fail "install-stock.sh --dry-run's steps on the running system: $steps"; }
-said "+ make -s -C $PWD install PREFIX=/usr"
+said "+ make -s -C $PWD install PREFIX=/usr BUILD="
 said "build -m perfctr -v 1.0 -k $srelease"
 said "dry run: nothing was changed"
 if ! dpkg-query -W -f='${Status}\n' "linux-headers-$srelease" 2>/dev/null | grep -q 'ok installed'; then

@@ -16,7 +16,8 @@
 #     kernel's headers, make, gcc and the C library's static half;
 #  3. make install PREFIX=/usr: libperfctr, perfex, the module's sources
 #     with dkms.conf in /usr/src/perfctr-1.0, and the mount unit
-#     sys-fs-perfctr.mount (systemd/);
+#     sys-fs-perfctr.mount (systemd/); built in a temporary directory,
+#     so that root leaves nothing of its own in the clone;
 #  4. dkms add, build and install perfctr/1.0 for the running kernel
 #     (again, after dkms remove, when the sources in /usr/src differ from
 #     this clone's);
@@ -156,8 +157,12 @@ live() {
 	fi
 }
 
-# make install and uninstall, into DIR when staged
-make_args=(PREFIX=/usr)
+# make install and uninstall, into DIR when staged.  The library and
+# perfex are built in a directory of their own, not in the clone's build/,
+# which would otherwise belong to root after sudo.
+work=$(mktemp -d -t perfctr-install.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+make_args=(PREFIX=/usr BUILD="$work")
 [ -z "$stage" ] || make_args+=(DESTDIR="$stage")
 
 dkms=(dkms)
