@@ -39,7 +39,8 @@ endif
 BENCH_MODES ?= icount
 BENCH_TITLE := arm64
 ARM64_UNSUPPORTED := bench-memory profile torture lint install-check lib-check host-check \
-		     parse-test fuzz fuzz-smoke doc-check install
+		     parse-test fuzz fuzz-smoke doc-check install uninstall install-stock \
+		     uninstall-stock
 ifneq ($(filter $(ARM64_UNSUPPORTED),$(MAKECMDGOALS)),)
 $(error ARCH=arm64 supports check, shell, demo, bench, kernel, module, helpers and initramfs; \
 	run $(filter $(ARM64_UNSUPPORTED),$(MAKECMDGOALS)) without ARCH=arm64)
@@ -82,7 +83,8 @@ ifneq ($(ARCH),x86_64)
 $(error KERNEL=stock boots Debian's x86_64 kernel only for now; ARCH=$(ARCH) is not supported)
 endif
 STOCK_UNSUPPORTED := bench-kernels bench-module bench-initramfs bench-memory \
-		     profile torture lint install-check install arm64-initramfs
+		     profile torture lint install-check install uninstall install-stock \
+		     uninstall-stock arm64-initramfs
 ifneq ($(filter $(STOCK_UNSUPPORTED),$(MAKECMDGOALS)),)
 $(error KERNEL=stock supports check, shell, demo, bench, kernel, module, helpers and initramfs; \
 	run $(filter $(STOCK_UNSUPPORTED),$(MAKECMDGOALS)) without KERNEL=stock)
@@ -98,7 +100,8 @@ endif
 VM      := ARCH=$(ARCH) KERNEL=$(KERNEL) TIMEOUT=$(TIMEOUT) VERBOSE=$(VERBOSE) qemu/run-vm.sh
 
 .PHONY: arm64-initramfs check shell demo bench deps host-check lint kernel module helpers initramfs \
-	lib lib-check doc-check install install-check torture torture-module-rt \
+	lib lib-check doc-check install install-check uninstall install-stock uninstall-stock \
+	torture torture-module-rt \
 	torture-module-kcsan \
 	bench-kernels bench-module bench-initramfs bench-memory profile parse-test fuzz \
 	fuzz-smoke clean stock-initramfs
@@ -341,14 +344,26 @@ doc-check: deps
 # make install [PREFIX=/usr/local] [DESTDIR=]: libperfctr (library, header,
 # pkg-config file, man pages), perfex and its man page, perfctr(5), the
 # UAPI header as <linux/perfctr.h> under PREFIX/include, the kernel patches
-# and documentation under PREFIX/share, and the module's sources with
-# dkms.conf in PREFIX/src/perfctr-1.0 (DKMS looks in /usr/src: PREFIX=/usr).
-# install-check installs into $(BUILD)/install and checks the tree, and
-# that dkms.conf's build command builds the module against the test kernel.
+# and documentation under PREFIX/share, the module's sources with
+# dkms.conf in PREFIX/src/perfctr-1.0 (DKMS looks in /usr/src: PREFIX=/usr),
+# and stock mode's mount unit, sys-fs-perfctr.mount, in SYSTEMD_UNITDIR
+# (installed, not enabled).  make uninstall removes what make install put
+# there, with the same PREFIX and DESTDIR.
+# install-check installs into $(BUILD)/install and checks the tree, that
+# dkms.conf's build command builds the module against the test kernel, and
+# scripts/install-stock.sh in a staged tree against Debian's stock headers.
+# make install-stock (scripts/install-stock.sh, as root) goes from this
+# clone to counting on a Debian 12 machine running a stock 6.12 kernel;
+# make uninstall-stock undoes it; INSTALL_STOCK_FLAGS=--dry-run shows the
+# steps without taking them.
 PREFIX   ?= /usr/local
 VERSION  := 1.0
 SRCDIR_I := $(DESTDIR)$(PREFIX)/src/perfctr-$(VERSION)
 SHARE_I  := $(DESTDIR)$(PREFIX)/share
+# systemd reads units from /usr/local/lib/systemd/system and
+# /usr/lib/systemd/system alike.
+SYSTEMD_UNITDIR ?= $(PREFIX)/lib/systemd/system
+INSTALL_STOCK_FLAGS ?=
 
 # Needs only make, gcc and the static C library (not qemu/install-deps.sh).
 install:
@@ -366,9 +381,31 @@ install:
 	install -m 0644 include/uapi/linux/perfctr.h $(SRCDIR_I)/include/uapi/linux/
 	install -m 0644 kernel/series kernel/*.patch $(SHARE_I)/perfctr/kernel/
 	install -m 0644 Documentation/*.rst $(SHARE_I)/doc/perfctr/
+	install -D -m 0644 systemd/sys-fs-perfctr.mount \
+		$(DESTDIR)$(SYSTEMD_UNITDIR)/sys-fs-perfctr.mount
+
+# Every file make install would put there, found by installing into an
+# empty tree first, and the directories that are perfctr's own.
+uninstall:
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(MAKE) -s install PREFIX=$(PREFIX) DESTDIR=$$tmp \
+		SYSTEMD_UNITDIR=$(SYSTEMD_UNITDIR) >/dev/null; \
+	n=0; for f in $$(cd $$tmp && find . ! -type d | sort); do \
+		f=$(DESTDIR)/$${f#./}; \
+		if [ -e "$$f" ] || [ -L "$$f" ]; then rm -f "$$f"; n=$$((n + 1)); fi; \
+	done; \
+	rm -rf $(SRCDIR_I) $(SHARE_I)/perfctr $(SHARE_I)/doc/perfctr; \
+	echo "uninstall: removed $$n files from $(DESTDIR)$(PREFIX)"
 
 install-check: module
-	@scripts/install-check.sh $(BUILD)/install $(KTREE)
+	@qemu/stock-kernel.sh $(PERFCTR_CACHE) $(BUILD)/stock-lint >/dev/null
+	@scripts/install-check.sh $(BUILD)/install $(KTREE) $(BUILD)/stock-lint/headers
+
+install-stock:
+	@scripts/install-stock.sh $(INSTALL_STOCK_FLAGS)
+
+uninstall-stock:
+	@scripts/install-stock.sh --uninstall $(INSTALL_STOCK_FLAGS)
 
 # make torture: pctorture in up to four boots, each through the check
 # harness (console splats, KCSAN reports; kmemleak where the kernel has it),

@@ -143,6 +143,10 @@ fi
 if [ -f "$module" ]; then
 	install -m 644 "$module" opt/perfctr/perfctr.ko
 fi
+# Stock mode's mount unit, where make install PREFIX=/usr puts it: the guest
+# has no systemd, and a test mounts what the unit says by hand.
+install -D -m 644 "$here/../systemd/sys-fs-perfctr.mount" \
+	usr/lib/systemd/system/sys-fs-perfctr.mount
 if [ -d "$demo" ]; then
 	cp -r "$demo" opt/perfctr/demo
 fi

@@ -6,12 +6,24 @@ load helpers
 
 USER_ID=1000
 OTHER_ID=1001
+# Yama's ptrace_scope, where the kernel has Yama: Debian's stock kernel
+# does; the patched test kernel is built without security modules.
+YAMA=/proc/sys/kernel/yama/ptrace_scope
+
+setup_file() {
+	# for the last test: every test that changed the scope put it back
+	if [ -e $YAMA ]; then
+		cat $YAMA > "$BATS_FILE_TMPDIR/yama-scope"
+	fi
+}
 
 teardown() {
 	stop_target
 	[ -z "${OTHER:-}" ] || { kill "$OTHER"; wait "$OTHER" || true; }
 	[ -z "${SPIN:-}" ] || { kill "$SPIN"; wait "$SPIN" || true; }
 	echo "${PARANOID:-2}" > /proc/sys/kernel/perf_event_paranoid
+	[ -z "${SCOPE:-}" ] || echo "$SCOPE" > $YAMA
+	rm -f /tmp/pctest-ptrace
 }
 
 as_user() {
@@ -213,4 +225,123 @@ install_copies() {
 	# the user's own descriptor on itself may not
 	run as_user bash -c 'pctest write $PERFCTR_ROOT/self/perfctr/control page-faults'
 	[ "$output" = EACCES ]
+}
+
+# Yama: ptrace_scope 1 ("descendants only") restricts ptrace attach, and so
+# programming another task, to the task's ancestors and CAP_SYS_PTRACE;
+# scope 2 to CAP_SYS_PTRACE.  Reading is ptrace read access, which Yama
+# leaves alone.  A refusal is EACCES, as any refused write
+# (Documentation/perfctr.rst, Errors).  Never scope 3: it cannot be undone.
+require_yama() {
+	[ -e $YAMA ] || skip "the kernel has no Yama (CONFIG_SECURITY_YAMA): no $YAMA"
+}
+
+# set_scope N: Yama's ptrace_scope N until the test's teardown
+set_scope() {
+	SCOPE=${SCOPE:-$(cat $YAMA)}
+	echo "$1" > $YAMA
+	[ "$(cat $YAMA)" = "$1" ]
+}
+
+# start_user_task: a task of uid USER_ID, counting tsc, paused, started from
+# here: no other process of that user is its ancestor.  Sets OTHER.
+start_user_task() {
+	# runas itself, not as_user: $! must be the task, not a subshell
+	runas "$USER_ID" "$USER_ID" bash -c 'echo tsc > $PERFCTR_ROOT/$$/perfctr/control && exec pctest pause' &
+	OTHER=$!
+	wait_for grep -qx pctest "/proc/$OTHER/comm"
+	[ "$(cat "$(pcf control "$OTHER")")" = tsc ]
+}
+
+# install_ptrace_copy: /tmp/pctest-ptrace, pctest with the file capability
+# CAP_SYS_PTRACE: a user's process that runs it has the capability
+install_ptrace_copy() {
+	cp "$(command -v pctest)" /tmp/pctest-ptrace
+	chown 0:0 /tmp/pctest-ptrace
+	chmod 0755 /tmp/pctest-ptrace
+	pctest setcap /tmp/pctest-ptrace sys_ptrace
+}
+
+@test "Yama ptrace_scope 1: a user reads, but may not program, a task of its own that is not its descendant (EACCES)" {
+	require_yama
+	start_user_task
+	set_scope 1
+	run as_user cat "$(pcf control "$OTHER")"
+	[ "$output" = tsc ]
+	run as_user pctest write "$(pcf control "$OTHER")" task-clock
+	echo "scope 1: $output"
+	[ "$output" = EACCES ]
+	[ "$(cat "$(pcf control "$OTHER")")" = tsc ]
+	# the refusal was Yama's: at scope 0 the same write is allowed
+	echo 0 > $YAMA
+	run as_user pctest write "$(pcf control "$OTHER")" task-clock
+	echo "scope 0: $output"
+	[ "$output" = ok ]
+	[ "$(cat "$(pcf control "$OTHER")")" = task-clock ]
+}
+
+@test "Yama ptrace_scope 1: a user programs its descendant; a sibling of the descendant may not" {
+	require_yama
+	set_scope 1
+	run as_user bash -c '
+		pctest pause & t=$!
+		echo task-clock > $PERFCTR_ROOT/$t/perfctr/control && echo "parent: ok"
+		echo "sibling: $(pctest write $PERFCTR_ROOT/$t/perfctr/control tsc)"
+		read -r c < $PERFCTR_ROOT/$t/perfctr/control
+		echo "control: $c"
+		kill $t'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "parent: ok" ]
+	[ "${lines[1]}" = "sibling: EACCES" ]
+	[ "${lines[2]}" = "control: task-clock" ]
+}
+
+@test "Yama ptrace_scope 1: CAP_SYS_PTRACE programs a task that is not its descendant" {
+	require_yama
+	install_ptrace_copy
+	start_user_task
+	set_scope 1
+	run as_user pctest write "$(pcf control "$OTHER")" task-clock
+	[ "$output" = EACCES ]
+	# the same user with CAP_SYS_PTRACE (a file capability)
+	run as_user /tmp/pctest-ptrace write "$(pcf control "$OTHER")" task-clock
+	echo "uid $USER_ID with CAP_SYS_PTRACE: $output"
+	[ "$output" = ok ]
+	[ "$(cat "$(pcf control "$OTHER")")" = task-clock ]
+	# and root
+	run pctest write "$(pcf control "$OTHER")" tsc
+	echo "root: $output"
+	[ "$output" = ok ]
+	[ "$(cat "$(pcf control "$OTHER")")" = tsc ]
+}
+
+@test "Yama ptrace_scope 2: only CAP_SYS_PTRACE programs another task, not even its parent" {
+	require_yama
+	install_ptrace_copy
+	set_scope 2
+	# the shell itself writes, as the parent: bash names EACCES by its text
+	run as_user bash -c '
+		pctest pause & t=$!
+		err=/tmp/yama-err.$$
+		if echo tsc 2>$err > $PERFCTR_ROOT/$t/perfctr/control; then
+			echo "parent: ok"
+		else
+			read -r e < $err; echo "parent: ${e##*: }"
+		fi
+		rm -f $err
+		echo "sibling with CAP_SYS_PTRACE: $(/tmp/pctest-ptrace write $PERFCTR_ROOT/$t/perfctr/control task-clock)"
+		read -r c < $PERFCTR_ROOT/$t/perfctr/control
+		echo "control: $c"
+		kill $t'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "parent: Permission denied" ]
+	[ "${lines[1]}" = "sibling with CAP_SYS_PTRACE: ok" ]
+	[ "${lines[2]}" = "control: task-clock" ]
+}
+
+@test "Yama's ptrace_scope is back to what it was before these tests" {
+	require_yama
+	[ "$(cat $YAMA)" = "$(cat "$BATS_FILE_TMPDIR/yama-scope")" ]
 }

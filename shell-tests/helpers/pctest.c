@@ -909,8 +909,9 @@ static int cmd_pass(int argc, char **argv)
 }
 
 /*
- * Gives FILE the file capability CAP_NET_BIND_SERVICE (permitted and
- * effective), as setcap(8) would: executing it raises privilege.
+ * Gives FILE a file capability (permitted and effective), as setcap(8)
+ * would: executing it raises privilege.  CAP_NET_BIND_SERVICE, or
+ * CAP_SYS_PTRACE with "sys_ptrace".
  */
 static int cmd_setcap(int argc, char **argv)
 {
@@ -919,8 +920,13 @@ static int cmd_setcap(int argc, char **argv)
 		.data[0].permitted = 1u << CAP_NET_BIND_SERVICE,
 	};
 
-	if (argc != 3)
+	if (argc != 3 && argc != 4)
 		return 64;
+	if (argc == 4) {
+		if (strcmp(argv[3], "sys_ptrace"))
+			return 64;
+		cap.data[0].permitted = 1u << CAP_SYS_PTRACE;
+	}
 	if (setxattr(argv[2], "security.capability", &cap, sizeof(cap), 0))
 		die(argv[2]);
 	return 0;
@@ -1011,7 +1017,7 @@ static const struct {
 	{ "pwrite", cmd_pwrite, "FILE OFFSET TEXT" },
 	{ "write-rewind", cmd_write_rewind, "FILE TEXT1 TEXT2" },
 	{ "pass", cmd_pass, "user-opens|root-opens UID TEXT" },
-	{ "setcap", cmd_setcap, "FILE" },
+	{ "setcap", cmd_setcap, "FILE [sys_ptrace]" },
 	{ "cat", cmd_cat, "FILE" },
 	{ "chunks", cmd_chunks, "FILE PAGES" },
 	{ "pause", cmd_pause, "" },
