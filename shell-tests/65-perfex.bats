@@ -461,6 +461,9 @@ json_count() {
 	run bash -c 'perfex --help 2>/dev/null'
 	[ "$status" -eq 0 ]
 	[[ ${lines[0]} == "usage: perfex "* ]]
+	[[ $output == *"-r, --repeat N"* ]]
+	[[ $output == *"perfex -p PID [-e EVENTS]"* ]]
+	[[ $output == *"with COMMAND: every MSEC ms"* ]]
 	run bash -c 'perfex 2>/dev/null'
 	[ "$status" -eq 2 ]
 	[ -z "$output" ]
@@ -696,4 +699,24 @@ stats_of() {
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[[ $output == *"perfex: 999999: no such process"* ]]
+}
+
+@test "-p PID -e EVENTS as the process's owner: kernel-mode perf events refused above perf_event_paranoid 1, ':u' taken" {
+	PARANOID=$(cat /proc/sys/kernel/perf_event_paranoid)
+	echo 2 > /proc/sys/kernel/perf_event_paranoid
+	runas 1000 1000 bash -c 'echo cs > $PERFCTR_ROOT/$$/perfctr/control; exec sleep 600' &
+	SLEEPER=$!
+	wait_for grep -qx sleep "/proc/$SLEEPER/comm"
+	[ "$(cat "$(pcf control "$SLEEPER")")" = context-switches ]
+	run runas 1000 1000 perfex -p "$SLEEPER" -e page-faults
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"perfex: cannot program $SLEEPER's counters: Permission denied (page-faults)"* ]]
+	[[ $output == *"perf_event_paranoid"* ]]
+	[ "$(cat "$(pcf control "$SLEEPER")")" = context-switches ]
+	run runas 1000 1000 perfex -x, -p "$SLEEPER" -e page-faults:u --count 1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$(pcf control "$SLEEPER")")" = page-faults:u ]
+	csv_field 2 page-faults:u "$output"
 }

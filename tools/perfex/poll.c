@@ -140,6 +140,7 @@ static int unreadable(pid_t pid, int err)
 static int program(pid_t pid, const char *events)
 {
 	char path[PATH_MAX];
+	bool at_open = false;
 	ssize_t ret;
 	int fd, err = 0;
 
@@ -148,6 +149,7 @@ static int program(pid_t pid, const char *events)
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0) {
 		err = errno;
+		at_open = true;
 		if (err == ENOENT && kill(pid, 0) && errno == ESRCH)
 			return unreadable(pid, ESRCH);
 		if (err == ENOENT || err == ENODEV)
@@ -164,8 +166,11 @@ static int program(pid_t pid, const char *events)
 		return 0;
 	fprintf(stderr, "%s: cannot program %d's counters: %s (%s)\n",
 		perfex_name, (int)pid, strerror(err), events);
-	if (err == EACCES || err == EPERM)
+	if ((err == EACCES || err == EPERM) && at_open)
 		fprintf(stderr, "%s: writing another process's control needs ptrace attach access to it\n",
+			perfex_name);
+	else if (err == EACCES)
+		fprintf(stderr, "%s: not allowed: ptrace attach access to the process is needed, and perf permission for its perf events (perf_event_paranoid; ':u' counts user mode only)\n",
 			perfex_name);
 	else if (err == E2BIG)
 		fprintf(stderr, "%s: at most %d events\n", perfex_name,
