@@ -644,8 +644,9 @@ stats_of() {
 			[ "$sum" -eq "$final" ]
 		done
 	done
-	# the children grew while it ran: reaped pctests, seen in several lines
-	[ "$(awk -F, 'NF == 5 && $5 == "minor-faults" && $3 > 0' "$out" | wc -l)" -ge 3 ]
+	# the children grew while it ran: the pctests it reaped, 0.1 s apart
+	# at least, in more than one line (a loaded guest may sample late)
+	[ "$(awk -F, 'NF == 5 && $5 == "minor-faults" && $3 > 0' "$out" | wc -l)" -ge 2 ]
 	[ "$(awk -F, 'NF == 4 && $4 == "minor-faults" { print $2 }' "$out")" -ge 100 ]
 
 	# the table: a header, then the lines, then the report at the end
