@@ -591,11 +591,11 @@ stats_of() {
 	[ "$status" -eq 0 ]
 	[[ $stderr == *"Performance counter stats for 'pctest touch 100' (3 runs):"* ]]
 	for ev in minor-faults context-switches; do
-		grep -Eq "^ +[0-9,]+ +[0-9,]+ +[0-9,]+  $ev .*\( \+- +[0-9]+\.[0-9]{2}% \)\$" <<<"$stderr"
+		grep -Eq "^ +[0-9,]+ +[0-9,]+ +[0-9,]+  $ev .*\( \+- *[0-9]+\.[0-9]{2}% \)\$" <<<"$stderr"
 	done
 	self=$(awk '$4 == "minor-faults" { gsub(",", ""); print $1 }' <<<"$stderr")
 	[ "$self" -ge 100 ]
-	grep -Eq '^ +[0-9]+\.[0-9]+ \+- [0-9]+\.[0-9]+ seconds time elapsed  \( \+- +[0-9]+\.[0-9]{2}% \)$' <<<"$stderr"
+	grep -Eq '^ +[0-9]+\.[0-9]+ \+- [0-9]+\.[0-9]+ seconds time elapsed  \( \+- *[0-9]+\.[0-9]{2}% \)$' <<<"$stderr"
 }
 
 @test "-r: a run that exits non-zero is the last, its status perfex's; the report has the runs done" {
