@@ -461,20 +461,31 @@ json_count() {
 	run bash -c 'perfex --help 2>/dev/null'
 	[ "$status" -eq 0 ]
 	[[ ${lines[0]} == "usage: perfex "* ]]
+	[[ $output == *"-r, --repeat N"* ]]
+	[[ $output == *"perfex -p PID [-e EVENTS]"* ]]
+	[[ $output == *"with COMMAND: every MSEC ms"* ]]
 	run bash -c 'perfex 2>/dev/null'
 	[ "$status" -eq 2 ]
 	[ -z "$output" ]
 	run perfex
 	[[ $output == *"no command"* ]]
 	for args in "-x" "--bogus true" "-x, --json true" "-p 1 true" \
-		    "-p 1 -e cs" "-I 100 true" "--count 2 true" "-p 0" \
-		    "-p 1 -I 0" "-e , true" "--append true" \
-		    "--append -p 1"; do
+		    "-p 1 -e ," "--count 2 -I 100 true" "--count 2 true" \
+		    "-p 0" "-p 1 -I 0" "-e , true" "--append true" \
+		    "--append -p 1" "-r 0 true" "-r x true" "-r 2x true" \
+		    "-r 100001 true" "-r 2 -p 1" "-r 2 -I 100 true" \
+		    "-I 0 true" "-I 100 --tree true"; do
 		run perfex $args
 		echo "perfex $args: $status: $output"
 		[ "$status" -eq 2 ]
 		[[ ${lines[1]} == "usage: perfex "* ]]
 	done
+	# -r with --tree: refused before anything runs
+	run perfex -r 2 --tree touch "$BATS_TEST_TMPDIR/ran"
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[[ ${lines[0]} == "perfex: -r and --tree exclude each other"* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
 	# options after the command are the command's
 	run --separate-stderr perfex -x, -e cs bash -c 'echo "$1"' _ --json
 	[ "$status" -eq 0 ]
@@ -512,4 +523,201 @@ json_count() {
 		[[ $output == *"cannot program counters: Permission denied (page-faults:u)"* ]]
 		[[ $output == *"perf_event_paranoid is 3"* ]]
 	fi
+}
+
+# stats_of VALUES: the mean and the standard deviation of the mean in
+# percent of it, as perfex -r prints them ("%.2f %.2f").  The guest's awk
+# has no sqrt(): Newton's iteration does.
+stats_of() {
+	awk '{ for (i = 1; i <= NF; i++) { x[++n] = $i; s += $i } }
+	     END {
+		m = s / n
+		for (i = 1; i <= n; i++)
+			q += (x[i] - m) * (x[i] - m)
+		v = q / (n - 1) / n
+		r = v > 1 ? v : 1
+		for (i = 0; i < 100; i++)
+			r = (r + v / r) / 2
+		printf "%.2f %.2f\n", m, 100 * (v > 0 ? r : 0) / m
+	     }' <<<"$1"
+}
+
+@test "-r 3: the means of self, children and total over the runs, each with the deviation of its mean" {
+	# each run's pctest tree touches 10 pages more per process than the
+	# last (no fork before the exec: the children counts are pctest's)
+	local f=$BATS_TEST_TMPDIR/pages out=$BATS_TEST_TMPDIR/counts
+	echo 0 > "$f"
+	cmd='read -r n < "$1"; n=$((n + 10)); echo $n > "$1"; exec pctest tree 2 3 $n'
+	run --separate-stderr perfex -r 3 --json -e "minor-faults cs" -o "$out" bash -c "$cmd" _ "$f"
+	echo "stdout: $output"; echo "stderr: $stderr"; cat "$out"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$(cat "$f")" -eq 30 ]
+	kids=$(grep -o 'children_minor=[0-9]*' <<<"$output" | cut -d= -f2)
+	[ "$(wc -l <<<"$kids")" -eq 3 ]
+	read -r mean rsd <<<"$(stats_of "$kids")"
+	echo "pctest's children: $kids; mean $mean, +- $rsd%"
+	output=$(cat "$out")
+	grep -qx '  "runs": 3,' <<<"$output"
+	grep -qx '  "repeat": 3,' <<<"$output"
+	grep -qx '  "exit_status": 0,' <<<"$output"
+	[ "$(json_count children minor-faults)" = "$mean" ]
+	[ "$(json_count children_stddev_pct minor-faults)" = "$rsd" ]
+	# the runs differ by 120 faults: a deviation that shows
+	awk -v r="$rsd" 'BEGIN { exit !(r > 0) }'
+	self=$(json_count self minor-faults)
+	total=$(json_count total minor-faults)
+	awk -v s="$self" -v c="$mean" -v t="$total" \
+		'BEGIN { d = t - s - c; exit !(d < 0.011 && d > -0.011) }'
+	grep -Eq '^  "total_stddev_pct": \{"minor-faults": [0-9]+\.[0-9]{2}, "context-switches": [0-9]+\.[0-9]{2}\},$' <<<"$output"
+	grep -Eq '^  "times_stddev_pct": \{"elapsed": [0-9]+\.[0-9]{2}, ' <<<"$output"
+
+	# CSV: the means, the event, and the total's deviation as perf -x has it
+	echo 0 > "$f"
+	run --separate-stderr perfex -r 3 -x, -e "minor-faults cs" -o "$out" bash -c "$cmd" _ "$f"
+	cat "$out"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c . "$out")" -eq 2 ]
+	kids=$(grep -o 'children_minor=[0-9]*' <<<"$output" | cut -d= -f2)
+	read -r mean rsd <<<"$(stats_of "$kids")"
+	IFS=, read -r self children total name dev < <(grep ',minor-faults,' "$out")
+	[ "$children" = "$mean" ]
+	[[ $dev =~ ^[0-9]+\.[0-9]{2}%$ ]]
+	grep -Eqx '[0-9]+\.[0-9]{2},[0-9]+\.[0-9]{2},[0-9]+\.[0-9]{2},context-switches,[0-9]+\.[0-9]{2}%' "$out"
+
+	# the table: "(3 runs)", a "( +- x.xx% )" per event and per time
+	run --separate-stderr perfex -r 3 -e "minor-faults cs" pctest touch 100
+	echo "stderr: $stderr"
+	[ "$status" -eq 0 ]
+	[[ $stderr == *"Performance counter stats for 'pctest touch 100' (3 runs):"* ]]
+	for ev in minor-faults context-switches; do
+		grep -Eq "^ +[0-9,]+ +[0-9,]+ +[0-9,]+  $ev .*\( \+- *[0-9]+\.[0-9]{2}% \)\$" <<<"$stderr"
+	done
+	self=$(awk '$4 == "minor-faults" { gsub(",", ""); print $1 }' <<<"$stderr")
+	[ "$self" -ge 100 ]
+	grep -Eq '^ +[0-9]+\.[0-9]+ \+- [0-9]+\.[0-9]+ seconds time elapsed  \( \+- *[0-9]+\.[0-9]{2}% \)$' <<<"$stderr"
+}
+
+@test "-r: a run that exits non-zero is the last, its status perfex's; the report has the runs done" {
+	local f=$BATS_TEST_TMPDIR/n
+	echo 0 > "$f"
+	run --separate-stderr perfex -r 5 --json -e cs bash -c 'read -r n < "$1"; echo $((n + 1)) > "$1"; exit $((n == 2 ? 3 : 0))' _ "$f"
+	echo "stdout: $output"; echo "stderr: $stderr"
+	[ "$status" -eq 3 ]
+	[ "$(cat "$f")" -eq 3 ]
+	[[ $stderr == *"perfex: run 3 of 5 exited with status 3: no more runs"* ]]
+	grep -qx '  "runs": 3,' <<<"$stderr"
+	grep -qx '  "repeat": 5,' <<<"$stderr"
+	grep -qx '  "exit_status": 3,' <<<"$stderr"
+	# a killed run: 128 + N, and the table says how many of how many
+	run --separate-stderr perfex -r 4 -e cs bash -c 'kill -TERM $$'
+	echo "stderr: $stderr"
+	[ "$status" -eq 143 ]
+	[[ $stderr == *"perfex: run 1 of 4 was killed by signal 15: no more runs"* ]]
+	[[ $stderr == *"(1 of 4 runs):"* ]]
+	# -r 1: one run, in -r's layout, with no deviation
+	run --separate-stderr perfex -r 1 -x, -e cs true
+	echo "stderr: $stderr"
+	[ "$status" -eq 0 ]
+	grep -Eqx '[0-9]+\.[0-9]{2},[0-9]+\.[0-9]{2},[0-9]+\.[0-9]{2},context-switches,0\.00%' <<<"$stderr"
+}
+
+@test "-I with a command: deltas of self, children and total every interval while it runs, adding up to the report's counts" {
+	local out=$BATS_TEST_TMPDIR/counts
+	run --separate-stderr perfex -I 100 -x, -e "minor-faults cs" -o "$out" \
+		bash -c 'for i in 1 2 3 4 5 6 7 8 9 10; do pctest touch 10; sleep 0.1; done'
+	echo "stdout: $output"; echo "stderr: $stderr"; cat "$out"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	for ev in minor-faults context-switches; do
+		# at least 5 interval lines: the command slept 1 s at least
+		[ "$(awk -F, -v e="$ev" 'NF == 5 && $5 == e' "$out" | wc -l)" -ge 5 ]
+		# times in seconds, growing
+		awk -F, -v e="$ev" 'NF == 5 && $5 == e {
+			if ($1 !~ /^[0-9]+\.[0-9]{9}$/ || $1 <= t) exit 1; t = $1 }' "$out"
+		# the report: one line of 4 fields, after the interval lines
+		[ "$(tail -2 "$out" | awk -F, -v e="$ev" 'NF == 4 && $4 == e' | wc -l)" -eq 1 ]
+		for k in 1 2 3; do
+			sum=$(awk -F, -v e="$ev" -v k=$((k + 1)) 'NF == 5 && $5 == e { s += $k } END { print s }' "$out")
+			final=$(awk -F, -v e="$ev" -v k=$k 'NF == 4 && $4 == e { print $k }' "$out")
+			echo "$ev field $k: deltas $sum, report $final"
+			[ "$sum" -eq "$final" ]
+		done
+	done
+	# the children grew while it ran: the pctests it reaped, 0.1 s apart
+	# at least, in more than one line (a loaded guest may sample late)
+	[ "$(awk -F, 'NF == 5 && $5 == "minor-faults" && $3 > 0' "$out" | wc -l)" -ge 2 ]
+	[ "$(awk -F, 'NF == 4 && $4 == "minor-faults" { print $2 }' "$out")" -ge 100 ]
+
+	# the table: a header, then the lines, then the report at the end
+	run --separate-stderr perfex -I 100 -e cs bash -c 'sleep 0.5'
+	echo "stderr: $stderr"
+	[ "$status" -eq 0 ]
+	[[ ${stderr%%$'\n'*} == "#"*time*self*children*total*event ]]
+	[ "$(grep -Ec '^ +[0-9]+\.[0-9]{3} +[0-9,]+ +[0-9,]+ +[0-9,]+  context-switches$' <<<"$stderr")" -ge 2 ]
+	[[ $stderr == *"Performance counter stats for 'bash -c sleep 0.5':"* ]]
+	# JSON: one object a line, then the document
+	run --separate-stderr perfex -I 100 --json -e cs bash -c 'sleep 0.5; exit 4'
+	echo "stderr: $stderr"
+	[ "$status" -eq 4 ]
+	[ "$(grep -c '^{"time_ns": [0-9]*, "events": \["context-switches"\], "self": {"context-switches": [0-9]*}, "children": {"context-switches": [0-9]*}, "total": {"context-switches": [0-9]*}}$' <<<"$stderr")" -ge 2 ]
+	grep -qx '  "exit_status": 4,' <<<"$stderr"
+}
+
+@test "-p PID -e EVENTS: programs the process, replacing its control, then samples it; a refusal changes nothing" {
+	start_target "minor-faults" 50
+	read -r id0 < "$(pcf id "$TARGET")"
+	[ "$(value minor-faults "$(pcf children "$TARGET")")" -ge 50 ]
+	run timeout 120 perfex -x, -p "$TARGET" -e "minor-faults,cs" -I 100 --count 2
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$(pcf control "$TARGET")")" = "minor-faults context-switches" ]
+	read -r id1 < "$(pcf id "$TARGET")"
+	[ "$id1" -gt "$id0" ]
+	[ "$(grep -c ',minor-faults$' <<<"$output")" -eq 2 ]
+	[ "$(grep -c ',context-switches$' <<<"$output")" -eq 2 ]
+	# a new control: the children counts start from zero (the child
+	# that touched 50 pages is gone from them)
+	[ "$(awk -F, '$5 == "minor-faults" { c = $4 } END { print c }' <<<"$output")" -eq 0 ]
+	[ "$(value minor-faults "$(pcf children "$TARGET")")" -eq 0 ]
+
+	# refused: status 1, the errno said, the control and id as they were
+	run perfex -p "$TARGET" -e "cs no-such-event"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"perfex: cannot program $TARGET's counters: Invalid argument (cs no-such-event)"* ]]
+	[ "$(cat "$(pcf control "$TARGET")")" = "minor-faults context-switches" ]
+	read -r id2 < "$(pcf id "$TARGET")"
+	[ "$id2" -eq "$id1" ]
+	# another user's process
+	run runas 1000 1000 perfex -p "$TARGET" -e cs
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"perfex: cannot program $TARGET's counters: "* ]]
+	[[ $output == *"ptrace attach access"* ]]
+	[ "$(cat "$(pcf control "$TARGET")")" = "minor-faults context-switches" ]
+	run perfex -p 999999 -e cs
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"perfex: 999999: no such process"* ]]
+}
+
+@test "-p PID -e EVENTS as the process's owner: kernel-mode perf events refused above perf_event_paranoid 1, ':u' taken" {
+	PARANOID=$(cat /proc/sys/kernel/perf_event_paranoid)
+	echo 2 > /proc/sys/kernel/perf_event_paranoid
+	runas 1000 1000 bash -c 'echo cs > $PERFCTR_ROOT/$$/perfctr/control; exec sleep 600' &
+	SLEEPER=$!
+	wait_for grep -qx sleep "/proc/$SLEEPER/comm"
+	[ "$(cat "$(pcf control "$SLEEPER")")" = context-switches ]
+	run runas 1000 1000 perfex -p "$SLEEPER" -e page-faults
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"perfex: cannot program $SLEEPER's counters: Permission denied (page-faults)"* ]]
+	[[ $output == *"perf_event_paranoid"* ]]
+	[ "$(cat "$(pcf control "$SLEEPER")")" = context-switches ]
+	run runas 1000 1000 perfex -x, -p "$SLEEPER" -e page-faults:u --count 1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$(pcf control "$SLEEPER")")" = page-faults:u ]
+	csv_field 2 page-faults:u "$output"
 }

@@ -271,14 +271,38 @@ static bool metric(const struct perfex_run *r, unsigned int i, char *buf,
 	return true;
 }
 
-static void table_command(FILE *f, char **argv)
+static void table_command(FILE *f, char **argv,
+			  const struct perfex_stats *st)
 {
 	int i;
 
 	fputs("\n Performance counter stats for '", f);
 	for (i = 0; argv[i]; i++)
 		fprintf(f, "%s%s", i ? " " : "", argv[i]);
-	fputs("':\n\n", f);
+	if (st && st->runs < st->repeat)
+		fprintf(f, "' (%u of %u runs):\n\n", st->runs, st->repeat);
+	else if (st)
+		fprintf(f, "' (%u runs):\n\n", st->runs);
+	else
+		fputs("':\n\n", f);
+}
+
+/* -r: "( +- x.xx% )" after a mean, as perf stat -r; nothing if not counted */
+static void table_noise(FILE *f, const struct perfex_stats *st,
+			const struct perfex_stat *s)
+{
+	if (!s->not_counted)
+		fprintf(f, "  ( +-%6.2f%% )", stat_rsd(s, st->runs));
+}
+
+/* -r: a time's mean and its deviation, in seconds and in percent */
+static void table_time(FILE *f, const struct perfex_stats *st,
+		       const struct perfex_stat *s, const char *what)
+{
+	fprintf(f, " %14.6f +- %.6f seconds %s", s->mean / 1e9,
+		stat_sdm(s, st->runs) / 1e9, what);
+	table_noise(f, st, s);
+	fputc('\n', f);
 }
 
 /* ---- --tree ---- */
@@ -420,8 +444,9 @@ static void table_tree(FILE *f, const struct perfex_run *r)
 static void table_run(FILE *f, const struct perfex_run *r)
 {
 	const struct perfex_counts *c = &r->counts;
+	const struct perfex_stats *st = r->stats;
 	char num[3][PERFEX_MAX_EVENTS][NUMBER_MAX], *s[3][PERFEX_MAX_EVENTS];
-	int width = strlen("children"), namew = strlen("event");
+	int width = strlen("children"), namew = strlen("event"), ratew = 0;
 	char rate[64];
 	unsigned int i, k;
 
@@ -438,25 +463,47 @@ static void table_run(FILE *f, const struct perfex_run *r)
 		}
 		if ((int)strlen(c->name[i]) > namew)
 			namew = strlen(c->name[i]);
+		if (metric(r, i, rate, sizeof(rate)) &&
+		    (int)strlen(rate) > ratew)
+			ratew = strlen(rate);
 	}
-	table_command(f, r->argv);
+	table_command(f, r->argv, st);
 	if (!c->nr)		/* perfex said why */
 		fputs("  (no counts)\n", f);
 	else
 		fprintf(f, "  %*s  %*s  %*s  %s\n", width, "self", width,
 			"children", width, "total", "event");
 	for (i = 0; i < c->nr; i++) {
-		if (metric(r, i, rate, sizeof(rate)))
+		if (st) {
+			/* the noise in a column of its own */
+			if (!metric(r, i, rate, sizeof(rate)))
+				rate[0] = '\0';
+			fprintf(f, "  %*s  %*s  %*s  %-*s  %-*s", width,
+				s[0][i], width, s[1][i], width, s[2][i], namew,
+				c->name[i], ratew, rate);
+			table_noise(f, st, &st->total[i]);
+			fputc('\n', f);
+		} else if (metric(r, i, rate, sizeof(rate))) {
 			fprintf(f, "  %*s  %*s  %*s  %-*s  %s\n", width,
 				s[0][i], width, s[1][i], width, s[2][i],
 				namew, c->name[i], rate);
-		else
+		} else {
 			fprintf(f, "  %*s  %*s  %*s  %s\n", width, s[0][i],
 				width, s[1][i], width, s[2][i], c->name[i]);
+		}
 	}
-	fprintf(f, "\n %14.6f seconds time elapsed\n\n", r->elapsed_ns / 1e9);
-	fprintf(f, " %14.6f seconds user\n", r->user_ns / 1e9);
-	fprintf(f, " %14.6f seconds sys\n", r->system_ns / 1e9);
+	if (st) {
+		fputc('\n', f);
+		table_time(f, st, &st->elapsed, "time elapsed");
+		fputc('\n', f);
+		table_time(f, st, &st->user, "user");
+		table_time(f, st, &st->system, "sys");
+	} else {
+		fprintf(f, "\n %14.6f seconds time elapsed\n\n",
+			r->elapsed_ns / 1e9);
+		fprintf(f, " %14.6f seconds user\n", r->user_ns / 1e9);
+		fprintf(f, " %14.6f seconds sys\n", r->system_ns / 1e9);
+	}
 	if (r->signal)
 		fprintf(f, "\n command killed by signal %d (%s)\n", r->signal,
 			strsignal(r->signal));
@@ -560,6 +607,38 @@ static void csv_tree(FILE *f, const char *sep, const struct perfex_run *r)
 	fprintf(f, "dropped%s%" PRIu64 "\n", sep, t->dropped);
 }
 
+/* -r: a mean, with two decimals, or NOT_COUNTED_TEXT (a JSON string) */
+static void print_mean(FILE *f, const struct perfex_stat *s, bool json)
+{
+	if (!s->not_counted)
+		fprintf(f, "%.2f", s->mean);
+	else
+		fputs(json ? "\"" NOT_COUNTED_TEXT "\"" : NOT_COUNTED_TEXT, f);
+}
+
+/*
+ * -r: self, children, total, event and the total's deviation, in percent
+ * with a '%' as perf stat -x prints it (empty if not counted).
+ */
+static void csv_repeat(FILE *f, const char *sep, const struct perfex_run *r)
+{
+	const struct perfex_stats *st = r->stats;
+	const struct perfex_counts *c = &r->counts;
+	unsigned int i;
+
+	for (i = 0; i < c->nr; i++) {
+		print_mean(f, &st->self[i], false);
+		fputs(sep, f);
+		print_mean(f, &st->children[i], false);
+		fputs(sep, f);
+		print_mean(f, &st->total[i], false);
+		fprintf(f, "%s%s%s", sep, c->name[i], sep);
+		if (!st->total[i].not_counted)
+			fprintf(f, "%.2f%%", stat_rsd(&st->total[i], st->runs));
+		fputc('\n', f);
+	}
+}
+
 /*
  * One line per event: self, children, total, event.  With --tree, then
  * the rows of csv_tree_rows() and a last "dropped,N" line.
@@ -569,6 +648,10 @@ static void csv_run(FILE *f, const char *sep, const struct perfex_run *r)
 	const struct perfex_counts *c = &r->counts;
 	unsigned int i;
 
+	if (r->stats) {
+		csv_repeat(f, sep, r);
+		return;
+	}
 	for (i = 0; i < c->nr; i++) {
 		print_count(f, c->self[i], false);
 		fputs(sep, f);
@@ -656,6 +739,53 @@ static void json_tree(FILE *f, const struct perfex_run *r)
 	fputs(jt.first ? "]" : "\n  ]", f);
 }
 
+/* -r: {"name": mean or deviation (@rsd), ...} of one of self, children, total */
+static void json_stats(FILE *f, const struct perfex_run *r,
+		       const struct perfex_stat *s, bool rsd)
+{
+	const struct perfex_counts *c = &r->counts;
+	unsigned int i;
+
+	fputc('{', f);
+	for (i = 0; i < c->nr; i++) {
+		fputs(i ? ", " : "", f);
+		output_json_string(f, c->name[i]);
+		fputs(": ", f);
+		if (!rsd)
+			print_mean(f, &s[i], true);
+		else if (!s[i].not_counted)
+			fprintf(f, "%.2f", stat_rsd(&s[i], r->stats->runs));
+		else
+			fputs("null", f);
+	}
+	fputc('}', f);
+}
+
+/*
+ * -r: the means of self, children and total, then their deviations in
+ * percent, and the times' ("elapsed", "user", "system").
+ */
+static void json_repeat(FILE *f, const struct perfex_run *r)
+{
+	const struct perfex_stats *st = r->stats;
+
+	fputs(",\n  \"self\": ", f);
+	json_stats(f, r, st->self, false);
+	fputs(",\n  \"children\": ", f);
+	json_stats(f, r, st->children, false);
+	fputs(",\n  \"total\": ", f);
+	json_stats(f, r, st->total, false);
+	fputs(",\n  \"self_stddev_pct\": ", f);
+	json_stats(f, r, st->self, true);
+	fputs(",\n  \"children_stddev_pct\": ", f);
+	json_stats(f, r, st->children, true);
+	fputs(",\n  \"total_stddev_pct\": ", f);
+	json_stats(f, r, st->total, true);
+	fprintf(f, ",\n  \"times_stddev_pct\": {\"elapsed\": %.2f, \"user\": %.2f, \"system\": %.2f}",
+		stat_rsd(&st->elapsed, st->runs), stat_rsd(&st->user, st->runs),
+		stat_rsd(&st->system, st->runs));
+}
+
 /*
  * One document, one key a line.  --tree adds "dropped", "complete",
  * "processes" and "outside" after "total"; the keys here stay.
@@ -670,7 +800,11 @@ static void json_run(FILE *f, const struct perfex_run *r)
 		fputs(i ? ", " : "", f);
 		output_json_string(f, r->argv[i]);
 	}
-	fprintf(f, "],\n  \"pid\": %d,\n", (int)r->pid);
+	fputs("],\n", f);
+	if (r->stats)
+		fprintf(f, "  \"runs\": %u,\n  \"repeat\": %u,\n",
+			r->stats->runs, r->stats->repeat);
+	fprintf(f, "  \"pid\": %d,\n", (int)r->pid);
 	fprintf(f, "  \"exit_status\": %d,\n  \"signal\": %d,\n",
 		r->exit_status, r->signal);
 	fprintf(f, "  \"elapsed_ns\": %" PRIu64 ",\n", r->elapsed_ns);
@@ -678,6 +812,11 @@ static void json_run(FILE *f, const struct perfex_run *r)
 	fprintf(f, "  \"system_ns\": %" PRIu64 ",\n", r->system_ns);
 	fprintf(f, "  \"lost\": %" PRIu64 ",\n  \"events\": ", c->lost);
 	json_names(f, c);
+	if (r->stats) {
+		json_repeat(f, r);
+		fputs("\n}\n", f);
+		return;
+	}
 	fputs(",\n  \"self\": ", f);
 	json_values(f, c, c->self, NULL);
 	fputs(",\n  \"children\": ", f);
@@ -789,6 +928,56 @@ void output_poll_sample(const struct perfex_out *out,
 	}
 	/* a sample is for reading now, even through a pipe */
 	fflush(out->f);
+}
+
+/*
+ * -I with a command: what its counts grew by since the last line, self,
+ * children and total per event, with the time since it started; the
+ * table's header before the first line.
+ */
+void output_interval(const struct perfex_out *out, uint64_t time_ns,
+		     const struct perfex_counts *c, const uint64_t *self,
+		     const uint64_t *children, bool first)
+{
+	FILE *f = out->f;
+	char n[3][NUMBER_MAX];
+	unsigned int i;
+
+	if (first && out->format == FORMAT_TABLE)
+		fprintf(f, "#%10s  %*s  %*s  %*s  %s\n", "time", POLL_WIDTH,
+			"self", POLL_WIDTH, "children", POLL_WIDTH, "total",
+			"event");
+	if (out->format == FORMAT_JSON) {
+		fprintf(f, "{\"time_ns\": %" PRIu64 ", \"events\": ", time_ns);
+		json_names(f, c);
+		fputs(", \"self\": ", f);
+		json_values(f, c, self, NULL);
+		fputs(", \"children\": ", f);
+		json_values(f, c, children, NULL);
+		fputs(", \"total\": ", f);
+		json_values(f, c, self, children);
+		fputs("}\n", f);
+	}
+	for (i = 0; out->format == FORMAT_TABLE && i < c->nr; i++)
+		fprintf(f, "%11.3f  %*s  %*s  %*s  %s\n", time_ns / 1e9,
+			POLL_WIDTH, output_thousands(self[i], n[0], NUMBER_MAX),
+			POLL_WIDTH, output_thousands(children[i], n[1],
+						     NUMBER_MAX),
+			POLL_WIDTH, output_thousands(count_add(self[i],
+							       children[i]),
+						     n[2], NUMBER_MAX),
+			c->name[i]);
+	for (i = 0; out->format == FORMAT_CSV && i < c->nr; i++) {
+		fprintf(f, "%" PRIu64 ".%09" PRIu64 "%s",
+			time_ns / 1000000000, time_ns % 1000000000, out->sep);
+		print_count(f, self[i], false);
+		fputs(out->sep, f);
+		print_count(f, children[i], false);
+		fputs(out->sep, f);
+		print_count(f, count_add(self[i], children[i]), false);
+		fprintf(f, "%s%s\n", out->sep, c->name[i]);
+	}
+	fflush(f);
 }
 
 /* The table says why the samples ended; CSV and JSON add no line. */

@@ -18,9 +18,9 @@
 const char *perfex_name = "perfex";
 
 static const char usage_text[] =
-"usage: perfex [-e EVENTS] [--tree [--threads]] [-x SEP | --json]\n"
-"              [-o FILE [--append]] [--] COMMAND [ARG...]\n"
-"       perfex -p PID [-I MSEC] [--count N] [-x SEP | --json]\n"
+"usage: perfex [-e EVENTS] [--tree [--threads] | -r N | -I MSEC]\n"
+"              [-x SEP | --json] [-o FILE [--append]] [--] COMMAND [ARG...]\n"
+"       perfex -p PID [-e EVENTS] [-I MSEC] [--count N] [-x SEP | --json]\n"
 "              [-o FILE [--append]]\n"
 "\n"
 "Runs COMMAND with perfctr's per-task counters and prints, per event, what\n"
@@ -31,7 +31,8 @@ static const char usage_text[] =
 "on stderr); 127 if COMMAND is not found, 126 if it cannot be executed.\n"
 "With --tree, also prints every process under COMMAND, with its own counts\n"
 "and its subtree's.  With -p, prints the counters PID already has every MSEC\n"
-"milliseconds, on standard output.\n"
+"milliseconds, on standard output; with -p and -e, programs PID with EVENTS\n"
+"first, replacing its control, which perfex leaves so at its exit.\n"
 "\n"
 "  -e, --event EVENTS          events to count, separated by blanks or\n"
 "                              commas; may be repeated.  Default:\n"
@@ -40,6 +41,9 @@ static const char usage_text[] =
 "      --tree                  print the process tree: one line per process,\n"
 "                              its own counts and its subtree's\n"
 "      --threads               with --tree: each thread on its own line\n"
+"  -r, --repeat N              run COMMAND N times, print the means and the\n"
+"                              standard deviation of each mean (+- %); stop\n"
+"                              at a run that exits non-zero, with its status\n"
 "  -x, --field-separator SEP   CSV: one line per event, fields separated\n"
 "                              by SEP\n"
 "  -j, --json                  JSON (with -p: one object per line)\n"
@@ -47,7 +51,10 @@ static const char usage_text[] =
 "                              truncated\n"
 "      --append                with -o: append to FILE\n"
 "  -p, --pid PID               follow thread PID's counters\n"
-"  -I, --interval MSEC         with -p: sample every MSEC ms (default 1000)\n"
+"  -I, --interval MSEC         with -p: sample every MSEC ms (default 1000);\n"
+"                              with COMMAND: every MSEC ms, print what its\n"
+"                              counts (self, children, total) grew by since\n"
+"                              the last line, then the report at its exit\n"
 "      --count N               with -p: stop after N samples\n"
 "  -h, --help                  print this help\n"
 "\n"
@@ -69,6 +76,7 @@ static const struct option long_options[] = {
 	{ "pid",		required_argument,	NULL, 'p' },
 	{ "interval",		required_argument,	NULL, 'I' },
 	{ "count",		required_argument,	NULL, OPT_COUNT },
+	{ "repeat",		required_argument,	NULL, 'r' },
 	{ "tree",		no_argument,		NULL, OPT_TREE },
 	{ "threads",		no_argument,		NULL, OPT_THREADS },
 	{ "help",		no_argument,		NULL, 'h' },
@@ -76,7 +84,7 @@ static const struct option long_options[] = {
 };
 
 /* '+': options end at the command, whose own options are its business. */
-static const char short_options[] = "+:e:x:jo:p:I:h";
+static const char short_options[] = "+:e:x:jo:p:I:r:h";
 
 /*
  * Where the files are, as libperfctr finds them: /proc on a patched
@@ -208,6 +216,12 @@ static int parse_option(int c, struct perfex_opts *opts, bool *csv)
 					   optarg);
 		opts->interval_ms = v;
 		return 0;
+	case 'r':
+		if (parse_long(optarg, 1, PERFEX_REPEAT_MAX, &v))
+			return usage_error("-r: not a number of runs from 1 to %d: '%s'",
+					   PERFEX_REPEAT_MAX, optarg);
+		opts->repeat = v;
+		return 0;
 	case OPT_COUNT:
 		if (parse_long(optarg, 1, LONG_MAX, &v))
 			return usage_error("--count: not a positive number: '%s'",
@@ -231,7 +245,7 @@ static int parse_option(int c, struct perfex_opts *opts, bool *csv)
 }
 
 /* What the options say together; 0 or -1 (said why). */
-static int check_options(struct perfex_opts *opts, bool csv, bool interval)
+static int check_options(struct perfex_opts *opts, bool csv)
 {
 	size_t pos = 0;
 
@@ -246,14 +260,22 @@ static int check_options(struct perfex_opts *opts, bool csv, bool interval)
 	if (opts->pid) {
 		if (*opts->argv)
 			return usage_error("-p follows a running process: no command");
-		if (opts->events)
-			return usage_error("-e cannot be used with -p: perfex -p reads the counters the process has");
 		if (opts->tree)
 			return usage_error("--tree runs a command; it cannot follow a process (-p)");
+		if (opts->repeat)
+			return usage_error("-r runs a command; it cannot follow a process (-p)");
+		if (!opts->interval_ms)
+			opts->interval_ms = 1000;
 		return 0;
 	}
-	if (interval || opts->count)
-		return usage_error("-I and --count need -p");
+	if (opts->count)
+		return usage_error("--count needs -p");
+	if (opts->repeat && opts->tree)
+		return usage_error("-r and --tree exclude each other: a tree is one run's");
+	if (opts->repeat && opts->interval_ms)
+		return usage_error("-r and -I exclude each other");
+	if (opts->interval_ms && opts->tree)
+		return usage_error("-I and --tree exclude each other");
 	if (!*opts->argv)
 		return usage_error("no command");
 	return 0;
@@ -261,21 +283,19 @@ static int check_options(struct perfex_opts *opts, bool csv, bool interval)
 
 static int parse_options(int argc, char **argv, struct perfex_opts *opts)
 {
-	bool csv = false, interval = false;
+	bool csv = false;
 	int c, ret;
 
 	opts->argv = argv;	/* for the messages, until the command */
-	opts->interval_ms = 1000;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, short_options, long_options,
 				NULL)) != -1) {
 		ret = parse_option(c, opts, &csv);
 		if (ret)
 			return ret;
-		interval |= c == 'I';
 	}
 	opts->argv = argv + optind;
-	return check_options(opts, csv, interval);
+	return check_options(opts, csv);
 }
 
 /*

@@ -9,6 +9,7 @@
  *   counters.c  reading a task's counters through libperfctr
  *   events.c    event names: the ":u" fallback, the metric table
  *   tree.c      --tree: the process tree from the exit records
+ *   stats.c     -r: the means and deviations over the runs
  *   output.c    the table, CSV and JSON formats
  */
 #ifndef PERFEX_H
@@ -30,6 +31,9 @@
 /* Put before the default where the PMU has them and perf permission allows */
 #define PERFEX_DEFAULT_HW_EVENTS	"cycles instructions"
 
+/* -r: at most this many runs */
+#define PERFEX_REPEAT_MAX	100000
+
 /* perfex's own exit statuses; a command's pass through. */
 #define EXIT_USAGE		2
 #define EXIT_NOEXEC		126
@@ -48,7 +52,8 @@ struct perfex_opts {
 	const char *output;		/* -o */
 	bool append;			/* --append */
 	pid_t pid;			/* -p, 0 without */
-	long interval_ms;		/* -I */
+	long interval_ms;		/* -I; 0: no interval lines */
+	long repeat;			/* -r, 0 without */
 	long count;			/* --count, 0: until the process exits */
 	bool tree;			/* --tree */
 	bool threads;			/* --threads */
@@ -118,6 +123,27 @@ struct perfex_tree {
 	bool threads;			/* --threads: print them */
 };
 
+/*
+ * One quantity over the runs of -r: its mean and the sum of the squares
+ * of the differences from the mean (updated a run at a time, so that no
+ * run's values need be kept).
+ */
+struct perfex_stat {
+	double mean;
+	double m2;
+	bool not_counted;		/* in one run at least */
+};
+
+/* -r: the statistics of the runs done so far. */
+struct perfex_stats {
+	unsigned int runs;		/* the runs in the statistics */
+	unsigned int repeat;		/* the runs asked for */
+	struct perfex_stat self[PERFEX_MAX_EVENTS];
+	struct perfex_stat children[PERFEX_MAX_EVENTS];
+	struct perfex_stat total[PERFEX_MAX_EVENTS];
+	struct perfex_stat elapsed, user, system;
+};
+
 /* A command that ran to its end, and with --tree its process tree. */
 struct perfex_run {
 	char **argv;
@@ -129,6 +155,11 @@ struct perfex_run {
 	uint64_t system_ns;
 	struct perfex_counts counts;
 	struct perfex_tree *tree;	/* NULL without --tree */
+	/*
+	 * -r: the statistics of the runs, whose rounded means are in counts
+	 * and the times above; NULL without -r.
+	 */
+	const struct perfex_stats *stats;
 };
 
 /* One sample of a followed process (-p). */
@@ -185,6 +216,12 @@ void tree_free(struct perfex_tree *t);
 /* counters.c */
 int counters_read(struct perfctr *pc, struct perfex_counts *c);
 
+/* stats.c */
+void stats_add(struct perfex_stats *st, const struct perfex_run *run);
+double stat_rsd(const struct perfex_stat *s, unsigned int n);
+double stat_sdm(const struct perfex_stat *s, unsigned int n);
+uint64_t stat_round(const struct perfex_stat *s);
+
 /* events.c */
 char *events_user_only(const char *events);
 size_t events_token(const char *text, size_t *pos);
@@ -198,6 +235,9 @@ void output_poll_begin(const struct perfex_out *out, pid_t pid);
 void output_poll_sample(const struct perfex_out *out,
 			const struct perfex_sample *s);
 void output_poll_end(const struct perfex_out *out, const char *note);
+void output_interval(const struct perfex_out *out, uint64_t time_ns,
+		     const struct perfex_counts *c, const uint64_t *self,
+		     const uint64_t *children, bool first);
 char *output_thousands(uint64_t v, char *buf, size_t size);
 void output_json_string(FILE *f, const char *s);
 

@@ -5,6 +5,11 @@
  * through libperfctr, until the process exits, --count samples are
  * printed, or SIGINT or SIGTERM asks perfex to stop.
  *
+ * With -e, perfex first writes the events to the thread's control, which
+ * replaces the one it had: counting starts from zero under a new id, and
+ * the children it forked before no longer merge into it.  perfex leaves
+ * the new control in place when it stops.
+ *
  * A zombie's counts file keeps its final counts, so a process that exits
  * between two samples still gets its last line, unless its parent reaps
  * it first.  A pidfd tells perfex of the exit at once, which makes that
@@ -12,6 +17,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -127,6 +133,54 @@ static int unreadable(pid_t pid, int err)
 	return EXIT_FAILURE;
 }
 
+/*
+ * -e: @events into thread @pid's control, in one write, as the kernel
+ * takes a control; 0, or EXIT_FAILURE after saying why (nothing changed).
+ */
+static int program(pid_t pid, const char *events)
+{
+	char path[PATH_MAX];
+	bool at_open = false;
+	ssize_t ret;
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "%s/%d/perfctr/control", perfex_root(),
+		 (int)pid);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+		at_open = true;
+		if (err == ENOENT && kill(pid, 0) && errno == ESRCH)
+			return unreadable(pid, ESRCH);
+		if (err == ENOENT || err == ENODEV)
+			return unreadable(pid, err);
+	} else {
+		do {
+			ret = write(fd, events, strlen(events));
+		} while (ret < 0 && errno == EINTR);
+		if (ret < 0)
+			err = errno;
+		close(fd);
+	}
+	if (!err)
+		return 0;
+	fprintf(stderr, "%s: cannot program %d's counters: %s (%s)\n",
+		perfex_name, (int)pid, strerror(err), events);
+	if ((err == EACCES || err == EPERM) && at_open)
+		fprintf(stderr, "%s: writing another process's control needs ptrace attach access to it\n",
+			perfex_name);
+	else if (err == EACCES)
+		fprintf(stderr, "%s: not allowed: ptrace attach access to the process is needed, and perf permission for its perf events (perf_event_paranoid; ':u' counts user mode only)\n",
+			perfex_name);
+	else if (err == E2BIG)
+		fprintf(stderr, "%s: at most %d events\n", perfex_name,
+			PERFEX_MAX_EVENTS);
+	else if (err == EINVAL)
+		fprintf(stderr, "%s: an unknown event or modifier, an event named twice, or bad separators ('perfex -e EVENTS true' names the event)\n",
+			perfex_name);
+	return EXIT_FAILURE;
+}
+
 struct poll_state {
 	const struct perfex_opts *opts;
 	const struct perfex_out *out;
@@ -198,6 +252,8 @@ int perfex_poll(const struct perfex_opts *opts, const struct perfex_out *out)
 	sigset_t waitmask;
 	int ret;
 
+	if (opts->events && program(opts->pid, opts->events))
+		return EXIT_FAILURE;
 	st.pc = perfctr_open(opts->pid);
 	if (!st.pc)
 		return unreadable(opts->pid, errno);

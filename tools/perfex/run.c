@@ -14,6 +14,10 @@
  * opened its exits file, so that no descendant's record is missed, and
  * perfex reads the records as they come while the command runs, so that
  * the kernel need not drop any.
+ *
+ * With -I, perfex reads the command's counts and children counts every
+ * interval while it runs, and prints what they grew by.  With -r, it runs
+ * the command again and again, and prints the means once.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +30,7 @@
 #include <sys/pidfd.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "perfex.h"
@@ -414,17 +419,133 @@ static int end_tree(struct perfex_run *run, const char *cmd)
 	return 0;
 }
 
+/* -I: the counts of the last line, to print what they grew by since. */
+struct intervals {
+	struct perfctr *pc;
+	uint64_t start;
+	uint64_t id;
+	uint64_t self[PERFEX_MAX_EVENTS];
+	uint64_t children[PERFEX_MAX_EVENTS];
+	bool printed;
+};
+
+/*
+ * One interval line per event: what @c grew by since the last line.  A
+ * new control (the command wrote its own) starts from zero again, as at
+ * the start; no control, no line.
+ */
+static void interval_line(struct intervals *iv, const struct perfex_out *out,
+			  uint64_t time_ns, const struct perfex_counts *c)
+{
+	uint64_t self[PERFEX_MAX_EVENTS], children[PERFEX_MAX_EVENTS];
+	unsigned int i;
+
+	if (!c->nr)
+		return;
+	if (c->id != iv->id) {
+		memset(iv->self, 0, sizeof(iv->self));
+		memset(iv->children, 0, sizeof(iv->children));
+		iv->id = c->id;
+	}
+	for (i = 0; i < c->nr; i++) {
+		self[i] = count_sub(c->self[i], iv->self[i]);
+		children[i] = count_sub(c->children[i], iv->children[i]);
+		iv->self[i] = c->self[i];
+		iv->children[i] = c->children[i];
+	}
+	output_interval(out, time_ns, c, self, children, !iv->printed);
+	iv->printed = true;
+}
+
+/*
+ * -I: a line every interval until the command exits; the last, of its
+ * final counts, once perfex has read them from the zombie.  An interval
+ * whose read fails (the control kept changing) prints nothing.
+ */
+static void follow_intervals(pid_t pid, const struct perfex_opts *opts,
+			     const struct perfex_out *out,
+			     struct intervals *iv)
+{
+	uint64_t interval = opts->interval_ms * 1000000ULL;
+	struct pollfd pfd = { .fd = pidfd_open(pid, 0), .events = POLLIN };
+	uint64_t next = iv->start, now;
+	struct perfex_counts c;
+	struct timespec ts;
+	int ret;
+
+	iv->pc = perfctr_open(pid);
+	if (!iv->pc || pfd.fd < 0) {
+		fprintf(stderr, "%s: -I: cannot follow %s: %s\n", perfex_name,
+			opts->argv[0], strerror(errno));
+		if (pfd.fd >= 0)
+			close(pfd.fd);
+		return;
+	}
+	for (;;) {
+		now = perfex_now_ns();
+		next += interval;
+		if (next <= now)	/* late (a slow machine): skip ahead */
+			next = now + interval;
+		do {
+			now = perfex_now_ns();
+			if (now >= next) {
+				ret = 0;
+				break;
+			}
+			ts.tv_sec = (next - now) / 1000000000;
+			ts.tv_nsec = (next - now) % 1000000000;
+			ret = ppoll(&pfd, 1, &ts, NULL);
+		} while (ret < 0 && errno == EINTR);
+		if (ret)		/* it exited (or poll failed): the end */
+			break;
+		if (!counters_read(iv->pc, &c))
+			interval_line(iv, out, perfex_now_ns() - iv->start, &c);
+	}
+	close(pfd.fd);
+}
+
+/* -r and a run that is over: into the statistics, if it counted. */
+static bool add_run(struct perfex_stats *st, struct perfex_run *report,
+		    const struct perfex_run *run)
+{
+	unsigned int i;
+
+	if (!run->counts.nr)
+		return false;	/* perfex said why */
+	if (st->runs) {
+		bool same = run->counts.nr == report->counts.nr;
+
+		for (i = 0; same && i < run->counts.nr; i++)
+			same = !strcmp(run->counts.name[i],
+				       report->counts.name[i]);
+		if (!same) {
+			fprintf(stderr, "%s: run %u counted other events than the first run\n",
+				perfex_name, st->runs + 1);
+			return false;
+		}
+		report->counts.lost += run->counts.lost;
+	} else {
+		report->counts = run->counts;
+	}
+	stats_add(st, run);
+	return true;
+}
+
 /*
  * Everything after a successful exec: wait, read the zombie, reap it,
  * print.  The command's status is perfex's, as with time(1), whatever
  * could not be counted: that is said on stderr, and what can be printed
- * (the times, the status) is.
+ * (the times, the status) is.  With -r nothing is printed: the run is
+ * left in @done for the statistics.  -1 if the command could not be
+ * reaped (said).
  */
 static int finish(pid_t pid, uint64_t start, const struct perfex_opts *opts,
-		  const struct perfex_out *out, struct perfex_tree *tree)
+		  const struct perfex_out *out, struct perfex_tree *tree,
+		  struct perfex_run *done)
 {
 	struct perfex_run run = { .argv = opts->argv, .pid = pid,
 				  .tree = tree };
+	struct intervals iv = { .start = start };
 	const char *cmd = opts->argv[0];
 	bool zombie = true;
 
@@ -433,6 +554,8 @@ static int finish(pid_t pid, uint64_t start, const struct perfex_opts *opts,
 			perfex_name, strerror(errno));
 		run.tree = NULL;
 	}
+	if (opts->interval_ms)
+		follow_intervals(pid, opts, out, &iv);
 	if (wait_exited(pid)) {
 		fprintf(stderr, "%s: waitid: %s: no counts for %s\n",
 			perfex_name, strerror(errno), cmd);
@@ -447,10 +570,14 @@ static int finish(pid_t pid, uint64_t start, const struct perfex_opts *opts,
 		fprintf(stderr, "%s: %s had no counters when it exited: it cleared its control, or exec'd a set-uid or set-gid program, which clears it\n",
 			perfex_name, cmd);
 	}
+	if (iv.pc) {
+		interval_line(&iv, out, run.elapsed_ns, &run.counts);
+		perfctr_close(iv.pc);
+	}
 	if (reap(pid, &run)) {
 		fprintf(stderr, "%s: cannot get the exit status of %s: %s\n",
 			perfex_name, cmd, strerror(errno));
-		return EXIT_FAILURE;
+		return -1;
 	}
 	if (!run.counts.nr)
 		run.tree = NULL;
@@ -459,12 +586,21 @@ static int finish(pid_t pid, uint64_t start, const struct perfex_opts *opts,
 			perfex_name, run.counts.lost);
 	if (run.tree && end_tree(&run, cmd))
 		run.tree = NULL;
-	output_run(out, &run);
+	if (opts->repeat)
+		*done = run;
+	else
+		output_run(out, &run);
 	return run.exit_status;
 }
 
-int perfex_run_command(const struct perfex_opts *opts,
-		       const struct perfex_out *out)
+/*
+ * One run of the command: fork, program, exec, finish().  Its status, as
+ * perfex's would be; -1 if it ran but could not be reaped.  @done gets
+ * the run with -r, whose first run alone says the notices.
+ */
+static int run_once(const struct perfex_opts *opts,
+		    const struct perfex_out *out, const struct sigsave *save,
+		    struct perfex_run *done)
 {
 	const char *events = opts->events ? opts->events :
 				PERFEX_DEFAULT_HW_EVENTS " " PERFEX_DEFAULT_EVENTS;
@@ -473,21 +609,20 @@ int perfex_run_command(const struct perfex_opts *opts,
 	struct report r, failure = { 0 };
 	struct perfex_tree tree = { .fd = -1, .threads = opts->threads };
 	int pipefd[2], go[2] = { -1, -1 }, ret, tree_err = 0;
-	struct sigsave save;
+	bool quiet = done->stats && done->stats->runs;
 	uint64_t start;
 	pid_t pid;
 
 	if (pipe2(pipefd, O_CLOEXEC) || (opts->tree && pipe2(go, O_CLOEXEC))) {
 		fprintf(stderr, "%s: pipe: %s\n", perfex_name, strerror(errno));
+		free(events_u);
 		return EXIT_FAILURE;
 	}
 	fflush(NULL);		/* nothing buffered may be written twice */
-	signals_ignore(&save);
 	start = perfex_now_ns();
 	pid = fork();
 	if (pid < 0) {
 		fprintf(stderr, "%s: fork: %s\n", perfex_name, strerror(errno));
-		signals_restore(&save);
 		free(events_u);
 		return EXIT_FAILURE;
 	}
@@ -496,7 +631,7 @@ int perfex_run_command(const struct perfex_opts *opts,
 		if (opts->tree)
 			close(go[1]);
 		child(pipefd[1], go[0], events, events_u, fallback, opts->argv,
-		      &save);
+		      save);
 	}
 	close(pipefd[1]);
 	if (opts->tree)
@@ -511,10 +646,13 @@ int perfex_run_command(const struct perfex_opts *opts,
 			close(go[1]);
 			go[1] = -1;
 		} else if (r.what == REPORT_USER_ONLY) {
-			fprintf(stderr, "%s: perf_event_paranoid forbids kernel-mode counting; counting user mode only (:u)\n",
-				perfex_name);
+			if (!quiet)
+				fprintf(stderr, "%s: perf_event_paranoid forbids kernel-mode counting; counting user mode only (:u)\n",
+					perfex_name);
 		} else if (r.what == REPORT_SOFTWARE_ONLY) {
 			/* no PMU is no news: the default is what it can be */
+			if (quiet)
+				continue;
 			if (r.err == EACCES)
 				fprintf(stderr, "%s: perf_event_paranoid is %d: no cycles and instructions\n",
 					perfex_name, paranoid_level());
@@ -540,10 +678,83 @@ int perfex_run_command(const struct perfex_opts *opts,
 			perfex_name, perfex_root(), (int)pid, strerror(tree_err));
 		ret = EXIT_FAILURE;
 	} else {
-		ret = finish(pid, start, opts, out, opts->tree ? &tree : NULL);
+		ret = finish(pid, start, opts, out, opts->tree ? &tree : NULL,
+			     done);
 	}
 	tree_free(&tree);
-	signals_restore(&save);
 	free(events_u);
+	return ret;
+}
+
+/*
+ * -r: the runs, one after the other, until one exits non-zero (or is
+ * killed, or cannot be counted): that one is the last, in the means too
+ * if it was counted, and its status is perfex's.  The report comes once,
+ * of the runs counted: their means, each with its deviation.
+ */
+static int repeat(const struct perfex_opts *opts, const struct perfex_out *out,
+		  const struct sigsave *save)
+{
+	struct perfex_stats st = { .repeat = opts->repeat };
+	struct perfex_run report = { .argv = opts->argv, .stats = &st };
+	struct perfex_run run;
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 1; i <= st.repeat; i++) {
+		run = (struct perfex_run){ .stats = &st };
+		ret = run_once(opts, out, save, &run);
+		if (ret < 0 || !run.argv)	/* said why */
+			break;
+		if (!add_run(&st, &report, &run))
+			break;
+		report.pid = run.pid;
+		report.exit_status = run.exit_status;
+		report.signal = run.signal;
+		if (ret)
+			break;
+	}
+	if (!st.runs && !run.argv)	/* nothing ran: said why */
+		return ret < 0 ? EXIT_FAILURE : ret;
+	if (i < st.repeat && ret > 0 && run.argv && run.signal)
+		fprintf(stderr, "%s: run %u of %u was killed by signal %d: no more runs\n",
+			perfex_name, i, st.repeat, run.signal);
+	else if (i < st.repeat && ret > 0 && run.argv)
+		fprintf(stderr, "%s: run %u of %u exited with status %d: no more runs\n",
+			perfex_name, i, st.repeat, ret);
+	else if (i < st.repeat)
+		fprintf(stderr, "%s: run %u of %u failed: no more runs\n",
+			perfex_name, i, st.repeat);
+	if (ret < 0)
+		ret = EXIT_FAILURE;
+	if (!st.runs)
+		return ret;
+	for (i = 0; i < report.counts.nr; i++) {
+		report.counts.self[i] = stat_round(&st.self[i]);
+		report.counts.children[i] = stat_round(&st.children[i]);
+	}
+	report.elapsed_ns = stat_round(&st.elapsed);
+	report.user_ns = stat_round(&st.user);
+	report.system_ns = stat_round(&st.system);
+	output_run(out, &report);
+	return ret;
+}
+
+int perfex_run_command(const struct perfex_opts *opts,
+		       const struct perfex_out *out)
+{
+	struct perfex_run done = { 0 };
+	struct sigsave save;
+	int ret;
+
+	signals_ignore(&save);
+	if (opts->repeat) {
+		ret = repeat(opts, out, &save);
+	} else {
+		ret = run_once(opts, out, &save, &done);
+		if (ret < 0)
+			ret = EXIT_FAILURE;
+	}
+	signals_restore(&save);
 	return ret;
 }
