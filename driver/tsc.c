@@ -225,6 +225,30 @@ u64 pc_tsc_read(struct pc_tsc *tsc)
 	return s.count;
 }
 
+/*
+ * The two halves of a switch.  A patched kernel calls pc_sched_switch()
+ * at every switch of a task with a state, and has them inlined there;
+ * stock mode's preempt notifiers call them one at a time (stock-hooks.c),
+ * through pc_switch_out() and pc_switch_in().
+ */
+static __always_inline void __pc_switch_out(struct perfctr_task *st, u64 now)
+{
+	pc_tsc_switch(&st->tsc, false, now);
+}
+
+static __always_inline void __pc_switch_in(struct task_struct *task,
+					   struct perfctr_task *st, u64 now)
+{
+	struct pc_page *pg;
+
+	st->own_clock.valid = false;
+	pc_tsc_switch(&st->tsc, true, now);
+	pg = READ_ONCE(st->page);
+	if (pg)
+		pc_page_switch_in(task, st, pg);
+}
+
+#if PC_STOCK
 /**
  * pc_switch_out() - a task with a state leaves its CPU
  * @st: its state
@@ -234,7 +258,7 @@ u64 pc_tsc_read(struct pc_tsc *tsc)
  */
 void pc_switch_out(struct perfctr_task *st, u64 now)
 {
-	pc_tsc_switch(&st->tsc, false, now);
+	__pc_switch_out(st, now);
 }
 
 /**
@@ -247,16 +271,9 @@ void pc_switch_out(struct perfctr_task *st, u64 now)
  */
 void pc_switch_in(struct task_struct *task, struct perfctr_task *st, u64 now)
 {
-	struct pc_page *pg;
-
-	st->own_clock.valid = false;
-	pc_tsc_switch(&st->tsc, true, now);
-	pg = READ_ONCE(st->page);
-	if (pg)
-		pc_page_switch_in(task, st, pg);
+	__pc_switch_in(task, st, now);
 }
-
-#if !PC_STOCK
+#else
 /*
  * An exited task's state may be released by its parent, on another CPU,
  * while the task makes its last switches: as the kernel's test before the
@@ -270,8 +287,8 @@ void pc_sched_switch(struct task_struct *prev, struct task_struct *next)
 	u64 now = get_cycles();
 
 	if (out && likely(!READ_ONCE(prev->exit_state)))
-		pc_switch_out(out, now);
+		__pc_switch_out(out, now);
 	if (in && likely(!READ_ONCE(next->exit_state)))
-		pc_switch_in(next, in, now);
+		__pc_switch_in(next, in, now);
 }
 #endif

@@ -8,6 +8,8 @@
 #include <linux/seqlock.h>
 #include <linux/types.h>
 
+#include "kernel.h"
+
 struct perfctr_task;
 struct task_struct;
 
@@ -55,8 +57,11 @@ void pc_tsc_program(struct task_struct *task, struct pc_tsc *tsc, bool on);
 void pc_tsc_sync(struct pc_tsc *tsc);
 u64 pc_tsc_read(struct pc_tsc *tsc);
 bool pc_tsc_user_readable(struct task_struct *task);
+#if PC_STOCK
 void pc_switch_out(struct perfctr_task *st, u64 now);
 void pc_switch_in(struct task_struct *task, struct perfctr_task *st, u64 now);
+#else
 void pc_sched_switch(struct task_struct *prev, struct task_struct *next);
+#endif
 
 #endif /* _PERFCTR_TSC_H */
