@@ -77,6 +77,9 @@ struct perfex_counts {
 
 /* One exit record: a task released under the command's control. */
 struct tree_task {
+	uint64_t serial;		/* never reused */
+	uint64_t leader;		/* its process's leader's serial, or 0 */
+	uint64_t into_serial;		/* the task it merged into, or 0 */
 	int pid;
 	int tgid;
 	int ppid;			/* the process that forked it */

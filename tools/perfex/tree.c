@@ -54,9 +54,10 @@ static void unescape(char *s)
 }
 
 /*
- * "exit PID TGID PPID INTO COMM SELF... CHILDREN..." or "dropped N".  The
- * number of counters is half the numbers after COMM, the same in every
- * record.
+ * "task SERIAL LEADER INTO_SERIAL PID TGID PPID INTO COMM SELF...
+ * CHILDREN..." or "dropped N"; a line of another kind is skipped, as the
+ * format asks.  The number of counters is half the numbers after COMM, the
+ * same in every record.
  */
 static int parse_record(struct perfex_tree *t, char *line)
 {
@@ -70,6 +71,8 @@ static int parse_record(struct perfex_tree *t, char *line)
 		t->dropped += strtoull(line + 8, NULL, 10);
 		return 0;
 	}
+	if (strncmp(line, "task ", 5))
+		return 0;
 	if (t->ntasks == t->cap) {
 		size_t cap = t->cap ? 2 * t->cap : 256;
 		struct tree_task *tasks = realloc(t->tasks,
@@ -82,8 +85,10 @@ static int parse_record(struct perfex_tree *t, char *line)
 	}
 	task = &t->tasks[t->ntasks];
 	memset(task, 0, sizeof(*task));
-	if (sscanf(line, "exit %d %d %d %d %63s%n", &task->pid, &task->tgid,
-		   &task->ppid, &task->into, task->comm, &n) != 5) {
+	if (sscanf(line, "task %" SCNu64 " %" SCNu64 " %" SCNu64
+		   " %d %d %d %d %63s%n", &task->serial, &task->leader,
+		   &task->into_serial, &task->pid, &task->tgid, &task->ppid,
+		   &task->into, task->comm, &n) != 8 || !task->serial) {
 		errno = EPROTO;
 		return -1;
 	}
