@@ -9,7 +9,9 @@
  * whom it was forked by, which task its counts were merged into (if any),
  * its final counts and its children counts.  The records are taken at
  * release, where the merge is decided, so that a reader can rebuild the
- * tree of merges exactly.  The file ends when <pid> itself is released,
+ * tree of merges exactly.  Tasks are named by their states' serials, which
+ * are never reused, as well as by pid numbers, which are: the tree stays
+ * exact however often the numbers wrap.  The file ends when <pid> itself is released,
  * after its own record.  See Documentation/perfctr.rst, "Exit records".
  *
  * Memory is bounded: PERFCTR_EXITS_RECORDS records are kept for the
@@ -41,6 +43,9 @@
 /**
  * struct pc_exit_record - one released task, as the ring holds it
  * @dropped: records dropped before this one was added, since the open
+ * @serial: the task's perfctr_task::serial
+ * @leader: its perfctr_task::leader_serial, its process's identity
+ * @into_serial: the serial of the task its counts were merged into, or 0
  * @pid: the task's pid, in the reader's pid namespace (0 outside it)
  * @tgid: its thread-group id
  * @ppid: the process that forked it (for a thread: its own process)
@@ -50,6 +55,9 @@
  */
 struct pc_exit_record {
 	u64 dropped;
+	u64 serial;
+	u64 leader;
+	u64 into_serial;
 	pid_t pid;
 	pid_t tgid;
 	pid_t ppid;
@@ -147,7 +155,8 @@ static pid_t pc_exits_ppid(struct task_struct *tsk, struct pid_namespace *ns)
 
 static void pc_exits_add(struct pc_exits *ex, struct task_struct *tsk,
 			 struct perfctr_task *st, const u64 *self,
-			 const u64 *children, struct task_struct *into)
+			 const u64 *children, struct task_struct *into,
+			 u64 into_serial)
 {
 	pid_t pid = task_pid_nr_ns(tsk, ex->ns);
 	pid_t tgid = task_tgid_nr_ns(tsk, ex->ns);
@@ -169,6 +178,9 @@ static void pc_exits_add(struct pc_exits *ex, struct task_struct *tsk,
 	}
 	rec = pc_exits_slot(ex, ex->tail);
 	rec->dropped = ex->dropped;
+	rec->serial = st->serial;
+	rec->leader = st->leader_serial;
+	rec->into_serial = into_serial;
 	rec->pid = pid;
 	rec->tgid = tgid;
 	rec->ppid = ppid;
@@ -190,19 +202,21 @@ static void pc_exits_add(struct pc_exits *ex, struct task_struct *tsk,
  * @self: its final counts
  * @children: its children counts
  * @into: the task its counts were just merged into, or NULL
+ * @into_serial: the perfctr_task::serial of @into's state, or 0
  *
  * The reader is woken by pc_exits_wake(), once tasklist_lock is dropped.
  */
 void pc_exits_record(struct task_struct *tsk, struct perfctr_task *st,
 		     const struct pc_control *ctl, const u64 *self,
-		     const u64 *children, struct task_struct *into)
+		     const u64 *children, struct task_struct *into,
+		     u64 into_serial)
 {
 	struct pc_exits *ex;
 
 	rcu_read_lock();
 	ex = rcu_dereference(ctl->exits);
 	if (ex)
-		pc_exits_add(ex, tsk, st, self, children, into);
+		pc_exits_add(ex, tsk, st, self, children, into, into_serial);
 	rcu_read_unlock();
 }
 
@@ -278,14 +292,16 @@ static char *pc_exits_count(char *p, u64 v)
 }
 
 /* The longest text of one record, its "dropped N" line (29 bytes) included */
-#define PC_EXITS_LINE	(29 + 5 + 4 * 12 + TASK_COMM_LEN * 4 + \
+#define PC_EXITS_LINE	(29 + 5 + 3 * 21 + 4 * 12 + TASK_COMM_LEN * 4 + \
 			 2 * PERFCTR_MAX_COUNTERS * 21 + 1)
 static_assert(PC_EXITS_LINE <= PERFCTR_EXITS_LINE_MAX);
 
 /*
  * The text of @rec into @ex->line: "dropped N" first if records were lost
- * since the last one reported, then "exit PID TGID PPID INTO COMM SELF...
- * CHILDREN...".
+ * since the last one reported, then "task SERIAL LEADER INTO_SERIAL PID
+ * TGID PPID INTO COMM SELF... CHILDREN...".  The first word names the
+ * layout: "exit" lines, without the serials, are what the file gave before
+ * they came, and a reader that finds a word it does not know skips the line.
  */
 static size_t pc_exits_format(struct pc_exits *ex,
 			      const struct pc_exit_record *rec)
@@ -298,9 +314,12 @@ static size_t pc_exits_format(struct pc_exits *ex,
 		p = pc_exits_num(p + 7, rec->dropped - ex->reported);
 		*p++ = '\n';
 	}
-	memcpy(p, "exit", 4);
+	memcpy(p, "task", 4);
+	p = pc_exits_num(p + 4, rec->serial);
+	p = pc_exits_num(p, rec->leader);
+	p = pc_exits_num(p, rec->into_serial);
 	/* pid numbers are never negative: 0 stands for "none" */
-	p = pc_exits_num(p + 4, rec->pid);
+	p = pc_exits_num(p, rec->pid);
 	p = pc_exits_num(p, rec->tgid);
 	p = pc_exits_num(p, rec->ppid);
 	p = pc_exits_num(p, rec->into);

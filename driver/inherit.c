@@ -58,6 +58,8 @@ void pc_fork(struct task_struct *child, u64 clone_flags)
 	if (!ctl)
 		return;
 	st = pc_task_alloc(PC_STOCK ? GFP_NOWAIT : GFP_KERNEL);
+	if (st && (clone_flags & CLONE_THREAD))
+		st->leader_serial = parent->leader_serial;
 	if (st && !pc_task_start(child, st, ctl)) {
 		/* an exits file names who forked whom */
 		if (rcu_access_pointer(ctl->exits))
@@ -142,7 +144,8 @@ static int pc_merge(struct perfctr_task *dst, u64 id, unsigned int nr,
 /*
  * Merges a released task's counts into the task it merges into: its real
  * parent if it leads its thread group, else its leader.  Returns that task,
- * or NULL if nothing merged.
+ * or NULL if nothing merged; *@serial is then that task's
+ * perfctr_task::serial, or 0.
  *
  * On a patched kernel the caller holds tasklist_lock, which keeps
  * ->real_parent stable and orders this after the releases of the task's
@@ -154,12 +157,14 @@ static int pc_merge(struct perfctr_task *dst, u64 id, unsigned int nr,
  */
 static struct task_struct *pc_merge_up(struct task_struct *tsk, u64 id,
 				       unsigned int nr, const u64 *self,
-				       const u64 *children, u64 lost)
+				       const u64 *children, u64 lost,
+				       u64 *serial)
 {
 	struct task_struct *target, *last = NULL;
 	struct perfctr_task *dst;
 	int merged;
 
+	*serial = 0;
 	for (;;) {
 		if (thread_group_leader(tsk))
 			target = rcu_dereference(tsk->real_parent);
@@ -171,6 +176,8 @@ static struct task_struct *pc_merge_up(struct task_struct *tsk, u64 id,
 		if (!dst)
 			return NULL;
 		merged = pc_merge(dst, id, nr, self, children, lost);
+		if (merged > 0)
+			*serial = dst->serial;
 		if (PC_STOCK)
 			pc_task_put(dst);
 		if (merged >= 0)
@@ -192,11 +199,12 @@ static struct task_struct *pc_merge_up(struct task_struct *tsk, u64 id,
 void pc_fork_failed(struct task_struct *child, struct perfctr_task *st)
 {
 	struct pc_control *ctl = pc_task_control(st);
+	u64 serial;
 
 	if (!ctl)
 		return;
 	rcu_read_lock();
-	pc_merge_up(child, ctl->id, 0, NULL, NULL, 1);
+	pc_merge_up(child, ctl->id, 0, NULL, NULL, 1, &serial);
 	rcu_read_unlock();
 	pc_control_put(ctl);
 	pc_task_program(child, NULL);
@@ -213,17 +221,18 @@ static void pc_release_kept(struct task_struct *tsk, struct perfctr_task *st)
 	const struct pc_kept *kept = st->kept;
 	struct task_struct *into;
 	unsigned int nr;
+	u64 serial;
 
 	if (!kept) {
-		pc_merge_up(tsk, st->kept_id, 0, NULL, NULL, 1);
+		pc_merge_up(tsk, st->kept_id, 0, NULL, NULL, 1, &serial);
 		return;
 	}
 	nr = kept->ctl->nr;
 	into = pc_merge_up(tsk, st->kept_id, nr, kept->counts,
-			   kept->counts + nr, kept->lost);
+			   kept->counts + nr, kept->lost, &serial);
 	if (rcu_access_pointer(kept->ctl->exits))
 		pc_exits_record(tsk, st, kept->ctl, kept->counts,
-				kept->counts + nr, into);
+				kept->counts + nr, into, serial);
 }
 
 /*
@@ -251,6 +260,7 @@ void pc_release(struct task_struct *tsk)
 	struct task_struct *into = NULL;
 	struct pc_exits *exits;
 	unsigned long flags;
+	u64 serial;
 
 	/* the listeners are found, and freed, under RCU (exits.c) */
 	rcu_read_lock();
@@ -262,10 +272,10 @@ void pc_release(struct task_struct *tsk)
 	if (ctl) {
 		WARN_ON_ONCE(!st->exited);
 		into = pc_merge_up(tsk, ctl->id, ctl->nr, st->final,
-				   st->children, st->lost);
+				   st->children, st->lost, &serial);
 		if (rcu_access_pointer(ctl->exits))
 			pc_exits_record(tsk, st, ctl, st->final, st->children,
-					into);
+					into, serial);
 	}
 	if (st->kept_id)
 		pc_release_kept(tsk, st);

@@ -161,7 +161,8 @@ static void pc_stock_fork(void *data, struct task_struct *parent,
 
 	if (!pc_task_state(current))
 		return;
-	pc_fork(child, 0);
+	/* the tracepoint has no clone flags; the child is set up already */
+	pc_fork(child, thread_group_leader(child) ? 0 : CLONE_THREAD);
 	st = pc_task_state(child);
 	if (!st)
 		return;

@@ -4,6 +4,7 @@
  *
  * See struct perfctr_task for the locking and lifetime rules.
  */
+#include <linux/atomic.h>
 #include <linux/debugfs.h>
 #include <linux/error-injection.h>
 #include <linux/fault-inject.h>
@@ -37,6 +38,9 @@
  * of what counting tsc added to a thread's creation.
  */
 static struct kmem_cache *pc_task_cache;
+
+/* The last perfctr_task::serial given; 0 means "none" in the exits file. */
+static atomic64_t pc_task_serials = ATOMIC64_INIT(0);
 
 static void pc_task_ctor(void *obj)
 {
@@ -107,6 +111,8 @@ struct perfctr_task *pc_task_alloc(gfp_t gfp)
 	st->programmed = false;
 	st->released = false;
 	st->forker = NULL;
+	st->serial = atomic64_inc_return(&pc_task_serials);
+	st->leader_serial = st->serial;	/* a thread's caller sets its own */
 	/*
 	 * The state is ready before pc_task_get() can count it as in use:
 	 * a reference tried on this object while it was free (at 0) failed.
@@ -114,6 +120,29 @@ struct perfctr_task *pc_task_alloc(gfp_t gfp)
 	refcount_set_release(&st->users, 1);
 	__module_get(THIS_MODULE);
 	return st;
+}
+
+/**
+ * pc_task_set_leader() - the process identity of a state given to a thread
+ * @task: a task that is not being forked, about to get @st
+ * @st: its new state, not published yet
+ *
+ * A thread takes its leader's perfctr_task::leader_serial, or 0 if the
+ * leader has no state: then its process has no identity in the records.
+ */
+void pc_task_set_leader(struct task_struct *task, struct perfctr_task *st)
+{
+	struct perfctr_task *lst;
+
+	if (thread_group_leader(task))
+		return;
+	/* a task_struct is freed after a grace period: the leader's is there */
+	rcu_read_lock();
+	lst = pc_task_get(READ_ONCE(task->group_leader));
+	rcu_read_unlock();
+	st->leader_serial = lst ? lst->leader_serial : 0;
+	if (lst)
+		pc_task_put(lst);
 }
 
 /*
@@ -559,6 +588,7 @@ struct perfctr_task *pc_task_get_state(struct task_struct *task)
 		return ERR_PTR(-ENOMEM);
 	/* a recycled state's tsc may still run: stopped until programmed */
 	pc_tsc_init(&st->tsc, false);
+	pc_task_set_leader(task, st);
 	refcount_inc(&st->users);	/* the caller's, next to the task's */
 	err = pc_kernel_attach(task, st);
 	if (!err)

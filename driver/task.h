@@ -108,6 +108,16 @@ struct pc_kept {
  *	the release hook uses it under RCU (exits.c).
  * @forker: the process that forked the task, if its parent's control had a
  *	listener then (the exits file names it), with a reference; else NULL.
+ * @serial: the state's identity in the exits file: unique among all the
+ *	states this module ever attaches (a 64-bit count from 1 that is
+ *	never reused while the module is loaded, unlike pid numbers).  Set at
+ *	attach, before the state is published, and never changed: readable
+ *	by whoever may look at the state.
+ * @leader_serial: @serial of the task's thread-group leader's state, the
+ *	identity of its process: its own for a leader; a thread forked with
+ *	a state has its forker's; a thread given a state by a write takes
+ *	its leader's, or 0 (unknown) if the leader has none.  Set and read
+ *	like @serial.
  * @stock: stock mode only: the table entry, the context-switch notifier and
  *	the task works that stand in for the patched kernel's hooks
  *	(stock-state.h).
@@ -151,6 +161,8 @@ struct perfctr_task {
 	struct pc_page *page;
 	struct pc_exits __rcu *exits;
 	struct pid *forker;
+	u64 serial;
+	u64 leader_serial;
 	bool exited;
 	bool programmed;
 	bool released;
@@ -199,6 +211,7 @@ static inline bool pc_task_stable(struct task_struct *task)
 int pc_task_init(void);
 void pc_task_exit(void);
 struct perfctr_task *pc_task_alloc(gfp_t gfp);
+void pc_task_set_leader(struct task_struct *task, struct perfctr_task *st);
 struct perfctr_task *pc_task_get(struct task_struct *task);
 void pc_task_put(struct perfctr_task *st);
 void pc_task_detach(struct task_struct *task, struct perfctr_task *st);

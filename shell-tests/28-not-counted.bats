@@ -143,11 +143,11 @@ start_spinner() {
 	record=$(timeout 10 head -n 1 <&"$exfd")
 	exec {exfd}<&-
 	echo "$record"
-	[[ $record == "exit "*" pcnc "* ]]
+	[[ $record == "task "*" pcnc "* ]]
 	local -a f=($record)
-	[ "${#f[@]}" -eq $((6 + 16)) ]
-	[[ " ${f[*]:6:8} " == *" <not-counted> "* ]]
-	[[ ! " ${f[*]:14:8} " == *"<"* ]]
+	[ "${#f[@]}" -eq $((9 + 16)) ]
+	[[ " ${f[*]:9:8} " == *" <not-counted> "* ]]
+	[[ ! " ${f[*]:17:8} " == *"<"* ]]
 	# sticky until the next control write
 	echo instructions > "$(pcf control "$TARGET")"
 	[ "$(cat "$(pcf children "$TARGET")")" = "instructions 0" ]

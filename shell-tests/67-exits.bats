@@ -88,8 +88,8 @@ teardown() {
 	wait "$cat"
 	cat "$out"
 	[ "$(wc -l < "$out")" -eq 3 ]
-	run awk '$1 == "exit" && $6 == "true" && NF == 10 { n++ } END { print n }' "$out"
+	run awk '$1 == "task" && $9 == "true" && NF == 13 { n++ } END { print n }' "$out"
 	[ "$output" -eq 2 ]
-	run awk 'END { print $6 }' "$out"
+	run awk 'END { print $9 }' "$out"
 	[ "$output" = bash ]
 }

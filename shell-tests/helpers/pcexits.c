@@ -21,7 +21,11 @@
  *   - the root's own record equals what its files said as a zombie;
  *   - processes merge into the process that forked them, threads into
  *     their leader, and nothing else merges;
- *   - the records are those SHAPE implies: how many, merged or not.
+ *   - the records are those SHAPE implies: how many, merged or not;
+ *   - the serials name the same tasks as the pid numbers (which do not
+ *     wrap in these small trees): each is unique and not 0, a record's
+ *     INTO_SERIAL is the serial of the task INTO names, and its LEADER
+ *     that of its process's leader (its own for a leader).
  *
  * SHAPE, with the number N:
  *   forks    a tree N levels deep, each process forking 2 children
@@ -75,6 +79,7 @@ static const char *events(void)
 #define MAX_RECORDS	4096
 
 struct record {
+	uint64_t serial, leader, into_serial;
 	int pid, tgid, ppid, into;
 	char comm[64];
 	uint64_t self[NR], children[NR];
@@ -133,8 +138,10 @@ static void parse_line(char *line)
 	if (nrecs == MAX_RECORDS)
 		die("more than %d records", MAX_RECORDS);
 	r = &recs[nrecs++];
-	if (sscanf(line, "exit %d %d %d %d %63s%n", &r->pid, &r->tgid,
-		   &r->ppid, &r->into, r->comm, &n) != 5)
+	if (sscanf(line, "task %" SCNu64 " %" SCNu64 " %" SCNu64
+		   " %d %d %d %d %63s%n", &r->serial, &r->leader,
+		   &r->into_serial, &r->pid, &r->tgid, &r->ppid, &r->into,
+		   r->comm, &n) != 8)
 		die("malformed record: %s", line);
 	p = line + n;
 	for (i = 0; i < 2 * NR; i++) {
@@ -356,6 +363,36 @@ static void check_merges(int pid, const uint64_t *children)
 	}
 }
 
+/* The serials against the pid numbers, as the head comment says. */
+static void check_serials(pid_t root, const struct record *root_rec)
+{
+	const struct record *into, *lead;
+	int i, k;
+
+	for (i = 0; i < nrecs; i++) {
+		const struct record *r = &recs[i];
+
+		if (!r->serial)
+			die("%d: serial 0", r->pid);
+		for (k = 0; k < i; k++) {
+			if (recs[k].serial == r->serial)
+				die("%d and %d: the same serial %" PRIu64,
+				    recs[k].pid, r->pid, r->serial);
+		}
+		if (!r->into != !r->into_serial)
+			die("%d: into %d, into serial %" PRIu64, r->pid,
+			    r->into, r->into_serial);
+		into = r->into == root ? root_rec : find(r->into);
+		if (into && r->into_serial != into->serial)
+			die("%d: into serial %" PRIu64 ", %d has %" PRIu64,
+			    r->pid, r->into_serial, r->into, into->serial);
+		lead = r->tgid == root ? root_rec : find(r->tgid);
+		if (lead && r->leader != lead->serial)
+			die("%d: leader serial %" PRIu64 ", %d has %" PRIu64,
+			    r->pid, r->leader, r->tgid, lead->serial);
+	}
+}
+
 static void expect(const char *what, long got, long want)
 {
 	if (got != want)
@@ -442,7 +479,12 @@ static int tree(const char *shape, int n)
 	if (memcmp(root_rec->self, self, sizeof(self)) ||
 	    memcmp(root_rec->children, children, sizeof(children)))
 		die("the root's record differs from its files");
+	if (root_rec->leader != root_rec->serial || root_rec->into_serial)
+		die("the root's record: serial %" PRIu64 ", leader %" PRIu64
+		    ", into %" PRIu64, root_rec->serial, root_rec->leader,
+		    root_rec->into_serial);
 	nrecs--;
+	check_serials(root, root_rec);
 
 	if (!overflow)
 		check_merges(root, children);

@@ -187,7 +187,7 @@ static int open_exits(void)
 	return fd;
 }
 
-/* Whatever records are there: whole "exit ..." or "dropped ..." lines. */
+/* Whatever records are there: whole "task ..." or "dropped ..." lines. */
 static void read_exits(int fd)
 {
 	char buf[65536], *line, *save = NULL;
@@ -201,7 +201,7 @@ static void read_exits(int fd)
 		buf[n] = '\0';
 		for (line = strtok_r(buf, "\n", &save); line;
 		     line = strtok_r(NULL, "\n", &save))
-			if (!strncmp(line, "exit ", 5))
+			if (!strncmp(line, "task ", 5))
 				__atomic_add_fetch(records, 1, __ATOMIC_RELAXED);
 			else if (strncmp(line, "dropped ", 8))
 				die("exits: bad record '%s'", line);

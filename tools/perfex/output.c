@@ -307,30 +307,19 @@ static void table_time(FILE *f, const struct perfex_stats *st,
 
 /* ---- --tree ---- */
 
-/* Calls @fn for every process of the tree under @parent, in pid order. */
-static void tree_walk(const struct perfex_tree *t, long parent,
-		      void (*fn)(const struct perfex_tree *t,
-				 const struct tree_proc *p, void *arg),
-		      void *arg)
-{
-	size_t i;
-
-	for (i = 0; i < t->nprocs; i++) {
-		if (t->procs[i].parent != parent || !t->procs[i].in_tree ||
-		    (long)i == parent)
-			continue;
-		fn(t, &t->procs[i], arg);
-		tree_walk(t, i, fn, arg);
-	}
-}
-
+/*
+ * Calls @fn for every process of the tree, in tree order: the root, then
+ * each process before its children, children by pid.
+ */
 static void tree_all(const struct perfex_tree *t,
 		     void (*fn)(const struct perfex_tree *t,
 				const struct tree_proc *p, void *arg),
 		     void *arg)
 {
-	fn(t, &t->procs[0], arg);
-	tree_walk(t, 0, fn, arg);
+	size_t i;
+
+	for (i = 0; i < t->norder; i++)
+		fn(t, &t->procs[t->order[i]], arg);
 }
 
 struct table_tree {
@@ -375,17 +364,15 @@ static void table_tree_line(const struct perfex_tree *t,
 	struct table_tree *tt = arg;
 	uint64_t sub[PERFEX_MAX_EVENTS];
 	unsigned int e;
-	size_t i;
+	long i;
 
 	table_tree_numbers(tt, p->self, p->subtree);
 	fprintf(tt->f, "  %7d  %*s%s\n", p->pid, 2 * p->depth, "", p->comm);
 	if (!t->threads)
 		return;
-	for (i = 0; i < t->ntasks; i++) {
+	for (i = p->first_thread; i >= 0; i = t->tasks[i].next_thread) {
 		const struct tree_task *k = &t->tasks[i];
 
-		if (k->tgid != p->pid || k->pid == k->tgid)
-			continue;
 		for (e = 0; e < tt->c->nr; e++)
 			sub[e] = count_add(k->self[e], k->children[e]);
 		table_tree_numbers(tt, k->self, sub);
@@ -567,7 +554,7 @@ static void csv_tree_line(const struct perfex_tree *t,
 	uint64_t sub[PERFEX_MAX_EVENTS];
 	char parent[16], depth[16];
 	unsigned int e;
-	size_t i;
+	long i;
 
 	snprintf(parent, sizeof(parent), "%d",
 		 p->parent < 0 ? 0 : t->procs[p->parent].pid);
@@ -578,11 +565,9 @@ static void csv_tree_line(const struct perfex_tree *t,
 		return;
 	snprintf(parent, sizeof(parent), "%d", p->pid);
 	snprintf(depth, sizeof(depth), "%d", p->depth + 1);
-	for (i = 0; i < t->ntasks; i++) {
+	for (i = p->first_thread; i >= 0; i = t->tasks[i].next_thread) {
 		const struct tree_task *k = &t->tasks[i];
 
-		if (k->tgid != p->pid || k->pid == k->tgid)
-			continue;
 		for (e = 0; e < ct->c->nr; e++)
 			sub[e] = count_add(k->self[e], k->children[e]);
 		csv_tree_rows(ct, "thread", k->pid, k->ppid, parent, depth,
@@ -678,7 +663,7 @@ static void json_tree_proc(const struct perfex_tree *t,
 	uint64_t sub[PERFEX_MAX_EVENTS];
 	bool first = true;
 	unsigned int e;
-	size_t i;
+	long i;
 
 	fprintf(f, "%s\n    {\"pid\": %d, \"ppid\": %d, ", jt->first ? "" : ",",
 		p->pid, p->ppid);
@@ -697,11 +682,10 @@ static void json_tree_proc(const struct perfex_tree *t,
 	}
 	if (t->threads) {
 		fputs(", \"thread_list\": [", f);
-		for (i = 0; i < t->ntasks; i++) {
+		for (i = p->first_thread; i >= 0;
+		     i = t->tasks[i].next_thread) {
 			const struct tree_task *k = &t->tasks[i];
 
-			if (k->tgid != p->pid || k->pid == k->tgid)
-				continue;
 			for (e = 0; e < jt->c->nr; e++)
 				sub[e] = count_add(k->self[e], k->children[e]);
 			fprintf(f, "%s{\"tid\": %d, \"comm\": ",

@@ -80,8 +80,14 @@ struct perfex_counts {
 	uint64_t lost;
 };
 
-/* One exit record: a task released under the command's control. */
+/*
+ * One exit record: a task released under the command's control.  Tasks are
+ * told apart by their serials: pid numbers may have been reused.
+ */
 struct tree_task {
+	uint64_t serial;		/* never reused */
+	uint64_t leader;		/* its process's leader's serial, or 0 */
+	uint64_t into_serial;		/* the task it merged into, or 0 */
 	int pid;
 	int tgid;
 	int ppid;			/* the process that forked it */
@@ -89,10 +95,12 @@ struct tree_task {
 	char comm[64];
 	uint64_t self[PERFEX_MAX_EVENTS];
 	uint64_t children[PERFEX_MAX_EVENTS];
+	long next_thread;		/* its process's next thread, or -1 */
 };
 
 /* A process of the tree: its threads folded together. */
 struct tree_proc {
+	uint64_t serial;		/* its leader's, the process's identity */
 	int pid;
 	int ppid;
 	char comm[64];
@@ -100,6 +108,10 @@ struct tree_proc {
 	uint64_t subtree[PERFEX_MAX_EVENTS];	/* and its descendants' */
 	long parent;			/* index in procs, -1: none */
 	long leader;			/* index of its leader's record, or -1 */
+	long first_child;		/* in procs, by pid; -1: none */
+	long next_sibling;		/* the parent's next child, or -1 */
+	long first_thread;		/* in tasks, its first thread but the
+					 * leader, or -1 */
 	bool has_leader;		/* (the root's are its files) */
 	bool in_tree;			/* merged, up to the root */
 	int depth;
@@ -117,6 +129,9 @@ struct perfex_tree {
 	bool ended;
 	struct tree_proc *procs;	/* the root first, then by pid */
 	size_t nprocs;
+	size_t *order;			/* the root and the procs under it,
+					 * in tree order */
+	size_t norder;
 	size_t inside;			/* processes under the root */
 	size_t outside;			/* recorded, but not merged into it */
 	bool complete;			/* every subtree adds up */
