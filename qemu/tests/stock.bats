@@ -13,10 +13,10 @@ setup() {
 }
 
 @test "make KERNEL=stock refuses the patched kernel's other targets by name" {
-	run make -C "$top" -n bench KERNEL=stock
+	run make -C "$top" -n bench-memory KERNEL=stock
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"KERNEL=stock supports check, shell, demo"* ]]
-	[[ "$output" == *"run bench without KERNEL=stock"* ]]
+	[[ "$output" == *"run bench-memory without KERNEL=stock"* ]]
 }
 
 @test "make KERNEL=other is refused" {
