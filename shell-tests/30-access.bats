@@ -285,6 +285,8 @@ install_ptrace_copy() {
 	set_scope 1
 	run as_user bash -c '
 		pctest pause & t=$!
+		# after its exec: a write opened before it would be refused
+		until grep -qx pctest /proc/$t/comm; do sleep 0.01; done
 		echo task-clock > $PERFCTR_ROOT/$t/perfctr/control && echo "parent: ok"
 		echo "sibling: $(pctest write $PERFCTR_ROOT/$t/perfctr/control tsc)"
 		read -r c < $PERFCTR_ROOT/$t/perfctr/control
@@ -323,6 +325,7 @@ install_ptrace_copy() {
 	# the shell itself writes, as the parent: bash names EACCES by its text
 	run as_user bash -c '
 		pctest pause & t=$!
+		until grep -qx pctest /proc/$t/comm; do sleep 0.01; done
 		err=/tmp/yama-err.$$
 		if echo tsc 2>$err > $PERFCTR_ROOT/$t/perfctr/control; then
 			echo "parent: ok"
