@@ -62,17 +62,30 @@ void pc_page_free(struct pc_page *pg)
 	kfree(pg);
 }
 
+/*
+ * The page's seq has two kinds of writer: its owner, which bumps it to odd
+ * and back around every update, and another task that marks the page
+ * stale (pc_page_request()), which adds 2.  Either may run while the
+ * other is midway, so both use atomic additions: neither loses the
+ * other's, and the parity stays the owner's.  The user's field is a plain
+ * __u64 that the kernel alone writes, of atomic64_t's size and alignment.
+ */
+static atomic64_t *pc_page_seq(struct perfctr_page *up)
+{
+	return (atomic64_t *)&up->seq;
+}
+
 /* Bump seq to odd before an update and back to even after it. */
 static void pc_page_begin(struct perfctr_page *up)
 {
-	WRITE_ONCE(up->seq, up->seq + 1);
+	atomic64_inc(pc_page_seq(up));
 	smp_wmb();	/* seq odd before the fields change */
 }
 
 static void pc_page_end(struct perfctr_page *up)
 {
 	smp_wmb();	/* the fields before seq is even again */
-	WRITE_ONCE(up->seq, up->seq + 1);
+	atomic64_inc(pc_page_seq(up));
 }
 
 static bool pc_account_is_fault(enum pc_account acct)
@@ -192,7 +205,8 @@ void pc_page_publish(struct task_struct *task, struct perfctr_task *st)
 	pc_page_begin(up);
 	up->id = ctl ? ctl->id : 0;
 	up->nr = nr;
-	up->flags = st->exited ? PERFCTR_PAGE_EXITED : 0;
+	up->flags = PERFCTR_PAGE_REQUEST_SEQ |
+		    (st->exited ? PERFCTR_PAGE_EXITED : 0);
 	up->tid = pg->tid;
 	memset(up->counter, 0, sizeof(up->counter));
 	pg->nr = nr;
@@ -242,6 +256,12 @@ void pc_page_request(struct pc_page *pg)
 {
 	pg->requested++;
 	WRITE_ONCE(pg->user->requested, pg->requested);
+	/*
+	 * requested before the new seq: a reader that finds the new seq
+	 * finds the page stale (PERFCTR_PAGE_REQUEST_SEQ)
+	 */
+	smp_wmb();
+	atomic64_add(2, pc_page_seq(pg->user));
 	smp_wmb();	/* stale before the control and the tsc change */
 }
 

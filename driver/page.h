@@ -55,10 +55,12 @@ enum pc_page_source {
  * its fault hook (preemption off), or the thread itself holding the
  * state's mutex with interrupts off (opening its page file, programming
  * its own control, reading its own counts, exit), or its trapped counter
- * reads (preemption off).  They cannot overlap, so the page's seq needs no
- * lock.  Another task only raises @requested, under
+ * reads (preemption off).  They cannot overlap, so the page needs no lock.
+ * Another task only raises @requested, and adds 2 to the page's seq, under
  * the mutex, before it changes the control; the page is stale until the
- * owner publishes it again (see include/uapi/linux/perfctr.h).
+ * owner publishes it again (see include/uapi/linux/perfctr.h).  seq is
+ * changed by atomic additions only, so that the owner's bumps and that
+ * task's addition never lose one another (pc_page_seq()).
  */
 struct pc_page {
 	struct page *page;

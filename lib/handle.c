@@ -277,7 +277,7 @@ static int pc_open_dir(const char *below)
  * child would otherwise touch an address its parent's page is not mapped
  * at.  The thread's id, the one its page names, is also kept for the
  * thread (pc_self_tid), for pc_own_page() to check with no system call,
- * and the address of that variable, which names the thread.
+ * and the thread's name (pc_self()).
  */
 static int pc_bind_self(struct perfctr *pc)
 {
@@ -285,7 +285,7 @@ static int pc_bind_self(struct perfctr *pc)
 
 	pc->tid = pc_gettid();
 	pc_self_tid = pc->tid;
-	pc->owner = &pc_self_tid;
+	pc->owner = pc_self();
 	pc_plan_drop(pc);	/* of the parent's page, in a rebind */
 	pc->dir = pc_open_dir("thread-self/perfctr");
 	if (pc->dir < 0)

@@ -82,17 +82,21 @@ extern const unsigned long pc_no_canary __attribute__((visibility("hidden")));
  * A plan: how to read each counter of the page at one value of its seq,
  * made by the owner at the first read after the page changed (in practice:
  * after each switch of the thread onto a CPU), so that the reads until the
- * next change check nothing of the page but seq and the stale mark
- * (page.c, "Plans").  Only the owner reads or writes it.
+ * next change check nothing of the page but seq (page.c, "Plans").  Only
+ * the owner reads or writes it.
  *
- * pc_plan_counter::src is 0 for a plain sum, or a kind in its low bits,
- * with for PC_PLAN_CLOCK the page's counter and for PC_PLAN_PERF perf's
- * record (both 8-byte aligned) in the others.
+ * pc_plan_counter::src says how to read a counter: 0, a plain sum;
+ * PC_PLAN_TSC; PC_PLAN_CLOCK with the page's counter number from bit
+ * PC_PLAN_CLOCK_SHIFT up; or, for a hardware counter, the address of the
+ * lock word of perf's record, which is PC_PLAN_PERF bytes into a record
+ * that starts at a multiple of PERFCTR_RECORD_SIZE in the page-aligned
+ * mapping: bit 3 set, and only there.  So the common hardware counter
+ * costs one bit test and no untagging.
  */
-#define PC_PLAN_PERF	1UL	/* base + the record's count */
 #define PC_PLAN_TSC	2UL	/* base + the time stamp */
 #define PC_PLAN_CLOCK	4UL	/* base + the scaled time stamp */
-#define PC_PLAN_KINDS	7UL
+#define PC_PLAN_PERF	8UL	/* base + the record's count */
+#define PC_PLAN_CLOCK_SHIFT	4
 
 /* An odd seq: the page never has it when it may be read, so no plan. */
 #define PC_PLAN_NONE	1
@@ -104,7 +108,6 @@ struct pc_plan_counter {
 
 struct pc_plan {
 	uint64_t seq;		/* the page's seq it is of, or PC_PLAN_NONE */
-	uint64_t applied;	/* the page's applied at that seq */
 	uint8_t nr;		/* up to PERFCTR_MAX_COUNTERS */
 	bool now;		/* a counter needs the time stamp */
 	struct pc_plan_counter c[PERFCTR_MAX_COUNTERS];
@@ -119,23 +122,25 @@ struct pc_fdid {
 struct perfctr {
 	/*
 	 * Read first by every call (pc_enter()), together.  @canary is set
-	 * at open; @gen changes at a rebind, atomically.
+	 * at open; @gen changes at a rebind, atomically.  @gen comes first:
+	 * its load-acquire then needs no address computed (arm64's takes a
+	 * bare register).
 	 */
-	const unsigned long *canary;	/* the process's, or &pc_no_canary */
 	unsigned long gen;		/* the generation bound in, see above */
+	const unsigned long *canary;	/* the process's, or &pc_no_canary */
 	/*
 	 * Set at open (or by the rebind in a forked child, before its
 	 * release store of @gen), then read without a lock.
 	 */
 	pid_t tid;
 	/*
-	 * self: the owner thread's pc_self_tid.  Its address names the
-	 * thread as its pthread_t does: static thread-local storage lies at
-	 * a fixed distance from the thread's descriptor, so two live threads
-	 * never share it, and a new thread has it only with the descriptor
-	 * (and pthread_t) of a dead one.  Comparing it costs no call.
+	 * self: the owner thread's pc_self(), which names the thread as
+	 * its pthread_t does: static thread-local storage lies at a fixed
+	 * distance from the thread's descriptor, so two live threads never
+	 * share it, and a new thread has it only with the descriptor (and
+	 * pthread_t) of a dead one.  Comparing it costs no call.
 	 */
-	const pid_t *owner;
+	const void *owner;
 	/*
 	 * self: NULL if unusable.  Dropped (pc_drop_page()) once another
 	 * thread has the owner's pthread_t, so accessed atomically.
@@ -175,6 +180,20 @@ struct perfctr {
  */
 extern __thread pid_t pc_self_tid
 	__attribute__((tls_model("initial-exec"), visibility("hidden")));
+
+/*
+ * The calling thread, named by its thread pointer where the compiler reads
+ * that in one instruction (mrs tpidr_el0; mov %fs:0), else by the address
+ * of its pc_self_tid, a fixed distance from it: the same name either way.
+ */
+static inline const void *pc_self(void)
+{
+#if defined(__x86_64__) || defined(__aarch64__)
+	return __builtin_thread_pointer();
+#else
+	return &pc_self_tid;
+#endif
+}
 
 /* handle.c */
 int pc_rebind(struct perfctr *pc);
@@ -234,7 +253,7 @@ static inline const struct perfctr_page *pc_own_page(struct perfctr *pc)
 	const struct perfctr_page *pg;
 
 	pg = __atomic_load_n(&pc->page, __ATOMIC_RELAXED);
-	if (!pg || pc->owner != &pc_self_tid)
+	if (!pg || pc->owner != pc_self())
 		return NULL;
 	if (__atomic_load_n(&pg->tid, __ATOMIC_RELAXED) !=
 	    (uint64_t)pc_self_tid) {

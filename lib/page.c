@@ -206,12 +206,14 @@ int pc_page_read(const struct perfctr_page *pg, uint64_t *counts,
  * Plans
  * =====
  *
- * Everything on the page but the stale mark changes only with seq, and
- * seq never takes a value twice: so what a read learns of the page at one
- * seq (which counters, their kinds and sums, where their records are, that
- * those lie within the mapping) holds for every read that finds the same
- * seq.  The owner writes it down as a plan (struct pc_plan), and its reads
- * until the page changes check seq and the stale mark, then only compute:
+ * Everything on the page changes only with seq, the stale mark too where
+ * the page says PERFCTR_PAGE_REQUEST_SEQ (a plan is made only of such a
+ * page), and seq never takes a value twice: so what a read learns of the
+ * page at one seq (fresh, which counters, their kinds and sums, where
+ * their records are, that those lie within the mapping) holds for every
+ * read that finds the same seq.  The owner writes it down as a plan
+ * (struct pc_plan), and its reads until the page changes check seq against
+ * it before and after, and otherwise only compute:
  * a sum, a sum and the time stamp, or a sum and a hardware counter, whose
  * record perf rewrites at any interrupt and is read by its own lock as
  * ever.  seq changes at every switch of the thread onto a CPU, so the
@@ -240,13 +242,19 @@ pc_plan_record(const struct perfctr_page *pg, uint64_t start, size_t map_size)
 	return (const void *)((const char *)pg + start);
 }
 
+_Static_assert(offsetof(struct perf_event_mmap_page, lock) == PC_PLAN_PERF &&
+	       PERFCTR_RECORD_SIZE % (2 * PC_PLAN_PERF) == 0 &&
+	       PERFCTR_MAX_COUNTERS < PC_PLAN_PERF << (8 * sizeof(uintptr_t) -
+						       PC_PLAN_CLOCK_SHIFT - 4),
+	       "a record's lock word has bit 3 of its address set, and only it");
+
 /* Counter @c's line of a plan; -1 if a plan cannot give it. */
 static int pc_plan_counter(const struct perfctr_page_counter *c,
 			   const struct perfctr_page *pg, size_t map_size,
 			   struct pc_plan_counter *e)
 {
 	uint64_t flags = pc_load(&c->flags);
-	const void *rec;
+	const struct perf_event_mmap_page *rec;
 
 	e->base = pc_load(&c->sum);
 	e->src = 0;
@@ -260,14 +268,15 @@ static int pc_plan_counter(const struct perfctr_page_counter *c,
 	}
 	if (flags == (PERFCTR_COUNTER_EXACT | PERFCTR_COUNTER_CLOCK) &&
 	    PC_HAVE_TSC && pc_load(&c->time_shift) < 64) {
-		e->src = (uintptr_t)c | PC_PLAN_CLOCK;
+		e->src = (uintptr_t)(c - pg->counter) << PC_PLAN_CLOCK_SHIFT |
+			 PC_PLAN_CLOCK;
 		return 0;
 	}
 	if (flags == PERFCTR_COUNTER_PERF) {
 		rec = pc_plan_record(pg, pc_load(&c->start), map_size);
 		if (!rec)
 			return -1;
-		e->src = (uintptr_t)rec | PC_PLAN_PERF;
+		e->src = (uintptr_t)&rec->lock;
 		return 0;
 	}
 	return -1;	/* not exact: read(2); or a kind this reader skips */
@@ -286,7 +295,7 @@ static int pc_plan_counter(const struct perfctr_page_counter *c,
 int pc_plan_make(struct perfctr *pc, const struct perfctr_page *pg)
 {
 	struct pc_plan *p = &pc->plan;
-	uint64_t seq, nr, applied;
+	uint64_t seq, nr, applied, flags;
 	unsigned int i;
 	bool now;
 
@@ -299,8 +308,10 @@ int pc_plan_make(struct perfctr *pc, const struct perfctr_page *pg)
 			continue;
 		}
 		applied = pc_load(&pg->applied);
+		flags = pc_load(&pg->flags);
 		if (pc_load(&pg->requested) != applied ||
-		    pc_load(&pg->flags) & PERFCTR_PAGE_EXITED)
+		    (flags & (PERFCTR_PAGE_EXITED | PERFCTR_PAGE_REQUEST_SEQ)) !=
+		    PERFCTR_PAGE_REQUEST_SEQ)
 			return -1;
 		nr = pc_load(&pg->nr);
 		if (nr > PERFCTR_MAX_COUNTERS)
@@ -319,7 +330,6 @@ int pc_plan_make(struct perfctr *pc, const struct perfctr_page *pg)
 			break;
 	}
 	p->nr = nr;
-	p->applied = applied;
 	p->now = now;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	__atomic_store_n(&p->seq, seq, __ATOMIC_RELAXED);
@@ -327,29 +337,44 @@ int pc_plan_make(struct perfctr *pc, const struct perfctr_page *pg)
 }
 
 /*
- * A hardware counter by perf's record at @rec (its lock, index, offset
- * and width, and the register), added to @v; -1 if it is not readable
- * now, 1 if perf rewrote the record meanwhile.  A width outside 1 to 64,
- * which perf never gives, is taken as 64.
+ * Field @f of perf's record whose lock word is at @lockp, loaded once,
+ * addressed from the lock word: one load with an offset, where a pointer
+ * to the record's start would cost an instruction to compute.
+ */
+#define PC_RECORD(lockp, f)						\
+	(*(const volatile __typeof__(((struct perf_event_mmap_page *)0)->f) *) \
+	 ((const char *)(lockp) + offsetof(struct perf_event_mmap_page, f) - \
+	  offsetof(struct perf_event_mmap_page, lock)))
+
+/* The capabilities bit of cap_user_rdpmc, a bit-field of the record. */
+static const struct perf_event_mmap_page pc_cap_user_rdpmc = {
+	.cap_user_rdpmc = 1,
+};
+
+/*
+ * A hardware counter by perf's record whose lock word is at @lockp (its
+ * lock, index, offset and width, and the register), added to @v; -1 if it
+ * is not readable now, 1 if perf rewrote the record meanwhile.  A width
+ * outside 1 to 64, which perf never gives, is taken as 64.
  */
 static inline __attribute__((always_inline)) int
-pc_plan_record_read(const struct perf_event_mmap_page *rec,
-				      uint64_t *v)
+pc_plan_record_read(const uint32_t *lockp, uint64_t *v)
 {
-	const volatile struct perf_event_mmap_page *r = rec;
 	uint64_t raw;
 	uint32_t lock, index;
 	unsigned int shift;
 
-	lock = __atomic_load_n(&rec->lock, __ATOMIC_ACQUIRE);
-	index = r->index;
-	if (!r->cap_user_rdpmc || pc_pmu_read(index, &raw))
+	lock = __atomic_load_n(lockp, __ATOMIC_ACQUIRE);
+	index = PC_RECORD(lockp, index);
+	if (!(PC_RECORD(lockp, capabilities) & pc_cap_user_rdpmc.capabilities) ||
+	    pc_pmu_read(index, &raw))
 		return -1;
-	shift = (64 - r->pmc_width) & 63;
-	*v += r->offset + (uint64_t)((int64_t)(raw << shift) >> shift);
+	shift = (64 - PC_RECORD(lockp, pmc_width)) & 63;
+	*v += PC_RECORD(lockp, offset) +
+	      (uint64_t)((int64_t)(raw << shift) >> shift);
 	/* the loads above complete before the lock is read again */
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	return r->lock != lock;
+	return PC_RECORD(lockp, lock) != lock;
 }
 
 /*
@@ -372,8 +397,8 @@ pc_plan_use(struct perfctr *pc,
 	int ret;
 
 	seq = __atomic_load_n(&pg->seq, __ATOMIC_ACQUIRE);
-	if (seq != __atomic_load_n(&p->seq, __ATOMIC_RELAXED) ||
-	    pc_load(&pg->requested) != p->applied)
+	/* volatile, not a relaxed atomic: one load with an offset on arm64 */
+	if (seq != *(const volatile uint64_t *)&p->seq)
 		return -3;
 	nr = p->nr;
 	if (nr > n)
@@ -384,14 +409,13 @@ pc_plan_use(struct perfctr *pc,
 		v = p->c[i].base;
 		src = p->c[i].src;
 		if (src & PC_PLAN_PERF) {
-			ret = pc_plan_record_read((const void *)(src - PC_PLAN_PERF),
-						  &v);
+			ret = pc_plan_record_read((const uint32_t *)src, &v);
 			if (ret)
 				return ret < 0 ? -1 : -3;
 		} else if (src & PC_PLAN_TSC) {
 			v += now;
 		} else if (src & PC_PLAN_CLOCK) {
-			c = (const void *)(src - PC_PLAN_CLOCK);
+			c = &pg->counter[src >> PC_PLAN_CLOCK_SHIFT];
 			v += pc_mul_u64_u32_shr((now - pc_load(&c->time_cycles)) &
 						pc_load(&c->time_mask),
 						(uint32_t)pc_load(&c->time_mult),
@@ -399,9 +423,9 @@ pc_plan_use(struct perfctr *pc,
 		}
 		counts[i] = v;
 	}
-	/* the loads above complete before the page is read again */
+	/* the loads above complete before seq is read again */
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	if (pc_load(&pg->requested) != p->applied || pc_load(&pg->seq) != seq)
+	if (pc_load(&pg->seq) != seq)
 		return -3;
 	return nr;
 }
@@ -431,7 +455,7 @@ PC_EXPORT int perfctr_read(struct perfctr *pc, uint64_t *counts,
 	if (!pc || !counts ||
 	    __atomic_load_n(pc->canary, __ATOMIC_RELAXED) !=
 	    __atomic_load_n(&pc->gen, __ATOMIC_ACQUIRE) ||
-	    pc->owner != &pc_self_tid)
+	    pc->owner != pc_self())
 		return pc_read_slow(pc, counts, n);
 	pg = *(const struct perfctr_page *const volatile *)&pc->page;
 	if (!pg || pc_load(&pg->tid) != (uint64_t)pc_self_tid)

@@ -183,6 +183,18 @@ static void change_end(struct perfctr_page *p)
 	p->seq++;
 }
 
+/*
+ * Another task begins a change, as the kernel marks the page stale for
+ * it: @requested raised, then seq moved on by 2 where the page says so.
+ */
+static void request(struct perfctr_page *p, uint64_t requested)
+{
+	p->requested = requested;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (p->flags & PERFCTR_PAGE_REQUEST_SEQ)
+		p->seq += 2;
+}
+
 /* The page as the kernel would publish it: fresh, exact counters. */
 static void publish(struct perfctr_page *p, uint64_t id, unsigned int nr,
 		    const uint64_t *sums)
@@ -194,7 +206,7 @@ static void publish(struct perfctr_page *p, uint64_t id, unsigned int nr,
 	p->id = id;
 	p->nr = nr;
 	p->requested = p->applied = 5;
-	p->flags = 0;
+	p->flags = PERFCTR_PAGE_REQUEST_SEQ;
 	p->tid = gettid_();
 	memset(p->counter, 0, sizeof(p->counter));
 	for (i = 0; i < nr; i++) {
@@ -337,7 +349,7 @@ static void test_fallbacks(struct perfctr *pc)
 	uint64_t v[PERFCTR_MAX_COUNTERS], id = 0;
 
 	ok(read2(pc, 100, 200), "a read off the page, which plans the next");
-	pg->requested = 6;
+	request(pg, 6);
 	ok(read2(pc, 1, 2), "stale page: perfctr_read from counts");
 	ok(!perfctr_id(pc, &id) && id == 99, "stale page: perfctr_id from id");
 	ok(perfctr_nr_counters(pc) == 2, "stale page: nr from control");
@@ -393,7 +405,27 @@ static void test_fallbacks(struct perfctr *pc)
 	ok(read2(pc, 1, 2), "nr beyond the maximum: from counts");
 	publish(pg, 7, 2, (uint64_t[]){ 100, 200 });
 
-	pg->requested = 6;
+	/*
+	 * A module whose requests leave seq alone: the page is read, but
+	 * every read checks the stale mark, as a plan would not
+	 */
+	ok(read2(pc, 100, 200), "a read off the page, which plans the next");
+	change_begin(pg);
+	pg->flags = 0;
+	change_end(pg);
+	ok(read2(pc, 100, 200), "without PERFCTR_PAGE_REQUEST_SEQ: from the page");
+	ok(read2(pc, 100, 200), "without PERFCTR_PAGE_REQUEST_SEQ: again");
+	request(pg, 6);
+	ok(read2(pc, 1, 2),
+	   "without PERFCTR_PAGE_REQUEST_SEQ, a request that leaves seq: counts");
+	publish(pg, 7, 2, (uint64_t[]){ 100, 200 });
+	ok(read2(pc, 100, 200), "a read off the page, which plans the next");
+	ok(read2(pc, 100, 200), "a read with the plan");
+	request(pg, 6);
+	ok(read2(pc, 1, 2), "a request with the plan made: from counts");
+	publish(pg, 7, 2, (uint64_t[]){ 100, 200 });
+
+	request(pg, 6);
 	put(SELF, "counts", "tsc 1\ncontext-switches\n");
 	errno = 0;
 	ok(perfctr_read(pc, v, 16) == -1 && errno == EPROTO,
@@ -638,7 +670,7 @@ static void test_snapshot(struct perfctr *pc)
 	int zero;
 
 	/* the owner takes ids from the page unless it is stale */
-	pg->requested = 6;
+	request(pg, 6);
 	a = perfctr_counter_name(pc, 0);
 	memset(&s, 0xff, sizeof(s));
 	ok(snapshot_hooked(pc, count_reads, &s) == 2 && s.nr == 2 &&
@@ -1189,7 +1221,7 @@ static int child_syscall(struct perfctr *pc)
 
 	name_page(pg);
 	CHILD_CHECK(read2(pc, 100, 200));
-	pg->requested++;
+	request(pg, pg->requested + 1);
 	if (seccomp_write_exit())
 		die("seccomp");
 	perfctr_read(pc, v, 16);

@@ -143,6 +143,13 @@
  * to match, the page is stale and readers must use read(2), which rewrites
  * it.  So a reader sees a control change, whoever makes it, as a new @id
  * and counter set, never as a torn mix.
+ *
+ * Where @flags has PERFCTR_PAGE_REQUEST_SEQ, that task then also adds 2 to
+ * seq (the parity stays the owner's), after @requested and before the
+ * control changes: a reader that found @requested equal to @applied at one
+ * seq knows the page fresh for as long as it finds that seq, and may skip
+ * the second check of @requested above and, in later reads at the same
+ * seq, the first.
  */
 #define PERFCTR_PAGE_VERSION	2
 
@@ -157,6 +164,7 @@
 
 /* perfctr_page::flags */
 #define PERFCTR_PAGE_EXITED	_BITULL(0)	/* final counts, frozen */
+#define PERFCTR_PAGE_REQUEST_SEQ _BITULL(1)	/* a raise of requested changes seq */
 
 /**
  * struct perfctr_page_counter - one counter on the page
@@ -205,6 +213,7 @@ struct perfctr_page_counter {
  *	field takes a field that read 0 before (@tid was the reserved field)
  *	and reads 0 from a kernel that predates it.
  * @seq: odd while a writer updates the page, changed by every update
+ *	(and, with PERFCTR_PAGE_REQUEST_SEQ, by every raise of @requested)
  * @id: the control's id, as in the id file; 0 without a control
  * @nr: the number of counters, as in the control file; 0 without one
  * @requested: raised by another task before it changes the control
