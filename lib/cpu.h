@@ -147,4 +147,36 @@ static inline int pc_pmu_read(uint32_t index, uint64_t *v)
 }
 #endif
 
+/*
+ * pc_sign_extend(): the low @width bits of @raw, sign-extended, as perf's
+ * records ask of a counter value (pmc_width): shifted up by 64 - width
+ * and arithmetically back down.  A width outside 1 to 64, which perf never
+ * gives, is taken modulo 64, 0 as 64.
+ */
+#if defined(__aarch64__)
+/*
+ * LSLV and ASRV take their count modulo 64, so that 64 - width is
+ * -width: three instructions, where C's shift, whose count must be below
+ * 64, needs its count masked first.
+ */
+static inline uint64_t pc_sign_extend(uint64_t raw, unsigned int width)
+{
+	unsigned int count = -width;
+	uint64_t v;
+
+	/* only the count's low 6 bits count: its 32-bit register will do */
+	__asm__("lslv	%0, %1, %x2\n\t"
+		"asrv	%0, %0, %x2"
+		: "=&r"(v) : "r"(raw), "r"(count));
+	return v;
+}
+#else
+static inline uint64_t pc_sign_extend(uint64_t raw, unsigned int width)
+{
+	unsigned int count = (64 - width) & 63;
+
+	return (uint64_t)((int64_t)(raw << count) >> count);
+}
+#endif
+
 #endif /* PERFCTR_CPU_H */

@@ -36,6 +36,7 @@ static const char *const pc_file_name[PC_NR_FILES] = {
 __thread pid_t pc_self_tid;
 
 const unsigned long pc_no_canary;
+const __u64 pc_no_seq[PC_PAGE_SEQ_TID + 1] = { PC_PLAN_NONE + 2 };
 
 /*
  * The process's canary word (see internal.h): NULL until the first self
@@ -220,6 +221,8 @@ static int pc_map_page(struct perfctr *pc)
 	close(fd);
 	pc->map_size = size;
 	__atomic_store_n(&pc->page, p, __ATOMIC_RELAXED);
+	__atomic_store_n(&pc->seq, &((const struct perfctr_page *)p)->seq,
+			 __ATOMIC_RELAXED);
 	return 0;
 drop:
 	munmap(p, size);
@@ -242,6 +245,8 @@ void pc_drop_page(struct perfctr *pc)
 {
 	const struct perfctr_page *pg;
 
+	__atomic_store_n(&pc->seq, pc_no_seq, __ATOMIC_RELAXED);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	pg = __atomic_exchange_n(&pc->page, NULL, __ATOMIC_RELAXED);
 	if (pg)
 		munmap((void *)pg, pc->map_size);
@@ -429,6 +434,7 @@ int pc_rebind(struct perfctr *pc)
 	 * its address may since hold another mapping: forget it, never touch
 	 * or unmap it.
 	 */
+	__atomic_store_n(&pc->seq, pc_no_seq, __ATOMIC_RELAXED);
 	__atomic_store_n(&pc->page, NULL, __ATOMIC_RELAXED);
 	pc_close_files(pc, true);
 	ret = pc_bind_self(pc);
@@ -450,6 +456,7 @@ static struct perfctr *pc_alloc(void)
 		pc->fd[i] = -1;
 	pc->page_size = size > 0 ? (size_t)size : 4096;
 	pc->canary = &pc_no_canary;
+	pc->seq = pc_no_seq;
 	pc_plan_drop(pc);
 	pthread_mutex_init(&pc->lock, NULL);
 	return pc;

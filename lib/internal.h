@@ -79,6 +79,16 @@ enum pc_file {
 extern const unsigned long pc_no_canary __attribute__((visibility("hidden")));
 
 /*
+ * What perfctr_read() finds at a handle's seq without a page: a page's
+ * seq and tid fields, the seq odd, which no plan has, and the tid 0, which
+ * no thread has (PC_PAGE_SEQ_TID).
+ */
+extern const __u64 pc_no_seq[] __attribute__((visibility("hidden")));
+/* The tid's place from the seq's, in __u64s. */
+#define PC_PAGE_SEQ_TID	((offsetof(struct perfctr_page, tid) -		\
+			  offsetof(struct perfctr_page, seq)) / sizeof(__u64))
+
+/*
  * A plan: how to read each counter of the page at one value of its seq,
  * made by the owner at the first read after the page changed (in practice:
  * after each switch of the thread onto a CPU), so that the reads until the
@@ -106,10 +116,16 @@ struct pc_plan_counter {
 	uintptr_t src;
 };
 
+/*
+ * In pc_plan::nr: a counter needs the time stamp.  Above any caller's
+ * room (an unsigned int), so that one comparison with it sends a read
+ * that needs the time stamp, or more room, off the shortest path.
+ */
+#define PC_PLAN_NOW	(1ULL << 63)
+
 struct pc_plan {
 	uint64_t seq;		/* the page's seq it is of, or PC_PLAN_NONE */
-	uint8_t nr;		/* up to PERFCTR_MAX_COUNTERS */
-	bool now;		/* a counter needs the time stamp */
+	uint64_t nr;		/* up to PERFCTR_MAX_COUNTERS, | PC_PLAN_NOW */
 	struct pc_plan_counter c[PERFCTR_MAX_COUNTERS];
 };
 
@@ -141,6 +157,13 @@ struct perfctr {
 	 * pthread_t) of a dead one.  Comparing it costs no call.
 	 */
 	const void *owner;
+	/*
+	 * self: the seq of @page, where perfctr_read()'s fast path starts,
+	 * or pc_no_seq without a page: never NULL, so that the fast path
+	 * tests nothing but the tid and seq it finds there.  Set after
+	 * @page, and back to pc_no_seq before it is dropped.
+	 */
+	const __u64 *seq;
 	/*
 	 * self: NULL if unusable.  Dropped (pc_drop_page()) once another
 	 * thread has the owner's pthread_t, so accessed atomically.

@@ -314,7 +314,8 @@ int pc_plan_make(struct perfctr *pc, const struct perfctr_page *pg)
 		    PERFCTR_PAGE_REQUEST_SEQ)
 			return -1;
 		nr = pc_load(&pg->nr);
-		if (nr > PERFCTR_MAX_COUNTERS)
+		/* no counters: the general read, which the fast path need not test */
+		if (!nr || nr > PERFCTR_MAX_COUNTERS)
 			return -1;
 		now = false;
 		for (i = 0; i < nr; i++) {
@@ -329,8 +330,7 @@ int pc_plan_make(struct perfctr *pc, const struct perfctr_page *pg)
 		if (pc_load(&pg->seq) == seq)
 			break;
 	}
-	p->nr = nr;
-	p->now = now;
+	p->nr = nr | (now ? PC_PLAN_NOW : 0);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	__atomic_store_n(&p->seq, seq, __ATOMIC_RELAXED);
 	return 0;
@@ -343,6 +343,16 @@ int pc_plan_make(struct perfctr *pc, const struct perfctr_page *pg)
  */
 #define PC_RECORD(lockp, f)						\
 	(*(const volatile __typeof__(((struct perf_event_mmap_page *)0)->f) *) \
+	 ((const char *)(lockp) + offsetof(struct perf_event_mmap_page, f) - \
+	  offsetof(struct perf_event_mmap_page, lock)))
+
+/*
+ * The same, not volatile, for a field the compiler may load as it likes
+ * between the lock word's two loads, which the acquires order: pmc_width,
+ * whose zero extension gcc then folds into the load.
+ */
+#define PC_RECORD_PLAIN(lockp, f)					\
+	(*(const __typeof__(((struct perf_event_mmap_page *)0)->f) *)	\
 	 ((const char *)(lockp) + offsetof(struct perf_event_mmap_page, f) - \
 	  offsetof(struct perf_event_mmap_page, lock)))
 
@@ -362,19 +372,65 @@ pc_plan_record_read(const uint32_t *lockp, uint64_t *v)
 {
 	uint64_t raw;
 	uint32_t lock, index;
-	unsigned int shift;
 
 	lock = __atomic_load_n(lockp, __ATOMIC_ACQUIRE);
 	index = PC_RECORD(lockp, index);
 	if (!(PC_RECORD(lockp, capabilities) & pc_cap_user_rdpmc.capabilities) ||
 	    pc_pmu_read(index, &raw))
 		return -1;
-	shift = (64 - PC_RECORD(lockp, pmc_width)) & 63;
 	*v += PC_RECORD(lockp, offset) +
-	      (uint64_t)((int64_t)(raw << shift) >> shift);
+	      pc_sign_extend(raw, PC_RECORD_PLAIN(lockp, pmc_width));
 	/* the loads above complete before the lock is read again */
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	return PC_RECORD(lockp, lock) != lock;
+}
+
+/*
+ * The values by the plan @p, labelled @seq, of its @nr counters: the
+ * number of counters; -1 if the page cannot serve the read (use read(2));
+ * -3 if the page or a record changed during the read (make the plan again,
+ * or read again).  @timed: some counter needs the time stamp; without it,
+ * every counter is a plain sum or a hardware counter.  A plan has at least
+ * one counter (pc_plan_make()).
+ */
+static inline __attribute__((always_inline)) int
+pc_plan_walk(const struct pc_plan *p, const __u64 *seqp, uint64_t seq,
+	     uint64_t *counts, unsigned int nr, bool timed)
+{
+	const struct perfctr_page *pg = (const void *)((const char *)seqp -
+				offsetof(struct perfctr_page, seq));
+	const struct pc_plan_counter *e, *end = p->c + nr;
+	const struct perfctr_page_counter *c;
+	uint64_t v, now = 0;
+	uintptr_t src;
+	int ret;
+
+	if (PC_HAVE_TSC && timed)
+		now = pc_rdtsc_ordered();
+	e = p->c;
+	do {
+		v = e->base;
+		src = e->src;
+		if (src & PC_PLAN_PERF) {
+			ret = pc_plan_record_read((const uint32_t *)src, &v);
+			if (ret)
+				return ret < 0 ? -1 : -3;
+		} else if (timed && src & PC_PLAN_TSC) {
+			v += now;
+		} else if (timed && src & PC_PLAN_CLOCK) {
+			c = &pg->counter[src >> PC_PLAN_CLOCK_SHIFT];
+			v += pc_mul_u64_u32_shr((now - pc_load(&c->time_cycles)) &
+						pc_load(&c->time_mask),
+						(uint32_t)pc_load(&c->time_mult),
+						pc_load(&c->time_shift) & 63);
+		}
+		*counts++ = v;
+	} while (++e < end);
+	/* the loads above complete before seq is read again */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (pc_load(seqp) != seq)
+		return -3;
+	return nr;
 }
 
 /*
@@ -382,59 +438,41 @@ pc_plan_record_read(const uint32_t *lockp, uint64_t *v)
  * serve it (use read(2)); -2 if @n is smaller than the number of
  * counters; -3 if the plan is not the page's now, or the page or a record
  * changed during the read (make the plan again, or read again).  Inlined
- * into perfctr_read(), whose checks come first.
+ * into perfctr_read(), whose checks come first.  A plan whose counters
+ * are all plain sums and hardware counters, which fit in @counts, passes
+ * one comparison; one that needs the time stamp a second.
  */
 static inline __attribute__((always_inline)) int
-pc_plan_use(struct perfctr *pc,
-			      const struct perfctr_page *pg,
-			      uint64_t *counts, unsigned int n)
+pc_plan_use(struct perfctr *pc, const __u64 *seqp, uint64_t *counts,
+	    unsigned int n)
 {
 	const struct pc_plan *p = &pc->plan;
-	const struct perfctr_page_counter *c;
-	uint64_t seq, v, now = 0;
-	unsigned int i, nr;
-	uintptr_t src;
-	int ret;
+	uint64_t seq, nr;
 
-	seq = __atomic_load_n(&pg->seq, __ATOMIC_ACQUIRE);
+	seq = __atomic_load_n(seqp, __ATOMIC_ACQUIRE);
 	/* volatile, not a relaxed atomic: one load with an offset on arm64 */
 	if (seq != *(const volatile uint64_t *)&p->seq)
 		return -3;
 	nr = p->nr;
-	if (nr > n)
-		return -2;
-	if (PC_HAVE_TSC && p->now)
-		now = pc_rdtsc_ordered();
-	for (i = 0; i < nr; i++) {
-		v = p->c[i].base;
-		src = p->c[i].src;
-		if (src & PC_PLAN_PERF) {
-			ret = pc_plan_record_read((const uint32_t *)src, &v);
-			if (ret)
-				return ret < 0 ? -1 : -3;
-		} else if (src & PC_PLAN_TSC) {
-			v += now;
-		} else if (src & PC_PLAN_CLOCK) {
-			c = &pg->counter[src >> PC_PLAN_CLOCK_SHIFT];
-			v += pc_mul_u64_u32_shr((now - pc_load(&c->time_cycles)) &
-						pc_load(&c->time_mask),
-						(uint32_t)pc_load(&c->time_mult),
-						pc_load(&c->time_shift) & 63);
-		}
-		counts[i] = v;
+	if (nr <= n) {
+		/* as pc_plan_make() made it: 1 to what the page can hold */
+		if (!nr || nr > PERFCTR_MAX_COUNTERS)
+			__builtin_unreachable();
+		return pc_plan_walk(p, seqp, seq, counts, nr, false);
 	}
-	/* the loads above complete before seq is read again */
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	if (pc_load(&pg->seq) != seq)
-		return -3;
-	return nr;
+	if (!(nr & PC_PLAN_NOW) || (unsigned int)nr > n)
+		return -2;
+	nr = (unsigned int)nr;
+	if (!nr || nr > PERFCTR_MAX_COUNTERS)
+		__builtin_unreachable();
+	return pc_plan_walk(p, seqp, seq, counts, nr, true);
 }
 
 /* pc_plan_use() for pc_read_slow(), which found @pg the caller's own. */
 int pc_plan_read(struct perfctr *pc, const struct perfctr_page *pg,
 		 uint64_t *counts, unsigned int n)
 {
-	return pc_plan_use(pc, pg, counts, n);
+	return pc_plan_use(pc, &pg->seq, counts, n);
 }
 
 /*
@@ -449,19 +487,21 @@ int pc_plan_read(struct perfctr *pc, const struct perfctr_page *pg,
 PC_EXPORT int perfctr_read(struct perfctr *pc, uint64_t *counts,
 			   unsigned int n)
 {
-	const struct perfctr_page *pg;
+	const __u64 *seqp;
 	int ret;
 
-	if (!pc || !counts ||
+	if (__builtin_expect(!pc || !counts ||
 	    __atomic_load_n(pc->canary, __ATOMIC_RELAXED) !=
 	    __atomic_load_n(&pc->gen, __ATOMIC_ACQUIRE) ||
-	    pc->owner != pc_self())
-		return pc_read_slow(pc, counts, n);
-	pg = *(const struct perfctr_page *const volatile *)&pc->page;
-	if (!pg || pc_load(&pg->tid) != (uint64_t)pc_self_tid)
-		return pc_read_slow(pc, counts, n);
-	ret = pc_plan_use(pc, pg, counts, n);
-	if (ret >= 0)
+	    pc->owner != pc_self(), 0))
+		goto slow;
+	/* the page's seq, or pc_no_seq: never NULL */
+	seqp = *(const __u64 *const volatile *)&pc->seq;
+	if (pc_load(seqp + PC_PAGE_SEQ_TID) != (uint64_t)pc_self_tid)
+		goto slow;
+	ret = pc_plan_use(pc, seqp, counts, n);
+	if (__builtin_expect(ret >= 0, 1))
 		return ret;
+slow:
 	return pc_read_slow(pc, counts, n);
 }
