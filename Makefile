@@ -534,6 +534,12 @@ bench-initramfs: bench-module helpers
 	@ARCH=$(ARCH) PERFCTR_CACHE=$(PERFCTR_CACHE) qemu/initramfs.sh $(BENCH)/vanilla.cpio.gz \
 		$(CURDIR)/shell-tests $(BIN) /nonexistent $(CURDIR)/demo $(CURDIR)/bench
 
+# The shell's $$title for a table of $$mode, in both kinds of make bench.
+BENCH_MODE_TITLE = case $$mode in \
+	icount) title="Instruction counting (-icount shift=0,sleep=off, one vCPU)" ;; \
+	*) title="Plain TCG (one vCPU)" ;; \
+	esac
+
 ifeq ($(KERNEL),stock)
 # make bench KERNEL=stock: Debian's own kernel, booted once per mode of
 # BENCH_MODES, with the module built by DKMS in stock mode.  In each round
@@ -549,10 +555,7 @@ bench: initramfs
 	done
 	@set -e; sep=; for mode in $(BENCH_MODES); do \
 		[ -z "$$sep" ] || echo; sep=1; \
-		case $$mode in \
-		icount) title="Instruction counting (-icount shift=0,sleep=off, one vCPU)" ;; \
-		*) title="Plain TCG (one vCPU)" ;; \
-		esac; \
+		$(BENCH_MODE_TITLE); \
 		bench/report.sh "Stock mode, Debian $$(cat $(STOCK)/release): $$title" \
 			$(RUN)/bench/$$mode-stock.out; \
 	done >$(RUN)/bench/table.rst
@@ -570,10 +573,7 @@ bench: bench-initramfs
 	done
 	@set -e; sep=; for mode in $(BENCH_MODES); do \
 		[ -z "$$sep" ] || echo; sep=1; \
-		case $$mode in \
-		icount) title="Instruction counting (-icount shift=0,sleep=off, one vCPU)" ;; \
-		*) title="Plain TCG (one vCPU)" ;; \
-		esac; \
+		$(BENCH_MODE_TITLE); \
 		bench/report.sh "$(BENCH_TITLE)$(if $(BENCH_TITLE),: )$$title" \
 			$(BENCH)/$$mode-patched.out $(BENCH)/$$mode-vanilla.out; \
 	done >$(BENCH)/table.rst
