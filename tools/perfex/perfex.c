@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -120,6 +121,23 @@ uint64_t perfex_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * A pidfd of process @pid, or -1 (errno says why): not a process leader,
+ * or a kernel or C library older than pidfd_open(), 5.3.  The raw system
+ * call, so that perfex builds where <sys/pidfd.h> is missing; callers cope
+ * with -1 as their mode allows.
+ */
+int perfex_pidfd(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return syscall(SYS_pidfd_open, pid, 0);
+#else
+	(void)pid;
+	errno = ENOSYS;
+	return -1;
+#endif
 }
 
 /* perfex's own usage errors: the message and the usage; -1, for status 2. */

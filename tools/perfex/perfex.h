@@ -213,6 +213,7 @@ extern const char *perfex_name;
 const char *perfex_root(void);
 void perfex_unavailable(int err);
 uint64_t perfex_now_ns(void);
+int perfex_pidfd(pid_t pid);
 
 /* run.c */
 int perfex_run_command(const struct perfex_opts *opts,
