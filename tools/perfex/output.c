@@ -137,16 +137,32 @@ void output_json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void json_names(FILE *f, const struct perfex_counts *c)
+/*
+ * The events of @c: the array of their names if @value is NULL, else the
+ * object {"name": value, ...}, @value(@f, i, @arg) writing counter i's.
+ * Every per-event array and object of the JSON formats is one of these.
+ */
+static void json_events(FILE *f, const struct perfex_counts *c,
+			void (*value)(FILE *f, unsigned int i, const void *arg),
+			const void *arg)
 {
 	unsigned int i;
 
-	fputc('[', f);
+	fputc(value ? '{' : '[', f);
 	for (i = 0; i < c->nr; i++) {
 		fputs(i ? ", " : "", f);
 		output_json_string(f, c->name[i]);
+		if (value) {
+			fputs(": ", f);
+			value(f, i, arg);
+		}
 	}
-	fputc(']', f);
+	fputc(value ? '}' : ']', f);
+}
+
+static void json_names(FILE *f, const struct perfex_counts *c)
+{
+	json_events(f, c, NULL, NULL);
 }
 
 /* A count as a CSV field or a JSON value: a number or NOT_COUNTED_TEXT. */
@@ -162,19 +178,23 @@ static void print_count(FILE *f, uint64_t v, bool json)
  * {"name": value, ...}; @b, if not NULL, is added to @a.  A count that was
  * not counted is the string NOT_COUNTED_TEXT, as perf stat --json has it.
  */
+struct json_counts {
+	const uint64_t *a, *b;
+};
+
+static void json_count(FILE *f, unsigned int i, const void *arg)
+{
+	const struct json_counts *v = arg;
+
+	print_count(f, v->b ? count_add(v->a[i], v->b[i]) : v->a[i], true);
+}
+
 static void json_values(FILE *f, const struct perfex_counts *c,
 			const uint64_t *a, const uint64_t *b)
 {
-	unsigned int i;
+	struct json_counts v = { a, b };
 
-	fputc('{', f);
-	for (i = 0; i < c->nr; i++) {
-		fputs(i ? ", " : "", f);
-		output_json_string(f, c->name[i]);
-		fputs(": ", f);
-		print_count(f, b ? count_add(a[i], b[i]) : a[i], true);
-	}
-	fputc('}', f);
+	json_events(f, c, json_count, &v);
 }
 
 /* The first counter named @base with modifier @mod, or -1. */
@@ -724,25 +744,30 @@ static void json_tree(FILE *f, const struct perfex_run *r)
 }
 
 /* -r: {"name": mean or deviation (@rsd), ...} of one of self, children, total */
+struct json_stat {
+	const struct perfex_stat *s;
+	unsigned int runs;
+	bool rsd;
+};
+
+static void json_stat(FILE *f, unsigned int i, const void *arg)
+{
+	const struct json_stat *v = arg;
+
+	if (!v->rsd)
+		print_mean(f, &v->s[i], true);
+	else if (!v->s[i].not_counted)
+		fprintf(f, "%.2f", stat_rsd(&v->s[i], v->runs));
+	else
+		fputs("null", f);
+}
+
 static void json_stats(FILE *f, const struct perfex_run *r,
 		       const struct perfex_stat *s, bool rsd)
 {
-	const struct perfex_counts *c = &r->counts;
-	unsigned int i;
+	struct json_stat v = { s, r->stats->runs, rsd };
 
-	fputc('{', f);
-	for (i = 0; i < c->nr; i++) {
-		fputs(i ? ", " : "", f);
-		output_json_string(f, c->name[i]);
-		fputs(": ", f);
-		if (!rsd)
-			print_mean(f, &s[i], true);
-		else if (!s[i].not_counted)
-			fprintf(f, "%.2f", stat_rsd(&s[i], r->stats->runs));
-		else
-			fputs("null", f);
-	}
-	fputc('}', f);
+	json_events(f, &r->counts, json_stat, &v);
 }
 
 /*
