@@ -325,23 +325,6 @@ static void table_time(FILE *f, const struct perfex_stats *st,
 	fputc('\n', f);
 }
 
-/* ---- --tree ---- */
-
-/*
- * Calls @fn for every process of the tree, in tree order: the root, then
- * each process before its children, children by pid.
- */
-static void tree_all(const struct perfex_tree *t,
-		     void (*fn)(const struct perfex_tree *t,
-				const struct tree_proc *p, void *arg),
-		     void *arg)
-{
-	size_t i;
-
-	for (i = 0; i < t->norder; i++)
-		fn(t, &t->procs[t->order[i]], arg);
-}
-
 struct table_tree {
 	FILE *f;
 	const struct perfex_counts *c;
@@ -382,23 +365,34 @@ static void table_tree_line(const struct perfex_tree *t,
 			    const struct tree_proc *p, void *arg)
 {
 	struct table_tree *tt = arg;
-	uint64_t sub[PERFEX_MAX_EVENTS];
-	unsigned int e;
-	long i;
 
+	(void)t;
 	table_tree_numbers(tt, p->self, p->subtree);
 	fprintf(tt->f, "  %7d  %*s%s\n", p->pid, 2 * p->depth, "", p->comm);
-	if (!t->threads)
-		return;
-	for (i = p->first_thread; i >= 0; i = t->tasks[i].next_thread) {
-		const struct tree_task *k = &t->tasks[i];
+}
 
-		for (e = 0; e < tt->c->nr; e++)
-			sub[e] = count_add(k->self[e], k->children[e]);
-		table_tree_numbers(tt, k->self, sub);
-		fprintf(tt->f, "  %7d  %*s[thread] %s\n", k->pid,
-			2 * p->depth + 2, "", k->comm);
-	}
+static void table_tree_thread(const struct perfex_tree *t,
+			      const struct tree_proc *p,
+			      const struct tree_task *k, const uint64_t *sub,
+			      void *arg)
+{
+	struct table_tree *tt = arg;
+
+	(void)t;
+	table_tree_numbers(tt, k->self, sub);
+	fprintf(tt->f, "  %7d  %*s[thread] %s\n", k->pid, 2 * p->depth + 2,
+		"", k->comm);
+}
+
+/* not in the total: no subtree, no depth, who forked it */
+static void table_tree_outside(const struct perfex_tree *t,
+			       const struct tree_proc *p, void *arg)
+{
+	struct table_tree *tt = arg;
+
+	(void)t;
+	table_tree_numbers(tt, p->self, NULL);
+	fprintf(tt->f, "  %7d  %s (forked by %d)\n", p->pid, p->comm, p->ppid);
 }
 
 /*
@@ -410,10 +404,14 @@ static void table_tree(FILE *f, const struct perfex_run *r)
 {
 	const struct perfex_tree *t = r->tree;
 	struct table_tree tt = { f, &r->counts, strlen("subtree") };
+	static const struct tree_visitor width = { .process = table_tree_width };
+	static const struct tree_visitor line = {
+		.process = table_tree_line, .thread = table_tree_thread,
+	};
+	static const struct tree_visitor outside = { .process = table_tree_outside };
 	unsigned int e;
-	size_t i;
 
-	tree_all(t, table_tree_width, &tt);
+	tree_walk(t, &width, &tt);
 	for (e = 0; e < tt.c->nr; e++) {
 		int w = strlen(tt.c->name[e]);
 
@@ -428,19 +426,11 @@ static void table_tree(FILE *f, const struct perfex_run *r)
 	for (e = 0; e < tt.c->nr; e++)
 		fprintf(f, "  %*s %*s", tt.width, "self", tt.width, "subtree");
 	fprintf(f, "  %7s  %s\n", "pid", "command");
-	tree_all(t, table_tree_line, &tt);
+	tree_walk(t, &line, &tt);
 	if (t->outside) {
 		fprintf(f, "\n Not in the total (not merged into the command's tree): %zu\n\n",
 			t->outside);
-		for (i = 1; i < t->nprocs; i++) {
-			const struct tree_proc *p = &t->procs[i];
-
-			if (p->in_tree)
-				continue;
-			table_tree_numbers(&tt, p->self, NULL);
-			fprintf(f, "  %7d  %s (forked by %d)\n", p->pid,
-				p->comm, p->ppid);
-		}
+		tree_walk_outside(t, &outside, &tt);
 	}
 	if (t->dropped)
 		fprintf(f, "\n %" PRIu64 " exit records dropped: the tree is incomplete\n",
@@ -571,44 +561,49 @@ static void csv_tree_line(const struct perfex_tree *t,
 			  const struct tree_proc *p, void *arg)
 {
 	const struct csv_tree *ct = arg;
-	uint64_t sub[PERFEX_MAX_EVENTS];
 	char parent[16], depth[16];
-	unsigned int e;
-	long i;
 
 	snprintf(parent, sizeof(parent), "%d",
 		 p->parent < 0 ? 0 : t->procs[p->parent].pid);
 	snprintf(depth, sizeof(depth), "%d", p->depth);
 	csv_tree_rows(ct, "process", p->pid, p->ppid, parent, depth, p->comm,
 		      p->self, p->subtree);
-	if (!t->threads)
-		return;
+}
+
+static void csv_tree_thread(const struct perfex_tree *t,
+			    const struct tree_proc *p,
+			    const struct tree_task *k, const uint64_t *sub,
+			    void *arg)
+{
+	const struct csv_tree *ct = arg;
+	char parent[16], depth[16];
+
+	(void)t;
 	snprintf(parent, sizeof(parent), "%d", p->pid);
 	snprintf(depth, sizeof(depth), "%d", p->depth + 1);
-	for (i = p->first_thread; i >= 0; i = t->tasks[i].next_thread) {
-		const struct tree_task *k = &t->tasks[i];
+	csv_tree_rows(ct, "thread", k->pid, k->ppid, parent, depth, k->comm,
+		      k->self, sub);
+}
 
-		for (e = 0; e < ct->c->nr; e++)
-			sub[e] = count_add(k->self[e], k->children[e]);
-		csv_tree_rows(ct, "thread", k->pid, k->ppid, parent, depth,
-			      k->comm, k->self, sub);
-	}
+static void csv_tree_outside(const struct perfex_tree *t,
+			     const struct tree_proc *p, void *arg)
+{
+	(void)t;
+	csv_tree_rows(arg, "outside", p->pid, p->ppid, "", "", p->comm,
+		      p->self, NULL);
 }
 
 static void csv_tree(FILE *f, const char *sep, const struct perfex_run *r)
 {
 	const struct perfex_tree *t = r->tree;
 	struct csv_tree ct = { f, sep, &r->counts };
-	size_t i;
+	static const struct tree_visitor line = {
+		.process = csv_tree_line, .thread = csv_tree_thread,
+	};
+	static const struct tree_visitor outside = { .process = csv_tree_outside };
 
-	tree_all(t, csv_tree_line, &ct);
-	for (i = 1; i < t->nprocs; i++) {
-		const struct tree_proc *p = &t->procs[i];
-
-		if (!p->in_tree)
-			csv_tree_rows(&ct, "outside", p->pid, p->ppid, "", "",
-				      p->comm, p->self, NULL);
-	}
+	tree_walk(t, &line, &ct);
+	tree_walk_outside(t, &outside, &ct);
 	fprintf(f, "dropped%s%" PRIu64 "\n", sep, t->dropped);
 }
 
@@ -672,7 +667,8 @@ static void csv_run(FILE *f, const char *sep, const struct perfex_run *r)
 struct json_tree {
 	FILE *f;
 	const struct perfex_counts *c;
-	bool first;
+	bool first;			/* the list's first process */
+	bool first_thread;		/* its first thread */
 };
 
 static void json_tree_proc(const struct perfex_tree *t,
@@ -680,10 +676,6 @@ static void json_tree_proc(const struct perfex_tree *t,
 {
 	struct json_tree *jt = arg;
 	FILE *f = jt->f;
-	uint64_t sub[PERFEX_MAX_EVENTS];
-	bool first = true;
-	unsigned int e;
-	long i;
 
 	fprintf(f, "%s\n    {\"pid\": %d, \"ppid\": %d, ", jt->first ? "" : ",",
 		p->pid, p->ppid);
@@ -700,46 +692,60 @@ static void json_tree_proc(const struct perfex_tree *t,
 		fputs(", \"subtree\": ", f);
 		json_values(f, jt->c, p->subtree, NULL);
 	}
-	if (t->threads) {
+	if (t->threads)
 		fputs(", \"thread_list\": [", f);
-		for (i = p->first_thread; i >= 0;
-		     i = t->tasks[i].next_thread) {
-			const struct tree_task *k = &t->tasks[i];
+	jt->first_thread = true;
+}
 
-			for (e = 0; e < jt->c->nr; e++)
-				sub[e] = count_add(k->self[e], k->children[e]);
-			fprintf(f, "%s{\"tid\": %d, \"comm\": ",
-				first ? "" : ", ", k->pid);
-			output_json_string(f, k->comm);
-			fputs(", \"self\": ", f);
-			json_values(f, jt->c, k->self, NULL);
-			fputs(", \"subtree\": ", f);
-			json_values(f, jt->c, sub, NULL);
-			fputc('}', f);
-			first = false;
-		}
-		fputc(']', f);
-	}
+static void json_tree_thread(const struct perfex_tree *t,
+			     const struct tree_proc *p,
+			     const struct tree_task *k, const uint64_t *sub,
+			     void *arg)
+{
+	struct json_tree *jt = arg;
+	FILE *f = jt->f;
+
+	(void)t;
+	(void)p;
+	fprintf(f, "%s{\"tid\": %d, \"comm\": ", jt->first_thread ? "" : ", ",
+		k->pid);
+	jt->first_thread = false;
+	output_json_string(f, k->comm);
+	fputs(", \"self\": ", f);
+	json_values(f, jt->c, k->self, NULL);
+	fputs(", \"subtree\": ", f);
+	json_values(f, jt->c, sub, NULL);
 	fputc('}', f);
+}
+
+static void json_tree_proc_end(const struct perfex_tree *t,
+			       const struct tree_proc *p, void *arg)
+{
+	struct json_tree *jt = arg;
+
+	(void)p;
+	if (t->threads)
+		fputc(']', jt->f);
+	fputc('}', jt->f);
 }
 
 /* "processes" in tree order, "outside" by pid; see perfex(1). */
 static void json_tree(FILE *f, const struct perfex_run *r)
 {
 	const struct perfex_tree *t = r->tree;
-	struct json_tree jt = { f, &r->counts, true };
-	size_t i;
+	struct json_tree jt = { .f = f, .c = &r->counts, .first = true };
+	static const struct tree_visitor proc = {
+		.process = json_tree_proc, .thread = json_tree_thread,
+		.process_end = json_tree_proc_end,
+	};
 
 	fprintf(f, ",\n  \"dropped\": %" PRIu64 ",\n  \"complete\": %s",
 		t->dropped, t->complete ? "true" : "false");
 	fputs(",\n  \"processes\": [", f);
-	tree_all(t, json_tree_proc, &jt);
+	tree_walk(t, &proc, &jt);
 	fputs("\n  ],\n  \"outside\": [", f);
 	jt.first = true;
-	for (i = 1; i < t->nprocs; i++) {
-		if (!t->procs[i].in_tree)
-			json_tree_proc(t, &t->procs[i], &jt);
-	}
+	tree_walk_outside(t, &proc, &jt);
 	fputs(jt.first ? "]" : "\n  ]", f);
 }
 

@@ -139,6 +139,22 @@ struct perfex_tree {
 };
 
 /*
+ * What a format does at each node of the tree (tree_walk()): @process at
+ * every process; with --threads, @thread at each of its threads but the
+ * leader, with the thread's subtree (own and children counts); then
+ * @process_end.  @thread and @process_end may be NULL.
+ */
+struct tree_visitor {
+	void (*process)(const struct perfex_tree *t, const struct tree_proc *p,
+			void *arg);
+	void (*thread)(const struct perfex_tree *t, const struct tree_proc *p,
+		       const struct tree_task *k, const uint64_t *subtree,
+		       void *arg);
+	void (*process_end)(const struct perfex_tree *t,
+			    const struct tree_proc *p, void *arg);
+};
+
+/*
  * One quantity over the runs of -r: its mean and the sum of the squares
  * of the differences from the mean (updated a run at a time, so that no
  * run's values need be kept).
@@ -227,6 +243,12 @@ int tree_open(struct perfex_tree *t, pid_t pid);
 int tree_read(struct perfex_tree *t, bool block);
 int tree_build(struct perfex_tree *t, pid_t root, const char *root_comm,
 	       const struct perfex_counts *c);
+/* the root and the processes merged into it, in tree order */
+void tree_walk(const struct perfex_tree *t, const struct tree_visitor *v,
+	       void *arg);
+/* the processes recorded but not merged into the root, by pid */
+void tree_walk_outside(const struct perfex_tree *t,
+		       const struct tree_visitor *v, void *arg);
 void tree_free(struct perfex_tree *t);
 
 /* counters.c */
