@@ -8,9 +8,14 @@
  *   poll.c      -p: sampling a running process
  *   counters.c  reading a task's counters through libperfctr
  *   events.c    event names: the ":u" fallback, the metric table
- *   tree.c      --tree: the process tree from the exit records
+ *   tree.c      --tree: the process tree from the exit records, and
+ *               its walk, which the formats print a node at a time
  *   stats.c     -r: the means and deviations over the runs
- *   output.c    the table, CSV and JSON formats
+ *   output.c    where the counts go in the format asked for; the
+ *               helpers formats share (numbers, rates)
+ *   out-table.c the table, for people
+ *   out-csv.c   CSV (-x)
+ *   out-json.c  JSON (--json)
  */
 #ifndef PERFEX_H
 #define PERFEX_H
@@ -268,6 +273,8 @@ int events_base(const char *name, char *base, size_t size,
 		const char **modifier);
 
 /* output.c */
+/* 2^64 - 1 with separators is 26 characters. */
+#define NUMBER_MAX	32
 void output_run(const struct perfex_out *out, const struct perfex_run *run);
 void output_poll_begin(const struct perfex_out *out, pid_t pid);
 void output_poll_sample(const struct perfex_out *out,
@@ -277,6 +284,29 @@ void output_interval(const struct perfex_out *out, uint64_t time_ns,
 		     const struct perfex_counts *c, const uint64_t *self,
 		     const uint64_t *children, bool first);
 char *output_thousands(uint64_t v, char *buf, size_t size);
-void output_json_string(FILE *f, const char *s);
+void output_count(FILE *f, uint64_t v, bool json);
+void output_mean(FILE *f, const struct perfex_stat *s, bool json);
+bool output_metric(const struct perfex_run *r, unsigned int i, char *buf,
+		   size_t size);
+
+/* out-table.c */
+void table_run(FILE *f, const struct perfex_run *r);
+void table_poll_begin(FILE *f, pid_t pid);
+void table_sample(FILE *f, const struct perfex_sample *s);
+void table_interval(FILE *f, uint64_t time_ns, const struct perfex_counts *c,
+		    const uint64_t *self, const uint64_t *children, bool first);
+
+/* out-csv.c */
+void csv_run(FILE *f, const char *sep, const struct perfex_run *r);
+void csv_sample(FILE *f, const char *sep, const struct perfex_sample *s);
+void csv_interval(FILE *f, const char *sep, uint64_t time_ns,
+		  const struct perfex_counts *c, const uint64_t *self,
+		  const uint64_t *children);
+
+/* out-json.c */
+void json_run(FILE *f, const struct perfex_run *r);
+void json_sample(FILE *f, const struct perfex_sample *s);
+void json_interval(FILE *f, uint64_t time_ns, const struct perfex_counts *c,
+		   const uint64_t *self, const uint64_t *children);
 
 #endif /* PERFEX_H */
