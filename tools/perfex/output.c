@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The output formats, each in a file of its own (out-table.c, out-csv.c,
- * out-json.c): here what a report, a sample or an interval line goes to
+ * out-json.c, out-folded.c): here what a report, a sample or an interval line goes to
  * with the format asked for, and the helpers formats share.  The CSV and
  * JSON layouts are an interface that scripts parse: perfex(1) documents
  * them, and they only ever grow (new JSON keys, new '#' comment lines),
@@ -194,6 +194,9 @@ void output_run(const struct perfex_out *out, const struct perfex_run *run)
 	case FORMAT_JSON:
 		json_run(out->f, run);
 		break;
+	case FORMAT_FOLDED:
+		folded_run(out, run);
+		break;
 	}
 }
 
@@ -215,6 +218,8 @@ void output_poll_sample(const struct perfex_out *out,
 		break;
 	case FORMAT_JSON:
 		json_sample(out->f, s);
+		break;
+	case FORMAT_FOLDED:		/* --tree: not with -p */
 		break;
 	}
 	/* a sample is for reading now, even through a pipe */
@@ -239,6 +244,8 @@ void output_interval(const struct perfex_out *out, uint64_t time_ns,
 		break;
 	case FORMAT_JSON:
 		json_interval(out->f, time_ns, c, self, children);
+		break;
+	case FORMAT_FOLDED:		/* --tree: not with -I */
 		break;
 	}
 	fflush(out->f);

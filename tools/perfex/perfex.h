@@ -3,19 +3,21 @@
  * perfex: run a command, or follow a process, with perfctr's per-task
  * counters (Documentation/man/man1/perfex.1).
  *
- *   perfex.c    options, usage, the messages shared by the modes
- *   run.c       the command mode: fork, program, exec, wait, read
- *   poll.c      -p: sampling a running process
- *   counters.c  reading a task's counters through libperfctr
- *   events.c    event names: the ":u" fallback, the metric table
- *   tree.c      --tree: the process tree from the exit records, and
- *               its walk, which the formats print a node at a time
- *   stats.c     -r: the means and deviations over the runs
- *   output.c    where the counts go in the format asked for; the
- *               helpers formats share (numbers, rates)
- *   out-table.c the table, for people
- *   out-csv.c   CSV (-x)
- *   out-json.c  JSON (--json)
+ *   perfex.c      options, usage, what the modes share (messages, the
+ *                 clock, pidfds)
+ *   run.c         the command mode: fork, program, exec, wait, read
+ *   poll.c        -p: sampling a running process
+ *   counters.c    reading a task's counters through libperfctr
+ *   events.c      event names: the ":u" fallback, the metric table
+ *   tree.c        --tree: the process tree from the exit records, and
+ *                 its walk, which the formats print a node at a time
+ *   stats.c       -r: the means and deviations over the runs
+ *   output.c      where the counts go in the format asked for; what the
+ *                 formats share (numbers, rates)
+ *   out-table.c   the table, for people
+ *   out-csv.c     CSV (-x)
+ *   out-json.c    JSON (--json)
+ *   out-folded.c  --folded: the tree as a flame graph's folded stacks
  */
 #ifndef PERFEX_H
 #define PERFEX_H
@@ -48,6 +50,7 @@ enum perfex_format {
 	FORMAT_TABLE,
 	FORMAT_CSV,
 	FORMAT_JSON,
+	FORMAT_FOLDED,			/* --folded: the tree's stacks */
 };
 
 struct perfex_opts {
@@ -62,6 +65,9 @@ struct perfex_opts {
 	long count;			/* --count, 0: until the process exits */
 	bool tree;			/* --tree */
 	bool threads;			/* --threads */
+	const char *folded;		/* --folded EVENT, or NULL */
+	unsigned int folded_pos;	/* EVENT's place among the events */
+	unsigned int folded_tokens;	/* asked for, and how many they are */
 	char **argv;			/* the command */
 };
 
@@ -70,6 +76,9 @@ struct perfex_out {
 	FILE *f;
 	enum perfex_format format;
 	const char *sep;
+	const char *folded;		/* FORMAT_FOLDED: the event, */
+	unsigned int folded_pos;	/* and where it is among those */
+	unsigned int folded_tokens;	/* asked for (folded_counter()) */
 };
 
 /*
@@ -302,6 +311,9 @@ void csv_sample(FILE *f, const char *sep, const struct perfex_sample *s);
 void csv_interval(FILE *f, const char *sep, uint64_t time_ns,
 		  const struct perfex_counts *c, const uint64_t *self,
 		  const uint64_t *children);
+
+/* out-folded.c */
+void folded_run(const struct perfex_out *out, const struct perfex_run *r);
 
 /* out-json.c */
 void json_run(FILE *f, const struct perfex_run *r);
