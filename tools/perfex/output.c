@@ -1,17 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The three output formats, for a command's counts and for the samples of
- * a followed process.  The CSV and JSON layouts are an interface that
- * scripts parse: perfex(1) documents them, and they only ever grow (new
- * JSON keys, new '#' comment lines), never change.
+ * The output formats, each in a file of its own (out-table.c, out-csv.c,
+ * out-json.c, out-folded.c): here what a report, a sample or an interval line goes to
+ * with the format asked for, and the helpers formats share.  The CSV and
+ * JSON layouts are an interface that scripts parse: perfex(1) documents
+ * them, and they only ever grow (new JSON keys, new '#' comment lines),
+ * never change.
  */
 #include <inttypes.h>
 #include <string.h>
 
 #include "perfex.h"
-
-/* 2^64 - 1 with separators is 26 characters. */
-#define NUMBER_MAX	32
 
 /* The table's rate column: what a counter's total says per unit. */
 enum metric_kind {
@@ -71,86 +70,8 @@ char *output_thousands(uint64_t v, char *buf, size_t size)
 	return p;
 }
 
-/* The length of the valid UTF-8 sequence at @s, 0 if there is none. */
-static size_t utf8_len(const unsigned char *s)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len, i;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	/* no overlong forms, surrogates or code points past U+10FFFF */
-	if (s[0] == 0xe0)
-		lo = 0xa0;
-	else if (s[0] == 0xed)
-		hi = 0x9f;
-	else if (s[0] == 0xf0)
-		lo = 0x90;
-	else if (s[0] == 0xf4)
-		hi = 0x8f;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++) {
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	}
-	return len;
-}
-
-/*
- * @s as a JSON string.  Arguments are bytes, not necessarily UTF-8: a byte
- * that is not part of valid UTF-8 is written as the code point of the same
- * value (\u00XX), so that the document stays valid JSON.
- */
-void output_json_string(FILE *f, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t len;
-
-	fputc('"', f);
-	while (*p) {
-		if (*p == '"' || *p == '\\') {
-			fprintf(f, "\\%c", *p++);
-		} else if (*p == '\n') {
-			fputs("\\n", f);
-			p++;
-		} else if (*p == '\t') {
-			fputs("\\t", f);
-			p++;
-		} else if (*p < 0x20 || *p == 0x7f) {
-			fprintf(f, "\\u%04x", *p++);
-		} else if (*p < 0x80) {
-			fputc(*p++, f);
-		} else if ((len = utf8_len(p))) {
-			fwrite(p, 1, len, f);
-			p += len;
-		} else {
-			fprintf(f, "\\u%04x", *p++);
-		}
-	}
-	fputc('"', f);
-}
-
-static void json_names(FILE *f, const struct perfex_counts *c)
-{
-	unsigned int i;
-
-	fputc('[', f);
-	for (i = 0; i < c->nr; i++) {
-		fputs(i ? ", " : "", f);
-		output_json_string(f, c->name[i]);
-	}
-	fputc(']', f);
-}
-
 /* A count as a CSV field or a JSON value: a number or NOT_COUNTED_TEXT. */
-static void print_count(FILE *f, uint64_t v, bool json)
+void output_count(FILE *f, uint64_t v, bool json)
 {
 	if (v != PERFCTR_NOT_COUNTED)
 		fprintf(f, "%" PRIu64, v);
@@ -158,23 +79,13 @@ static void print_count(FILE *f, uint64_t v, bool json)
 		fputs(json ? "\"" NOT_COUNTED_TEXT "\"" : NOT_COUNTED_TEXT, f);
 }
 
-/*
- * {"name": value, ...}; @b, if not NULL, is added to @a.  A count that was
- * not counted is the string NOT_COUNTED_TEXT, as perf stat --json has it.
- */
-static void json_values(FILE *f, const struct perfex_counts *c,
-			const uint64_t *a, const uint64_t *b)
+/* -r: a mean, with two decimals, or NOT_COUNTED_TEXT (a JSON string) */
+void output_mean(FILE *f, const struct perfex_stat *s, bool json)
 {
-	unsigned int i;
-
-	fputc('{', f);
-	for (i = 0; i < c->nr; i++) {
-		fputs(i ? ", " : "", f);
-		output_json_string(f, c->name[i]);
-		fputs(": ", f);
-		print_count(f, b ? count_add(a[i], b[i]) : a[i], true);
-	}
-	fputc('}', f);
+	if (!s->not_counted)
+		fprintf(f, "%.2f", s->mean);
+	else
+		fputs(json ? "\"" NOT_COUNTED_TEXT "\"" : NOT_COUNTED_TEXT, f);
 }
 
 /* The first counter named @base with modifier @mod, or -1. */
@@ -224,7 +135,7 @@ static bool rate(char *buf, size_t size, double per_sec)
 }
 
 /* The rate column of counter @i into @buf; false if it has none. */
-static bool metric(const struct perfex_run *r, unsigned int i, char *buf,
+bool output_metric(const struct perfex_run *r, unsigned int i, char *buf,
 		   size_t size)
 {
 	const struct perfex_counts *c = &r->counts;
@@ -271,547 +182,6 @@ static bool metric(const struct perfex_run *r, unsigned int i, char *buf,
 	return true;
 }
 
-static void table_command(FILE *f, char **argv,
-			  const struct perfex_stats *st)
-{
-	int i;
-
-	fputs("\n Performance counter stats for '", f);
-	for (i = 0; argv[i]; i++)
-		fprintf(f, "%s%s", i ? " " : "", argv[i]);
-	if (st && st->runs < st->repeat)
-		fprintf(f, "' (%u of %u runs):\n\n", st->runs, st->repeat);
-	else if (st)
-		fprintf(f, "' (%u runs):\n\n", st->runs);
-	else
-		fputs("':\n\n", f);
-}
-
-/* -r: "( +- x.xx% )" after a mean, as perf stat -r; nothing if not counted */
-static void table_noise(FILE *f, const struct perfex_stats *st,
-			const struct perfex_stat *s)
-{
-	if (!s->not_counted)
-		fprintf(f, "  ( +-%6.2f%% )", stat_rsd(s, st->runs));
-}
-
-/* -r: a time's mean and its deviation, in seconds and in percent */
-static void table_time(FILE *f, const struct perfex_stats *st,
-		       const struct perfex_stat *s, const char *what)
-{
-	fprintf(f, " %14.6f +- %.6f seconds %s", s->mean / 1e9,
-		stat_sdm(s, st->runs) / 1e9, what);
-	table_noise(f, st, s);
-	fputc('\n', f);
-}
-
-/* ---- --tree ---- */
-
-/*
- * Calls @fn for every process of the tree, in tree order: the root, then
- * each process before its children, children by pid.
- */
-static void tree_all(const struct perfex_tree *t,
-		     void (*fn)(const struct perfex_tree *t,
-				const struct tree_proc *p, void *arg),
-		     void *arg)
-{
-	size_t i;
-
-	for (i = 0; i < t->norder; i++)
-		fn(t, &t->procs[t->order[i]], arg);
-}
-
-struct table_tree {
-	FILE *f;
-	const struct perfex_counts *c;
-	int width;
-};
-
-static void table_tree_width(const struct perfex_tree *t,
-			     const struct tree_proc *p, void *arg)
-{
-	struct table_tree *tt = arg;
-	char num[NUMBER_MAX];
-	unsigned int e;
-
-	(void)t;
-	for (e = 0; e < tt->c->nr; e++) {
-		int w = strlen(output_thousands(p->subtree[e], num,
-						NUMBER_MAX));
-
-		if (w > tt->width)
-			tt->width = w;
-	}
-}
-
-static void table_tree_numbers(struct table_tree *tt, const uint64_t *self,
-			       const uint64_t *subtree)
-{
-	char n[2][NUMBER_MAX];
-	unsigned int e;
-
-	for (e = 0; e < tt->c->nr; e++)
-		fprintf(tt->f, "  %*s %*s", tt->width,
-			output_thousands(self[e], n[0], NUMBER_MAX), tt->width,
-			subtree ? output_thousands(subtree[e], n[1],
-						   NUMBER_MAX) : "-");
-}
-
-static void table_tree_line(const struct perfex_tree *t,
-			    const struct tree_proc *p, void *arg)
-{
-	struct table_tree *tt = arg;
-	uint64_t sub[PERFEX_MAX_EVENTS];
-	unsigned int e;
-	long i;
-
-	table_tree_numbers(tt, p->self, p->subtree);
-	fprintf(tt->f, "  %7d  %*s%s\n", p->pid, 2 * p->depth, "", p->comm);
-	if (!t->threads)
-		return;
-	for (i = p->first_thread; i >= 0; i = t->tasks[i].next_thread) {
-		const struct tree_task *k = &t->tasks[i];
-
-		for (e = 0; e < tt->c->nr; e++)
-			sub[e] = count_add(k->self[e], k->children[e]);
-		table_tree_numbers(tt, k->self, sub);
-		fprintf(tt->f, "  %7d  %*s[thread] %s\n", k->pid,
-			2 * p->depth + 2, "", k->comm);
-	}
-}
-
-/*
- * One line per process, own counts and the subtree's side by side per
- * event, then the pid and the command indented under its parent, as
- * ps(1) draws a forest: the numbers stay in columns.
- */
-static void table_tree(FILE *f, const struct perfex_run *r)
-{
-	const struct perfex_tree *t = r->tree;
-	struct table_tree tt = { f, &r->counts, strlen("subtree") };
-	unsigned int e;
-	size_t i;
-
-	tree_all(t, table_tree_width, &tt);
-	for (e = 0; e < tt.c->nr; e++) {
-		int w = strlen(tt.c->name[e]);
-
-		if (w > 2 * tt.width + 1)
-			tt.width = w / 2;
-	}
-	fprintf(f, " Process tree: %zu process%s, own counts and subtree's\n\n",
-		t->inside + 1, t->inside ? "es" : "");
-	for (e = 0; e < tt.c->nr; e++)
-		fprintf(f, "  %*s", 2 * tt.width + 1, tt.c->name[e]);
-	fputc('\n', f);
-	for (e = 0; e < tt.c->nr; e++)
-		fprintf(f, "  %*s %*s", tt.width, "self", tt.width, "subtree");
-	fprintf(f, "  %7s  %s\n", "pid", "command");
-	tree_all(t, table_tree_line, &tt);
-	if (t->outside) {
-		fprintf(f, "\n Not in the total (not merged into the command's tree): %zu\n\n",
-			t->outside);
-		for (i = 1; i < t->nprocs; i++) {
-			const struct tree_proc *p = &t->procs[i];
-
-			if (p->in_tree)
-				continue;
-			table_tree_numbers(&tt, p->self, NULL);
-			fprintf(f, "  %7d  %s (forked by %d)\n", p->pid,
-				p->comm, p->ppid);
-		}
-	}
-	if (t->dropped)
-		fprintf(f, "\n %" PRIu64 " exit records dropped: the tree is incomplete\n",
-			t->dropped);
-	fputc('\n', f);
-}
-
-static void table_run(FILE *f, const struct perfex_run *r)
-{
-	const struct perfex_counts *c = &r->counts;
-	const struct perfex_stats *st = r->stats;
-	char num[3][PERFEX_MAX_EVENTS][NUMBER_MAX], *s[3][PERFEX_MAX_EVENTS];
-	int width = strlen("children"), namew = strlen("event"), ratew = 0;
-	char rate[64];
-	unsigned int i, k;
-
-	for (i = 0; i < c->nr; i++) {
-		s[0][i] = output_thousands(c->self[i], num[0][i], NUMBER_MAX);
-		s[1][i] = output_thousands(c->children[i], num[1][i],
-					   NUMBER_MAX);
-		s[2][i] = output_thousands(count_add(c->self[i],
-						     c->children[i]),
-					   num[2][i], NUMBER_MAX);
-		for (k = 0; k < 3; k++) {
-			if ((int)strlen(s[k][i]) > width)
-				width = strlen(s[k][i]);
-		}
-		if ((int)strlen(c->name[i]) > namew)
-			namew = strlen(c->name[i]);
-		if (metric(r, i, rate, sizeof(rate)) &&
-		    (int)strlen(rate) > ratew)
-			ratew = strlen(rate);
-	}
-	table_command(f, r->argv, st);
-	if (!c->nr)		/* perfex said why */
-		fputs("  (no counts)\n", f);
-	else
-		fprintf(f, "  %*s  %*s  %*s  %s\n", width, "self", width,
-			"children", width, "total", "event");
-	for (i = 0; i < c->nr; i++) {
-		if (st) {
-			/* the noise in a column of its own */
-			if (!metric(r, i, rate, sizeof(rate)))
-				rate[0] = '\0';
-			fprintf(f, "  %*s  %*s  %*s  %-*s  %-*s", width,
-				s[0][i], width, s[1][i], width, s[2][i], namew,
-				c->name[i], ratew, rate);
-			table_noise(f, st, &st->total[i]);
-			fputc('\n', f);
-		} else if (metric(r, i, rate, sizeof(rate))) {
-			fprintf(f, "  %*s  %*s  %*s  %-*s  %s\n", width,
-				s[0][i], width, s[1][i], width, s[2][i],
-				namew, c->name[i], rate);
-		} else {
-			fprintf(f, "  %*s  %*s  %*s  %s\n", width, s[0][i],
-				width, s[1][i], width, s[2][i], c->name[i]);
-		}
-	}
-	if (st) {
-		fputc('\n', f);
-		table_time(f, st, &st->elapsed, "time elapsed");
-		fputc('\n', f);
-		table_time(f, st, &st->user, "user");
-		table_time(f, st, &st->system, "sys");
-	} else {
-		fprintf(f, "\n %14.6f seconds time elapsed\n\n",
-			r->elapsed_ns / 1e9);
-		fprintf(f, " %14.6f seconds user\n", r->user_ns / 1e9);
-		fprintf(f, " %14.6f seconds sys\n", r->system_ns / 1e9);
-	}
-	if (r->signal)
-		fprintf(f, "\n command killed by signal %d (%s)\n", r->signal,
-			strsignal(r->signal));
-	fputc('\n', f);
-	if (r->tree)
-		table_tree(f, r);
-}
-
-/* A command name as a CSV field: quoted if it holds @sep, '"' or a newline. */
-static void csv_field(FILE *f, const char *s, const char *sep)
-{
-	if (!strstr(s, sep) && !strpbrk(s, "\"\n\r")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
-struct csv_tree {
-	FILE *f;
-	const char *sep;
-	const struct perfex_counts *c;
-};
-
-/*
- * KIND,PID,PPID,PARENT,DEPTH,COMM,SELF,SUBTREE,EVENT per event: KIND is
- * "process", "thread" (PID a thread id, PARENT its process) or "outside"
- * (PARENT, DEPTH and SUBTREE empty).
- */
-static void csv_tree_rows(const struct csv_tree *ct, const char *kind,
-			  int pid, int ppid, const char *parent,
-			  const char *depth, const char *comm,
-			  const uint64_t *self, const uint64_t *sub)
-{
-	const char *sep = ct->sep;
-	unsigned int e;
-
-	for (e = 0; e < ct->c->nr; e++) {
-		fprintf(ct->f, "%s%s%d%s%d%s%s%s%s%s", kind, sep, pid, sep,
-			ppid, sep, parent, sep, depth, sep);
-		csv_field(ct->f, comm, sep);
-		fputs(sep, ct->f);
-		print_count(ct->f, self[e], false);
-		fputs(sep, ct->f);
-		if (sub)
-			print_count(ct->f, sub[e], false);
-		fprintf(ct->f, "%s%s\n", sep, ct->c->name[e]);
-	}
-}
-
-static void csv_tree_line(const struct perfex_tree *t,
-			  const struct tree_proc *p, void *arg)
-{
-	const struct csv_tree *ct = arg;
-	uint64_t sub[PERFEX_MAX_EVENTS];
-	char parent[16], depth[16];
-	unsigned int e;
-	long i;
-
-	snprintf(parent, sizeof(parent), "%d",
-		 p->parent < 0 ? 0 : t->procs[p->parent].pid);
-	snprintf(depth, sizeof(depth), "%d", p->depth);
-	csv_tree_rows(ct, "process", p->pid, p->ppid, parent, depth, p->comm,
-		      p->self, p->subtree);
-	if (!t->threads)
-		return;
-	snprintf(parent, sizeof(parent), "%d", p->pid);
-	snprintf(depth, sizeof(depth), "%d", p->depth + 1);
-	for (i = p->first_thread; i >= 0; i = t->tasks[i].next_thread) {
-		const struct tree_task *k = &t->tasks[i];
-
-		for (e = 0; e < ct->c->nr; e++)
-			sub[e] = count_add(k->self[e], k->children[e]);
-		csv_tree_rows(ct, "thread", k->pid, k->ppid, parent, depth,
-			      k->comm, k->self, sub);
-	}
-}
-
-static void csv_tree(FILE *f, const char *sep, const struct perfex_run *r)
-{
-	const struct perfex_tree *t = r->tree;
-	struct csv_tree ct = { f, sep, &r->counts };
-	size_t i;
-
-	tree_all(t, csv_tree_line, &ct);
-	for (i = 1; i < t->nprocs; i++) {
-		const struct tree_proc *p = &t->procs[i];
-
-		if (!p->in_tree)
-			csv_tree_rows(&ct, "outside", p->pid, p->ppid, "", "",
-				      p->comm, p->self, NULL);
-	}
-	fprintf(f, "dropped%s%" PRIu64 "\n", sep, t->dropped);
-}
-
-/* -r: a mean, with two decimals, or NOT_COUNTED_TEXT (a JSON string) */
-static void print_mean(FILE *f, const struct perfex_stat *s, bool json)
-{
-	if (!s->not_counted)
-		fprintf(f, "%.2f", s->mean);
-	else
-		fputs(json ? "\"" NOT_COUNTED_TEXT "\"" : NOT_COUNTED_TEXT, f);
-}
-
-/*
- * -r: self, children, total, event and the total's deviation, in percent
- * with a '%' as perf stat -x prints it (empty if not counted).
- */
-static void csv_repeat(FILE *f, const char *sep, const struct perfex_run *r)
-{
-	const struct perfex_stats *st = r->stats;
-	const struct perfex_counts *c = &r->counts;
-	unsigned int i;
-
-	for (i = 0; i < c->nr; i++) {
-		print_mean(f, &st->self[i], false);
-		fputs(sep, f);
-		print_mean(f, &st->children[i], false);
-		fputs(sep, f);
-		print_mean(f, &st->total[i], false);
-		fprintf(f, "%s%s%s", sep, c->name[i], sep);
-		if (!st->total[i].not_counted)
-			fprintf(f, "%.2f%%", stat_rsd(&st->total[i], st->runs));
-		fputc('\n', f);
-	}
-}
-
-/*
- * One line per event: self, children, total, event.  With --tree, then
- * the rows of csv_tree_rows() and a last "dropped,N" line.
- */
-static void csv_run(FILE *f, const char *sep, const struct perfex_run *r)
-{
-	const struct perfex_counts *c = &r->counts;
-	unsigned int i;
-
-	if (r->stats) {
-		csv_repeat(f, sep, r);
-		return;
-	}
-	for (i = 0; i < c->nr; i++) {
-		print_count(f, c->self[i], false);
-		fputs(sep, f);
-		print_count(f, c->children[i], false);
-		fputs(sep, f);
-		print_count(f, count_add(c->self[i], c->children[i]), false);
-		fprintf(f, "%s%s\n", sep, c->name[i]);
-	}
-	if (r->tree)
-		csv_tree(f, sep, r);
-}
-
-struct json_tree {
-	FILE *f;
-	const struct perfex_counts *c;
-	bool first;
-};
-
-static void json_tree_proc(const struct perfex_tree *t,
-			   const struct tree_proc *p, void *arg)
-{
-	struct json_tree *jt = arg;
-	FILE *f = jt->f;
-	uint64_t sub[PERFEX_MAX_EVENTS];
-	bool first = true;
-	unsigned int e;
-	long i;
-
-	fprintf(f, "%s\n    {\"pid\": %d, \"ppid\": %d, ", jt->first ? "" : ",",
-		p->pid, p->ppid);
-	jt->first = false;
-	if (p->in_tree)
-		fprintf(f, "\"parent\": %d, \"depth\": %d, ",
-			p->parent < 0 ? 0 : t->procs[p->parent].pid,
-			p->depth);
-	fputs("\"comm\": ", f);
-	output_json_string(f, p->comm);
-	fprintf(f, ", \"threads\": %u, \"self\": ", p->nthreads + 1);
-	json_values(f, jt->c, p->self, NULL);
-	if (p->in_tree) {
-		fputs(", \"subtree\": ", f);
-		json_values(f, jt->c, p->subtree, NULL);
-	}
-	if (t->threads) {
-		fputs(", \"thread_list\": [", f);
-		for (i = p->first_thread; i >= 0;
-		     i = t->tasks[i].next_thread) {
-			const struct tree_task *k = &t->tasks[i];
-
-			for (e = 0; e < jt->c->nr; e++)
-				sub[e] = count_add(k->self[e], k->children[e]);
-			fprintf(f, "%s{\"tid\": %d, \"comm\": ",
-				first ? "" : ", ", k->pid);
-			output_json_string(f, k->comm);
-			fputs(", \"self\": ", f);
-			json_values(f, jt->c, k->self, NULL);
-			fputs(", \"subtree\": ", f);
-			json_values(f, jt->c, sub, NULL);
-			fputc('}', f);
-			first = false;
-		}
-		fputc(']', f);
-	}
-	fputc('}', f);
-}
-
-/* "processes" in tree order, "outside" by pid; see perfex(1). */
-static void json_tree(FILE *f, const struct perfex_run *r)
-{
-	const struct perfex_tree *t = r->tree;
-	struct json_tree jt = { f, &r->counts, true };
-	size_t i;
-
-	fprintf(f, ",\n  \"dropped\": %" PRIu64 ",\n  \"complete\": %s",
-		t->dropped, t->complete ? "true" : "false");
-	fputs(",\n  \"processes\": [", f);
-	tree_all(t, json_tree_proc, &jt);
-	fputs("\n  ],\n  \"outside\": [", f);
-	jt.first = true;
-	for (i = 1; i < t->nprocs; i++) {
-		if (!t->procs[i].in_tree)
-			json_tree_proc(t, &t->procs[i], &jt);
-	}
-	fputs(jt.first ? "]" : "\n  ]", f);
-}
-
-/* -r: {"name": mean or deviation (@rsd), ...} of one of self, children, total */
-static void json_stats(FILE *f, const struct perfex_run *r,
-		       const struct perfex_stat *s, bool rsd)
-{
-	const struct perfex_counts *c = &r->counts;
-	unsigned int i;
-
-	fputc('{', f);
-	for (i = 0; i < c->nr; i++) {
-		fputs(i ? ", " : "", f);
-		output_json_string(f, c->name[i]);
-		fputs(": ", f);
-		if (!rsd)
-			print_mean(f, &s[i], true);
-		else if (!s[i].not_counted)
-			fprintf(f, "%.2f", stat_rsd(&s[i], r->stats->runs));
-		else
-			fputs("null", f);
-	}
-	fputc('}', f);
-}
-
-/*
- * -r: the means of self, children and total, then their deviations in
- * percent, and the times' ("elapsed", "user", "system").
- */
-static void json_repeat(FILE *f, const struct perfex_run *r)
-{
-	const struct perfex_stats *st = r->stats;
-
-	fputs(",\n  \"self\": ", f);
-	json_stats(f, r, st->self, false);
-	fputs(",\n  \"children\": ", f);
-	json_stats(f, r, st->children, false);
-	fputs(",\n  \"total\": ", f);
-	json_stats(f, r, st->total, false);
-	fputs(",\n  \"self_stddev_pct\": ", f);
-	json_stats(f, r, st->self, true);
-	fputs(",\n  \"children_stddev_pct\": ", f);
-	json_stats(f, r, st->children, true);
-	fputs(",\n  \"total_stddev_pct\": ", f);
-	json_stats(f, r, st->total, true);
-	fprintf(f, ",\n  \"times_stddev_pct\": {\"elapsed\": %.2f, \"user\": %.2f, \"system\": %.2f}",
-		stat_rsd(&st->elapsed, st->runs), stat_rsd(&st->user, st->runs),
-		stat_rsd(&st->system, st->runs));
-}
-
-/*
- * One document, one key a line.  --tree adds "dropped", "complete",
- * "processes" and "outside" after "total"; the keys here stay.
- */
-static void json_run(FILE *f, const struct perfex_run *r)
-{
-	const struct perfex_counts *c = &r->counts;
-	int i;
-
-	fputs("{\n  \"command\": [", f);
-	for (i = 0; r->argv[i]; i++) {
-		fputs(i ? ", " : "", f);
-		output_json_string(f, r->argv[i]);
-	}
-	fputs("],\n", f);
-	if (r->stats)
-		fprintf(f, "  \"runs\": %u,\n  \"repeat\": %u,\n",
-			r->stats->runs, r->stats->repeat);
-	fprintf(f, "  \"pid\": %d,\n", (int)r->pid);
-	fprintf(f, "  \"exit_status\": %d,\n  \"signal\": %d,\n",
-		r->exit_status, r->signal);
-	fprintf(f, "  \"elapsed_ns\": %" PRIu64 ",\n", r->elapsed_ns);
-	fprintf(f, "  \"user_ns\": %" PRIu64 ",\n", r->user_ns);
-	fprintf(f, "  \"system_ns\": %" PRIu64 ",\n", r->system_ns);
-	fprintf(f, "  \"lost\": %" PRIu64 ",\n  \"events\": ", c->lost);
-	json_names(f, c);
-	if (r->stats) {
-		json_repeat(f, r);
-		fputs("\n}\n", f);
-		return;
-	}
-	fputs(",\n  \"self\": ", f);
-	json_values(f, c, c->self, NULL);
-	fputs(",\n  \"children\": ", f);
-	json_values(f, c, c->children, NULL);
-	fputs(",\n  \"total\": ", f);
-	json_values(f, c, c->self, c->children);
-	if (r->tree)
-		json_tree(f, r);
-	fputs("\n}\n", f);
-}
-
 void output_run(const struct perfex_out *out, const struct perfex_run *run)
 {
 	switch (out->format) {
@@ -824,76 +194,16 @@ void output_run(const struct perfex_out *out, const struct perfex_run *run)
 	case FORMAT_JSON:
 		json_run(out->f, run);
 		break;
+	case FORMAT_FOLDED:
+		folded_run(out, run);
+		break;
 	}
 }
-
-/*
- * -p: the table has a fixed layout, printed as the samples come; wider
- * numbers push the event name right rather than realign what is printed.
- */
-#define POLL_WIDTH	18
 
 void output_poll_begin(const struct perfex_out *out, pid_t pid)
 {
-	if (out->format != FORMAT_TABLE)
-		return;
-	fprintf(out->f, "# perfex: counters of %d\n", (int)pid);
-	fprintf(out->f, "#%10s  %*s  %*s  %*s  %s\n", "time", POLL_WIDTH,
-		"count", POLL_WIDTH, "delta", POLL_WIDTH, "children", "event");
-}
-
-static void table_sample(FILE *f, const struct perfex_sample *s)
-{
-	const struct perfex_counts *c = s->counts;
-	char n[3][NUMBER_MAX];
-	unsigned int i;
-
-	for (i = 0; i < c->nr; i++)
-		fprintf(f, "%11.3f  %*s  %*s  %*s  %s\n", s->time_ns / 1e9,
-			POLL_WIDTH, output_thousands(c->self[i], n[0],
-						     NUMBER_MAX),
-			POLL_WIDTH, output_thousands(s->delta[i], n[1],
-						     NUMBER_MAX),
-			POLL_WIDTH, output_thousands(c->children[i], n[2],
-						     NUMBER_MAX),
-			c->name[i]);
-}
-
-/* time (seconds, 9 decimals), count, delta, children, event. */
-static void csv_sample(FILE *f, const char *sep,
-		       const struct perfex_sample *s)
-{
-	const struct perfex_counts *c = s->counts;
-	unsigned int i;
-
-	for (i = 0; i < c->nr; i++) {
-		fprintf(f, "%" PRIu64 ".%09" PRIu64 "%s",
-			s->time_ns / 1000000000, s->time_ns % 1000000000, sep);
-		print_count(f, c->self[i], false);
-		fputs(sep, f);
-		print_count(f, s->delta[i], false);
-		fputs(sep, f);
-		print_count(f, c->children[i], false);
-		fprintf(f, "%s%s\n", sep, c->name[i]);
-	}
-}
-
-/* JSON Lines: one object per sample, on one line. */
-static void json_sample(FILE *f, const struct perfex_sample *s)
-{
-	const struct perfex_counts *c = s->counts;
-
-	fprintf(f, "{\"time_ns\": %" PRIu64 ", \"pid\": %d, \"exited\": %s, "
-		"\"lost\": %" PRIu64 ", \"events\": ", s->time_ns, (int)s->pid,
-		s->exited ? "true" : "false", c->lost);
-	json_names(f, c);
-	fputs(", \"count\": ", f);
-	json_values(f, c, c->self, NULL);
-	fputs(", \"delta\": ", f);
-	json_values(f, c, s->delta, NULL);
-	fputs(", \"children\": ", f);
-	json_values(f, c, c->children, NULL);
-	fputs("}\n", f);
+	if (out->format == FORMAT_TABLE)
+		table_poll_begin(out->f, pid);
 }
 
 void output_poll_sample(const struct perfex_out *out,
@@ -909,6 +219,8 @@ void output_poll_sample(const struct perfex_out *out,
 	case FORMAT_JSON:
 		json_sample(out->f, s);
 		break;
+	case FORMAT_FOLDED:		/* --tree: not with -p */
+		break;
 	}
 	/* a sample is for reading now, even through a pipe */
 	fflush(out->f);
@@ -923,45 +235,20 @@ void output_interval(const struct perfex_out *out, uint64_t time_ns,
 		     const struct perfex_counts *c, const uint64_t *self,
 		     const uint64_t *children, bool first)
 {
-	FILE *f = out->f;
-	char n[3][NUMBER_MAX];
-	unsigned int i;
-
-	if (first && out->format == FORMAT_TABLE)
-		fprintf(f, "#%10s  %*s  %*s  %*s  %s\n", "time", POLL_WIDTH,
-			"self", POLL_WIDTH, "children", POLL_WIDTH, "total",
-			"event");
-	if (out->format == FORMAT_JSON) {
-		fprintf(f, "{\"time_ns\": %" PRIu64 ", \"events\": ", time_ns);
-		json_names(f, c);
-		fputs(", \"self\": ", f);
-		json_values(f, c, self, NULL);
-		fputs(", \"children\": ", f);
-		json_values(f, c, children, NULL);
-		fputs(", \"total\": ", f);
-		json_values(f, c, self, children);
-		fputs("}\n", f);
+	switch (out->format) {
+	case FORMAT_TABLE:
+		table_interval(out->f, time_ns, c, self, children, first);
+		break;
+	case FORMAT_CSV:
+		csv_interval(out->f, out->sep, time_ns, c, self, children);
+		break;
+	case FORMAT_JSON:
+		json_interval(out->f, time_ns, c, self, children);
+		break;
+	case FORMAT_FOLDED:		/* --tree: not with -I */
+		break;
 	}
-	for (i = 0; out->format == FORMAT_TABLE && i < c->nr; i++)
-		fprintf(f, "%11.3f  %*s  %*s  %*s  %s\n", time_ns / 1e9,
-			POLL_WIDTH, output_thousands(self[i], n[0], NUMBER_MAX),
-			POLL_WIDTH, output_thousands(children[i], n[1],
-						     NUMBER_MAX),
-			POLL_WIDTH, output_thousands(count_add(self[i],
-							       children[i]),
-						     n[2], NUMBER_MAX),
-			c->name[i]);
-	for (i = 0; out->format == FORMAT_CSV && i < c->nr; i++) {
-		fprintf(f, "%" PRIu64 ".%09" PRIu64 "%s",
-			time_ns / 1000000000, time_ns % 1000000000, out->sep);
-		print_count(f, self[i], false);
-		fputs(out->sep, f);
-		print_count(f, children[i], false);
-		fputs(out->sep, f);
-		print_count(f, count_add(self[i], children[i]), false);
-		fprintf(f, "%s%s\n", out->sep, c->name[i]);
-	}
-	fflush(f);
+	fflush(out->f);
 }
 
 /* The table says why the samples ended; CSV and JSON add no line. */

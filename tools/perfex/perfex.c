@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,6 +21,8 @@ const char *perfex_name = "perfex";
 static const char usage_text[] =
 "usage: perfex [-e EVENTS] [--tree [--threads] | -r N | -I MSEC]\n"
 "              [-x SEP | --json] [-o FILE [--append]] [--] COMMAND [ARG...]\n"
+"       perfex --tree --folded EVENT [-e EVENTS] [-o FILE [--append]]\n"
+"              [--] COMMAND [ARG...]\n"
 "       perfex -p PID [-e EVENTS] [-I MSEC] [--count N] [-x SEP | --json]\n"
 "              [-o FILE [--append]]\n"
 "\n"
@@ -41,6 +44,11 @@ static const char usage_text[] =
 "      --tree                  print the process tree: one line per process,\n"
 "                              its own counts and its subtree's\n"
 "      --threads               with --tree: each thread on its own line\n"
+"      --folded EVENT          with --tree: instead of the report, the tree\n"
+"                              as folded stacks for flame graph tools, one\n"
+"                              line per process: its command names from\n"
+"                              COMMAND's down, ';'-separated, and its own\n"
+"                              count of EVENT (one of the events counted)\n"
 "  -r, --repeat N              run COMMAND N times, print the means and the\n"
 "                              standard deviation of each mean (+- %); stop\n"
 "                              at a run that exits non-zero, with its status\n"
@@ -65,6 +73,7 @@ enum {
 	OPT_TREE,
 	OPT_THREADS,
 	OPT_APPEND,
+	OPT_FOLDED,
 };
 
 static const struct option long_options[] = {
@@ -79,6 +88,7 @@ static const struct option long_options[] = {
 	{ "repeat",		required_argument,	NULL, 'r' },
 	{ "tree",		no_argument,		NULL, OPT_TREE },
 	{ "threads",		no_argument,		NULL, OPT_THREADS },
+	{ "folded",		required_argument,	NULL, OPT_FOLDED },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ NULL,			0,			NULL, 0 },
 };
@@ -120,6 +130,23 @@ uint64_t perfex_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * A pidfd of process @pid, or -1 (errno says why): not a process leader,
+ * or a kernel or C library older than pidfd_open(), 5.3.  The raw system
+ * call, so that perfex builds where <sys/pidfd.h> is missing; callers cope
+ * with -1 as their mode allows.
+ */
+int perfex_pidfd(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return syscall(SYS_pidfd_open, pid, 0);
+#else
+	(void)pid;
+	errno = ENOSYS;
+	return -1;
+#endif
 }
 
 /* perfex's own usage errors: the message and the usage; -1, for status 2. */
@@ -235,6 +262,9 @@ static int parse_option(int c, struct perfex_opts *opts, bool *csv)
 	case OPT_TREE:
 		opts->tree = true;
 		return 0;
+	case OPT_FOLDED:
+		opts->folded = optarg;
+		return 0;
 	case 'h':
 		return 1;
 	case ':':
@@ -242,6 +272,55 @@ static int parse_option(int c, struct perfex_opts *opts, bool *csv)
 	default:
 		return bad_option(false, opts->argv);
 	}
+}
+
+/*
+ * --folded EVENT: where EVENT is among the events asked for (-e, else the
+ * default), for folded_counter() to find its counter by; -1 if it is not
+ * one of them.
+ */
+static int folded_event(struct perfex_opts *opts)
+{
+	const char *text = opts->events ? opts->events :
+			   PERFEX_DEFAULT_HW_EVENTS " " PERFEX_DEFAULT_EVENTS;
+	size_t pos, len, want = strlen(opts->folded);
+	unsigned int n = 0;
+	int found = -1;
+
+	for (pos = 0; (len = events_token(text, &pos)); pos += len) {
+		if (found < 0 && len == want &&
+		    !memcmp(text + pos, opts->folded, len))
+			found = n;
+		n++;
+	}
+	opts->folded_pos = found;
+	opts->folded_tokens = n;
+	return found < 0 ? -1 : 0;
+}
+
+/*
+ * --folded is a format of its own, of the tree: the other formats and the
+ * modes without a tree exclude it.
+ */
+static int check_folded(struct perfex_opts *opts, bool csv)
+{
+	if (csv || opts->format != FORMAT_TABLE)
+		return usage_error("--folded is a format of its own: it excludes -x and --json");
+	if (opts->pid)
+		return usage_error("--folded draws a command's process tree; it cannot follow a process (-p)");
+	if (opts->repeat)
+		return usage_error("--folded and -r exclude each other: a tree is one run's");
+	if (opts->interval_ms)
+		return usage_error("--folded and -I exclude each other");
+	if (opts->threads)
+		return usage_error("--folded and --threads exclude each other: a process's line counts its threads");
+	if (!opts->tree)
+		return usage_error("--folded draws the process tree: it needs --tree");
+	if (folded_event(opts))
+		return usage_error("--folded: '%s' is not among the events counted (-e)",
+				   opts->folded);
+	opts->format = FORMAT_FOLDED;
+	return 0;
 }
 
 /* What the options say together; 0 or -1 (said why). */
@@ -257,6 +336,8 @@ static int check_options(struct perfex_opts *opts, bool csv)
 		return usage_error("--append needs -o FILE");
 	if (opts->events && !events_token(opts->events, &pos))
 		return usage_error("-e: no events");
+	if (opts->folded && check_folded(opts, csv))
+		return -1;
 	if (opts->pid) {
 		if (*opts->argv)
 			return usage_error("-p follows a running process: no command");
@@ -308,6 +389,9 @@ static int open_output(const struct perfex_opts *opts, struct perfex_out *out)
 {
 	out->format = opts->format;
 	out->sep = opts->sep;
+	out->folded = opts->folded;
+	out->folded_pos = opts->folded_pos;
+	out->folded_tokens = opts->folded_tokens;
 	out->f = opts->pid ? stdout : stderr;
 	if (!opts->output)
 		return 0;

@@ -3,14 +3,21 @@
  * perfex: run a command, or follow a process, with perfctr's per-task
  * counters (Documentation/man/man1/perfex.1).
  *
- *   perfex.c    options, usage, the messages shared by the modes
- *   run.c       the command mode: fork, program, exec, wait, read
- *   poll.c      -p: sampling a running process
- *   counters.c  reading a task's counters through libperfctr
- *   events.c    event names: the ":u" fallback, the metric table
- *   tree.c      --tree: the process tree from the exit records
- *   stats.c     -r: the means and deviations over the runs
- *   output.c    the table, CSV and JSON formats
+ *   perfex.c      options, usage, what the modes share (messages, the
+ *                 clock, pidfds)
+ *   run.c         the command mode: fork, program, exec, wait, read
+ *   poll.c        -p: sampling a running process
+ *   counters.c    reading a task's counters through libperfctr
+ *   events.c      event names: the ":u" fallback, the metric table
+ *   tree.c        --tree: the process tree from the exit records, and
+ *                 its walk, which the formats print a node at a time
+ *   stats.c       -r: the means and deviations over the runs
+ *   output.c      where the counts go in the format asked for; what the
+ *                 formats share (numbers, rates)
+ *   out-table.c   the table, for people
+ *   out-csv.c     CSV (-x)
+ *   out-json.c    JSON (--json)
+ *   out-folded.c  --folded: the tree as a flame graph's folded stacks
  */
 #ifndef PERFEX_H
 #define PERFEX_H
@@ -43,6 +50,7 @@ enum perfex_format {
 	FORMAT_TABLE,
 	FORMAT_CSV,
 	FORMAT_JSON,
+	FORMAT_FOLDED,			/* --folded: the tree's stacks */
 };
 
 struct perfex_opts {
@@ -57,6 +65,9 @@ struct perfex_opts {
 	long count;			/* --count, 0: until the process exits */
 	bool tree;			/* --tree */
 	bool threads;			/* --threads */
+	const char *folded;		/* --folded EVENT, or NULL */
+	unsigned int folded_pos;	/* EVENT's place among the events */
+	unsigned int folded_tokens;	/* asked for, and how many they are */
 	char **argv;			/* the command */
 };
 
@@ -65,6 +76,9 @@ struct perfex_out {
 	FILE *f;
 	enum perfex_format format;
 	const char *sep;
+	const char *folded;		/* FORMAT_FOLDED: the event, */
+	unsigned int folded_pos;	/* and where it is among those */
+	unsigned int folded_tokens;	/* asked for (folded_counter()) */
 };
 
 /*
@@ -136,6 +150,22 @@ struct perfex_tree {
 	size_t outside;			/* recorded, but not merged into it */
 	bool complete;			/* every subtree adds up */
 	bool threads;			/* --threads: print them */
+};
+
+/*
+ * What a format does at each node of the tree (tree_walk()): @process at
+ * every process; with --threads, @thread at each of its threads but the
+ * leader, with the thread's subtree (own and children counts); then
+ * @process_end.  @thread and @process_end may be NULL.
+ */
+struct tree_visitor {
+	void (*process)(const struct perfex_tree *t, const struct tree_proc *p,
+			void *arg);
+	void (*thread)(const struct perfex_tree *t, const struct tree_proc *p,
+		       const struct tree_task *k, const uint64_t *subtree,
+		       void *arg);
+	void (*process_end)(const struct perfex_tree *t,
+			    const struct tree_proc *p, void *arg);
 };
 
 /*
@@ -213,6 +243,7 @@ extern const char *perfex_name;
 const char *perfex_root(void);
 void perfex_unavailable(int err);
 uint64_t perfex_now_ns(void);
+int perfex_pidfd(pid_t pid);
 
 /* run.c */
 int perfex_run_command(const struct perfex_opts *opts,
@@ -226,6 +257,12 @@ int tree_open(struct perfex_tree *t, pid_t pid);
 int tree_read(struct perfex_tree *t, bool block);
 int tree_build(struct perfex_tree *t, pid_t root, const char *root_comm,
 	       const struct perfex_counts *c);
+/* the root and the processes merged into it, in tree order */
+void tree_walk(const struct perfex_tree *t, const struct tree_visitor *v,
+	       void *arg);
+/* the processes recorded but not merged into the root, by pid */
+void tree_walk_outside(const struct perfex_tree *t,
+		       const struct tree_visitor *v, void *arg);
 void tree_free(struct perfex_tree *t);
 
 /* counters.c */
@@ -245,6 +282,8 @@ int events_base(const char *name, char *base, size_t size,
 		const char **modifier);
 
 /* output.c */
+/* 2^64 - 1 with separators is 26 characters. */
+#define NUMBER_MAX	32
 void output_run(const struct perfex_out *out, const struct perfex_run *run);
 void output_poll_begin(const struct perfex_out *out, pid_t pid);
 void output_poll_sample(const struct perfex_out *out,
@@ -254,6 +293,32 @@ void output_interval(const struct perfex_out *out, uint64_t time_ns,
 		     const struct perfex_counts *c, const uint64_t *self,
 		     const uint64_t *children, bool first);
 char *output_thousands(uint64_t v, char *buf, size_t size);
-void output_json_string(FILE *f, const char *s);
+void output_count(FILE *f, uint64_t v, bool json);
+void output_mean(FILE *f, const struct perfex_stat *s, bool json);
+bool output_metric(const struct perfex_run *r, unsigned int i, char *buf,
+		   size_t size);
+
+/* out-table.c */
+void table_run(FILE *f, const struct perfex_run *r);
+void table_poll_begin(FILE *f, pid_t pid);
+void table_sample(FILE *f, const struct perfex_sample *s);
+void table_interval(FILE *f, uint64_t time_ns, const struct perfex_counts *c,
+		    const uint64_t *self, const uint64_t *children, bool first);
+
+/* out-csv.c */
+void csv_run(FILE *f, const char *sep, const struct perfex_run *r);
+void csv_sample(FILE *f, const char *sep, const struct perfex_sample *s);
+void csv_interval(FILE *f, const char *sep, uint64_t time_ns,
+		  const struct perfex_counts *c, const uint64_t *self,
+		  const uint64_t *children);
+
+/* out-folded.c */
+void folded_run(const struct perfex_out *out, const struct perfex_run *r);
+
+/* out-json.c */
+void json_run(FILE *f, const struct perfex_run *r);
+void json_sample(FILE *f, const struct perfex_sample *s);
+void json_interval(FILE *f, uint64_t time_ns, const struct perfex_counts *c,
+		   const uint64_t *self, const uint64_t *children);
 
 #endif /* PERFEX_H */

@@ -22,7 +22,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -57,17 +56,6 @@ static void stop_signals(sigset_t *waitmask)
 	sigprocmask(SIG_BLOCK, &block, waitmask);
 	sigdelset(waitmask, SIGINT);
 	sigdelset(waitmask, SIGTERM);
-}
-
-/* A pidfd of process @pid, or -1: not a process leader, or an old kernel. */
-static int pidfd_of(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-	return syscall(SYS_pidfd_open, pid, 0);
-#else
-	(void)pid;
-	return -1;
-#endif
 }
 
 /* The state letter of /proc/<pid>/stat, 0 if it cannot be read. */
@@ -270,7 +258,7 @@ int perfex_poll(const struct perfex_opts *opts, const struct perfex_out *out)
 	}
 	/* the first sample's deltas are its counts: since the control began */
 	st.prev_id = c.id;
-	st.pidfd = pidfd_of(opts->pid);
+	st.pidfd = perfex_pidfd(opts->pid);
 	stop_signals(&waitmask);
 	output_poll_begin(out, opts->pid);
 	st.start = next = perfex_now_ns();

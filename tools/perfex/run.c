@@ -27,7 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
-#include <sys/pidfd.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -377,7 +376,7 @@ static int follow_tree(pid_t pid, struct perfex_tree *t)
 {
 	struct pollfd pfd[2] = {
 		{ .fd = t->fd, .events = POLLIN },
-		{ .fd = pidfd_open(pid, 0), .events = POLLIN },
+		{ .fd = perfex_pidfd(pid), .events = POLLIN },
 	};
 	int ret = 0;
 
@@ -467,7 +466,7 @@ static void follow_intervals(pid_t pid, const struct perfex_opts *opts,
 			     struct intervals *iv)
 {
 	uint64_t interval = opts->interval_ms * 1000000ULL;
-	struct pollfd pfd = { .fd = pidfd_open(pid, 0), .events = POLLIN };
+	struct pollfd pfd = { .fd = perfex_pidfd(pid), .events = POLLIN };
 	uint64_t next = iv->start, now;
 	struct perfex_counts c;
 	struct timespec ts;

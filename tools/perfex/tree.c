@@ -468,6 +468,47 @@ out:
 	return ret;
 }
 
+/* @p, then with --threads its threads but the leader, then its end */
+static void visit(const struct perfex_tree *t, const struct tree_proc *p,
+		  const struct tree_visitor *v, void *arg)
+{
+	uint64_t sub[PERFEX_MAX_EVENTS];
+	unsigned int e;
+	long i;
+
+	v->process(t, p, arg);
+	for (i = p->first_thread; t->threads && v->thread && i >= 0;
+	     i = t->tasks[i].next_thread) {
+		const struct tree_task *k = &t->tasks[i];
+
+		for (e = 0; e < t->nr; e++)
+			sub[e] = count_add(k->self[e], k->children[e]);
+		v->thread(t, p, k, sub, arg);
+	}
+	if (v->process_end)
+		v->process_end(t, p, arg);
+}
+
+void tree_walk(const struct perfex_tree *t, const struct tree_visitor *v,
+	       void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < t->norder; i++)
+		visit(t, &t->procs[t->order[i]], v, arg);
+}
+
+void tree_walk_outside(const struct perfex_tree *t,
+		       const struct tree_visitor *v, void *arg)
+{
+	size_t i;
+
+	for (i = 1; i < t->nprocs; i++) {
+		if (!t->procs[i].in_tree)
+			visit(t, &t->procs[i], v, arg);
+	}
+}
+
 void tree_free(struct perfex_tree *t)
 {
 	if (t->fd >= 0)
