@@ -293,9 +293,11 @@ static int folded_event(struct perfex_opts *opts)
 			found = n;
 		n++;
 	}
+	if (found < 0)
+		return -1;
 	opts->folded_pos = found;
 	opts->folded_tokens = n;
-	return found < 0 ? -1 : 0;
+	return 0;
 }
 
 /*
