@@ -38,6 +38,9 @@ not_counted() {
 start_spinner() {
 	bash -c 'while :; do :; done' &
 	SPINNER=$!
+	# after its exec of bash: a control opened before it would refuse the
+	# write; the subshell before it is a bash too, but not with this line
+	wait_for grep -q 'while :' "/proc/$SPINNER/cmdline"
 	echo "$1" > "$(pcf control $SPINNER)"
 }
 

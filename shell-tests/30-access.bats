@@ -184,6 +184,8 @@ install_copies() {
 @test "root programs and clears a running task without stopping it" {
 	pctest spin 20000 &
 	SPIN=$!
+	# after its exec: a control opened before it would refuse the write
+	wait_for grep -qx pctest "/proc/$SPIN/comm"
 	echo "task-clock minor-faults" > "$(pcf control "$SPIN")"
 	id=$(cat "$(pcf id "$SPIN")")
 	[ "$id" -gt 0 ]
