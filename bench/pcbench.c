@@ -39,6 +39,10 @@
  *   perfctr-hwsw  the same and page-faults: one more perf event, what the
  *                 reference event of a hardware control costs at most
  *   perf-hw       instructions:u and cycles:u as perf-N opens them
+ *   perf-hw-own   switch only: the same two events, not inherited, opened
+ *                 by each of the two processes for itself, as perfctr's
+ *                 are: perf's context of each is its own, not a clone of
+ *                 the other's
  *
  * Configs of the selfread workload only, two hardware counters,
  * instructions:u and cycles:u, read by this thread (arm64, with
@@ -220,8 +224,12 @@ static const struct bench_event events_hw_sw[] = {
 
 _Static_assert(ARRAY_SIZE(events_16) <= MAX_EVENTS, "too many events");
 
-/* COUNT_PERF_MMAP: events of this thread alone, mmapped (selfread only). */
-enum counting { COUNT_NONE, COUNT_PERFCTR, COUNT_PERF, COUNT_PERF_MMAP };
+/*
+ * COUNT_PERF_MMAP: events of this thread alone, mmapped (selfread only).
+ * COUNT_PERF_OWN: every process opens its own, not inherited (switch only).
+ */
+enum counting { COUNT_NONE, COUNT_PERFCTR, COUNT_PERF, COUNT_PERF_MMAP,
+		COUNT_PERF_OWN };
 
 /* How selfread reads the counters: a *-hw config's way. */
 enum selfread_way { SR_NONE, SR_PAGE, SR_READ, SR_PERF, SR_BARE };
@@ -266,6 +274,7 @@ static const struct bench_config configs[] = {
 	CONFIG("perfctr-hw", COUNT_PERFCTR, events_hw),
 	CONFIG("perfctr-hwsw", COUNT_PERFCTR, events_hw_sw),
 	CONFIG("perf-hw", COUNT_PERF, events_hw),
+	CONFIG("perf-hw-own", COUNT_PERF_OWN, events_hw),
 	{ "page-hw", COUNT_PERFCTR, events_hw, NR_HW, .way = SR_PAGE },
 	{ "read-hw", COUNT_PERFCTR, events_hw, NR_HW, .way = SR_READ },
 	{ "perf-mmap-hw", COUNT_PERF_MMAP, events_hw, NR_HW, .way = SR_PERF },
@@ -455,7 +464,10 @@ static void perf_close_all(struct bench *b)
 		close(b->fd[--b->nr_fd]);
 }
 
-/* perf-*: every event its own fd, inherited by children. */
+/*
+ * perf-*: every event its own fd, inherited by children; perf-*-own: not
+ * inherited, opened by each process for itself.
+ */
 static void perf_open_events(struct bench *b)
 {
 	const struct bench_config *cfg = b->cfg;
@@ -464,7 +476,7 @@ static void perf_open_events(struct bench *b)
 	int fd;
 
 	for (i = 0; i < cfg->nr; i++) {
-		fd = perf_open(&cfg->ev[i], -1, true, 0);
+		fd = perf_open(&cfg->ev[i], -1, cfg->how == COUNT_PERF, 0);
 		if (fd < 0)
 			die("%s: perf_event_open(%s): %s", cfg->name,
 			    event_label(&cfg->ev[i], label, sizeof(label)),
@@ -585,6 +597,8 @@ static void run_switch(struct bench *b)
 	if (pid == 0) {
 		close(down[1]);
 		close(up[0]);
+		if (b->cfg->how == COUNT_PERF_OWN)
+			perf_open_events(b);	/* its own, as perfctr's */
 		switch_child(down[0], up[1]);
 	}
 	close(down[0]);
@@ -1180,6 +1194,8 @@ int main(int argc, char **argv)
 		usage("readgroup needs a perf-* config");
 	if (w->needs == NEEDS_PERFCTR && (cfg->how != COUNT_PERFCTR || !cfg->nr))
 		usage("readfast and readbare need a perfctr-* config");
+	if (cfg->how == COUNT_PERF_OWN && w->run != run_switch)
+		usage("the *-own configs go with switch");
 	if (w->needs == NEEDS_HW ? cfg->way == SR_NONE && cfg->how != COUNT_NONE :
 	    cfg->way != SR_NONE)
 		usage("selfread goes with none and the *-hw configs, and they with it");
@@ -1203,7 +1219,8 @@ int main(int argc, char **argv)
 	}
 	if (cfg->page)
 		map_page(&b);
-	else if (cfg->how == COUNT_PERF && w->needs != NEEDS_PERF_GROUP)
+	else if ((cfg->how == COUNT_PERF || cfg->how == COUNT_PERF_OWN) &&
+		 w->needs != NEEDS_PERF_GROUP)
 		perf_open_events(&b);
 
 	w->run(&b);

@@ -228,6 +228,15 @@ medians | awk -v title="$title" -v hw_skipped="$hw_skipped" -v hw_counting="$hw_
 				row(8, C)
 			}
 			rule(8)
+			if (has("switch", "perf-hw-own") && has("switch", "perfctr-hw") &&
+			    has("switch", "none")) {
+				b = get("switch", "none")
+				o = get("switch", "perf-hw-own") - b
+				print ""
+				print "perf with events each process opens for itself, not inherited (perf-hw-own),"
+				print "adds " ns(o) " ns to a switch; perfctr / perf-hw-own: " \
+					ratio(get("switch", "perfctr-hw") - b, o) "."
+			}
 		}
 
 		section("Scale: fork+exit+wait with 1, 4 and 16 software counters")

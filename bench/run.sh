@@ -26,7 +26,7 @@ rows=(
 	"fork     400 none blank perfctr-4 perfctr-tsc perfctr-1 perfctr-16 perfctr-4exits perfctr-hw perfctr-hwsw perf-4 perf-tsc perf-1 perf-16 perf-hw"
 	"exec     100 none blank perfctr-4 perfctr-tsc perf-4 perf-tsc"
 	"thread  4000 none blank perfctr-4 perfctr-tsc perfctr-4exits perfctr-hw perfctr-hwsw perf-4 perf-tsc perf-hw"
-	"switch  4000 none blank perfctr-4 perfctr-tsc perfctr-hw perfctr-hwsw perf-4 perf-tsc perf-hw"
+	"switch  4000 none blank perfctr-4 perfctr-tsc perfctr-hw perfctr-hwsw perf-4 perf-tsc perf-hw perf-hw-own"
 	"fault  16384 none blank perfctr-4 perfctr-tsc perfctr-4mapped perf-4 perf-tsc"
 	"read   20000 perfctr-4 perfctr-1 perfctr-16 perfctr-page4 perf-4 perf-1 perf-16"
 	"readfast 200000 perfctr-page4 perfctr-4"
