@@ -44,6 +44,18 @@ static inline void pc_cpu_relax(void)
 #endif
 }
 
+/* A record's address within the mapping of @map_size bytes, or NULL. */
+static const struct perf_event_mmap_page *
+pc_page_record(const struct perfctr_page *pg, uint64_t start,
+	       uint64_t map_size)
+{
+	if (start < sizeof(*pg) || start % PERFCTR_RECORD_SIZE ||
+	    map_size < PERFCTR_RECORD_SIZE ||
+	    start > map_size - PERFCTR_RECORD_SIZE)
+		return NULL;
+	return (const void *)((const char *)pg + start);
+}
+
 /*
  * A hardware counter from perf's record of it, @start bytes into the
  * mapping (PERFCTR_COUNTER_PERF), by perf's own protocol: the lock word
@@ -53,16 +65,14 @@ static inline void pc_cpu_relax(void)
 static int pc_record_value(const struct perfctr_page *pg, uint64_t start,
 			   uint64_t *v)
 {
-	const volatile struct perf_event_mmap_page *rec;
+	/* within what pc_map_page() mapped: map_size bytes */
+	const volatile struct perf_event_mmap_page *rec =
+		pc_page_record(pg, start, pc_load(&pg->map_size));
 	uint64_t offset, raw, width;
 	uint32_t lock, index;
-	uint64_t size = pc_load(&pg->map_size);
 
-	/* within what pc_map_page() mapped: map_size bytes */
-	if (start < sizeof(*pg) || start % PERFCTR_RECORD_SIZE ||
-	    size < PERFCTR_RECORD_SIZE || start > size - PERFCTR_RECORD_SIZE)
+	if (!rec)
 		return -1;
-	rec = (const volatile void *)((const char *)pg + start);
 	do {
 		lock = __atomic_load_n(&rec->lock, __ATOMIC_ACQUIRE);
 		index = rec->index;
@@ -75,18 +85,14 @@ static int pc_record_value(const struct perfctr_page *pg, uint64_t start,
 		/* the loads above complete before the lock is read again */
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	} while (rec->lock != lock);
-	if (width < 64)
-		raw = (uint64_t)((int64_t)(raw << (64 - width)) >>
-				 (64 - width));
-	*v += offset + raw;
+	*v += offset + pc_sign_extend(raw, width);
 	return 0;
 }
 
-/* Counter @i's value, or -1 if the page cannot give it. */
 /*
- * One counter's value.  @now caches the one time stamp a snapshot takes
- * (0 until a counter needs it), so that all of its counters are of one
- * instant.
+ * Counter @i's value, or -1 if the page cannot give it.  @now caches the
+ * one time stamp a snapshot takes (0 until a counter needs it), so that
+ * all of its counters are of one instant.
  */
 static int pc_page_value(const struct perfctr_page *pg, unsigned int i,
 			 uint64_t *v, uint64_t *now)
@@ -231,17 +237,6 @@ int pc_page_read(const struct perfctr_page *pg, uint64_t *counts,
  * the seq both plans were made at.
  */
 
-/* A record's address within the mapping of @map_size bytes, or NULL. */
-static const struct perf_event_mmap_page *
-pc_plan_record(const struct perfctr_page *pg, uint64_t start, size_t map_size)
-{
-	if (start < sizeof(*pg) || start % PERFCTR_RECORD_SIZE ||
-	    map_size < PERFCTR_RECORD_SIZE ||
-	    start > map_size - PERFCTR_RECORD_SIZE)
-		return NULL;
-	return (const void *)((const char *)pg + start);
-}
-
 _Static_assert(offsetof(struct perf_event_mmap_page, lock) == PC_PLAN_PERF &&
 	       PERFCTR_RECORD_SIZE % (2 * PC_PLAN_PERF) == 0 &&
 	       PERFCTR_MAX_COUNTERS < PC_PLAN_PERF << (8 * sizeof(uintptr_t) -
@@ -273,7 +268,7 @@ static int pc_plan_counter(const struct perfctr_page_counter *c,
 		return 0;
 	}
 	if (flags == PERFCTR_COUNTER_PERF) {
-		rec = pc_plan_record(pg, pc_load(&c->start), map_size);
+		rec = pc_page_record(pg, pc_load(&c->start), map_size);
 		if (!rec)
 			return -1;
 		e->src = (uintptr_t)&rec->lock;
@@ -339,22 +334,16 @@ int pc_plan_make(struct perfctr *pc, const struct perfctr_page *pg)
 /*
  * Field @f of perf's record whose lock word is at @lockp, loaded once,
  * addressed from the lock word: one load with an offset, where a pointer
- * to the record's start would cost an instruction to compute.
- */
-#define PC_RECORD(lockp, f)						\
-	(*(const volatile __typeof__(((struct perf_event_mmap_page *)0)->f) *) \
-	 ((const char *)(lockp) + offsetof(struct perf_event_mmap_page, f) - \
-	  offsetof(struct perf_event_mmap_page, lock)))
-
-/*
- * The same, not volatile, for a field the compiler may load as it likes
+ * to the record's start would cost an instruction to compute.  @qual is
+ * volatile, or empty for a field the compiler may load as it likes
  * between the lock word's two loads, which the acquires order: pmc_width,
  * whose zero extension gcc then folds into the load.
  */
-#define PC_RECORD_PLAIN(lockp, f)					\
-	(*(const __typeof__(((struct perf_event_mmap_page *)0)->f) *)	\
+#define PC_RECORD_FIELD(lockp, f, qual)					\
+	(*(const qual __typeof__(((struct perf_event_mmap_page *)0)->f) *) \
 	 ((const char *)(lockp) + offsetof(struct perf_event_mmap_page, f) - \
 	  offsetof(struct perf_event_mmap_page, lock)))
+#define PC_RECORD(lockp, f)	PC_RECORD_FIELD(lockp, f, volatile)
 
 /* The capabilities bit of cap_user_rdpmc, a bit-field of the record. */
 static const struct perf_event_mmap_page pc_cap_user_rdpmc = {
@@ -379,7 +368,7 @@ pc_plan_record_read(const uint32_t *lockp, uint64_t *v)
 	    pc_pmu_read(index, &raw))
 		return -1;
 	*v += PC_RECORD(lockp, offset) +
-	      pc_sign_extend(raw, PC_RECORD_PLAIN(lockp, pmc_width));
+	      pc_sign_extend(raw, PC_RECORD_FIELD(lockp, pmc_width, ));
 	/* the loads above complete before the lock is read again */
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	return PC_RECORD(lockp, lock) != lock;
