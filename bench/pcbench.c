@@ -37,7 +37,8 @@
  *   perfctr-hw    the perfctr control "instructions:u cycles:u" (where a
  *                 hardware PMU counts: arm64 under -icount; else skipped)
  *   perfctr-hwsw  the same and page-faults: one more perf event, what the
- *                 reference event of a hardware control costs at most
+ *                 reference event of a hardware control on a stock kernel
+ *                 costs at most (a patched kernel has none)
  *   perf-hw       instructions:u and cycles:u as perf-N opens them
  *   perf-hw-own   switch only: the same two events, not inherited, opened
  *                 by each of the two processes for itself, as perfctr's
@@ -210,9 +211,8 @@ static const struct bench_event events_hw[] = {
 /*
  * The same and one more software event that perf counts: perfctr-hwsw
  * against perfctr-hw is what one more perf event of a task costs, an upper
- * bound of what the reference event of a control with hardware events
- * (a dummy software event, driver/task.h) adds, which no config can leave
- * out.
+ * bound of what the reference event that a control with hardware events
+ * has on a stock kernel (a dummy software event, driver/task.h) adds.
  */
 static const struct bench_event events_hw_sw[] = {
 	{ "instructions", PERF_COUNT_HW_INSTRUCTIONS, true, true },

@@ -213,7 +213,8 @@ medians | awk -v title="$title" -v hw_skipped="$hw_skipped" -v hw_counting="$hw_
 		} else {
 			print "\"one more\" is perfctr-hwsw (the same and page-faults) less"
 			print "perfctr-hw: what one more perf event of a task adds, at most what"
-			print "the reference event of a control with hardware events costs."
+			print "the reference event of a stock kernel control with hardware events"
+			print "costs (a patched kernel has none)."
 			print ""
 			split("workload|none|perfctr|perf|perfctr +|perf +|+ ratio|one more", H, "|")
 			header(8, H)

@@ -87,6 +87,12 @@ void pc_fork_abort(struct task_struct *child)
 	pc_task_detach(child, st);
 }
 
+/* Before perf tears the task's events down: pc_task_stop_events(). */
+void pc_exit_events(struct task_struct *tsk)
+{
+	pc_task_stop_events(tsk, pc_task_state(tsk));
+}
+
 void pc_exit(struct task_struct *tsk)
 {
 	pc_task_stop(tsk, pc_task_state(tsk));

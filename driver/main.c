@@ -20,6 +20,7 @@ static const struct perfctr_ops pc_ops = {
 	.owner		= THIS_MODULE,
 	.fork		= pc_fork,
 	.fork_abort	= pc_fork_abort,
+	.exit_events	= pc_exit_events,
 	.exit		= pc_exit,
 	.secure_exec	= pc_secure_exec,
 	.release	= pc_release,

@@ -106,6 +106,8 @@ struct perfctr_task *pc_task_alloc(gfp_t gfp)
 	st->kept = NULL;
 	st->lost = 0;
 	st->own_clock.valid = false;
+	st->events_failed = 0;
+	st->exiting = false;
 	st->exited = false;
 	st->page = NULL;
 	st->programmed = false;
@@ -263,8 +265,9 @@ static void pc_events_release(struct perf_event **events, unsigned int nr)
 
 /*
  * Creates @ctl's perf events on @task (callers skip it for a control without
- * any: ctl->nr_perf), and the reference event last if any is a hardware
- * event (PC_EVENT_REF), counting at once, or created off with @disabled,
+ * any: ctl->nr_perf), and on a stock kernel the reference event last if any
+ * is a hardware event (PC_EVENT_REF), counting at once, or created off with
+ * @disabled,
  * for pc_events_start() to start.  They are pinned so that they are never
  * multiplexed: a count is either whole or the event is in error, and reads
  * as PC_NOT_COUNTED (pc_event_counted()).  On failure nothing is left
@@ -313,7 +316,7 @@ static noinline int pc_events_create(struct task_struct *task,
 		events[i] = event;
 		hardware |= ev->type != PERF_TYPE_SOFTWARE;
 	}
-	if (!hardware)
+	if (!hardware || !PC_STOCK)
 		return 0;
 	event = perf_event_create_kernel_counter(&ref, -1, task, NULL, NULL);
 	if (IS_ERR(event)) {
@@ -331,7 +334,9 @@ ALLOW_ERROR_INJECTION(pc_events_create, ERRNO);
  * it ran all the time it was enabled (never, for one that was created and
  * never scheduled), and it was enabled at least as long as the reference
  * event, read before it (@ref: its enabled time, or 0 without one; see
- * PC_EVENT_REF).  @enabled and @running are perf's times.
+ * PC_EVENT_REF).  @enabled and @running are perf's times.  An event the
+ * exit_events hook found in error is not counted either
+ * (perfctr_task::events_failed), which its callers check.
  */
 static bool pc_event_counted(struct perf_event *event, u64 enabled,
 			     u64 running, u64 ref)
@@ -464,7 +469,8 @@ static void pc_counts_read(struct task_struct *task, struct perfctr_task *st,
 		}
 		counts[i] = perf_event_read_value(st->events[i], &enabled,
 						  &running);
-		if (!pc_event_counted(st->events[i], enabled, running, ref))
+		if (test_bit(i, &st->events_failed) ||
+		    !pc_event_counted(st->events[i], enabled, running, ref))
 			counts[i] = PC_NOT_COUNTED;
 	}
 	/*
@@ -642,7 +648,7 @@ static int pc_task_replace(struct task_struct *task, struct pc_control *ctl,
 	}
 
 	mutex_lock(&st->mutex);
-	if (st->exited) {
+	if (st->exiting || st->exited) {
 		err = -ESRCH;
 		goto unlock;
 	}
@@ -767,6 +773,32 @@ void pc_task_discard(struct perfctr_task *st)
 	mutex_lock(&st->mutex);
 	pc_events_release(st->events, PC_EVENTS);
 	st->exited = true;
+	mutex_unlock(&st->mutex);
+}
+
+/**
+ * pc_task_stop_events() - stop an exiting task's perf events
+ * @task: current, in do_exit(), right before perf tears its events down
+ * @st: its state
+ *
+ * Their counts end here rather than at the teardown, a few hundred kernel
+ * instructions later: the same user-mode counts.  Stopped, no event can go
+ * to error any more, and those already there stay so for pc_task_stop(),
+ * which cannot tell them once perf put them in its exit state: noted in
+ * @st->events_failed.  No control is written from now on.
+ */
+void pc_task_stop_events(struct task_struct *task, struct perfctr_task *st)
+{
+	unsigned int i;
+
+	mutex_lock(&st->mutex);
+	st->exiting = true;
+	pc_events_stop(st);
+	for (i = 0; i < PERFCTR_MAX_COUNTERS; i++) {
+		if (st->events[i] && READ_ONCE(st->events[i]->state) ==
+				     PERF_EVENT_STATE_ERROR)
+			__set_bit(i, &st->events_failed);
+	}
 	mutex_unlock(&st->mutex);
 }
 

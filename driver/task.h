@@ -26,14 +26,19 @@ struct perf_event;
 struct pid;
 
 /*
- * The slots of perfctr_task::events: the control's, then PC_EVENT_REF, a
- * software event (dummy: it counts nothing) that a control with hardware
- * events also has, enabled after them and disabled before them.  perf's
- * enabled time of a hardware event that counts is therefore never below
- * the reference's, while one in error stops growing as the reference goes
- * on.  That is the only trace an error leaves once perf tore a task's
- * events down at exit, which turns the error state into the exit state
- * before the exit hook takes the final counts.
+ * The slots of perfctr_task::events: the control's, then PC_EVENT_REF.
+ *
+ * A hardware event that the PMU cannot hold goes to perf's error state,
+ * and perf's teardown of an exiting task's events, before the exit hook
+ * takes the final counts, turns that into the exit state.  A patched
+ * kernel calls the exit_events hook just before the teardown: it stops the
+ * events and notes those in error (perfctr_task::events_failed).  A stock
+ * kernel has no hook there, so there a control with hardware events also
+ * has a reference event in slot PC_EVENT_REF: a software event (dummy: it
+ * counts nothing), enabled after the others and disabled before them.
+ * perf's enabled time of a hardware event that counts is therefore never
+ * below the reference's, while one in error stops growing as the
+ * reference goes on, which survives the teardown.
  */
 #define PC_EVENT_REF		PERFCTR_MAX_COUNTERS
 #define PC_EVENTS		(PERFCTR_MAX_COUNTERS + 1)
@@ -94,10 +99,14 @@ struct pc_kept {
  *	Hardware events are pinned: one the PMU cannot hold goes to perf's
  *	error state for good, and reads as PC_NOT_COUNTED (see
  *	PC_EVENT_REF).
+ * @events_failed: the slots of @events that were in error when the
+ *	exit_events hook stopped them (patched kernels only).
  * @base: for the accounting counters of @control, the task's figure when
  *	counting started (0 in a new child: its figures start at zero).
  * @final: the task's own counts when it stopped counting at exit
  *	(PC_NOT_COUNTED for an event that was not counting).
+ * @exiting: the exit_events hook has run: @events are stopped and
+ *	@control is frozen.
  * @exited: the exit hook has run: @final is valid and @control is frozen.
  * @page: the thread's counter page, or NULL until it first opens its page
  *	file.  Set once, by the thread itself under @mutex; see struct pc_page.
@@ -156,6 +165,7 @@ struct perfctr_task {
 	struct pc_tsc tsc;
 	struct pc_own_clock own_clock;
 	struct perf_event *events[PC_EVENTS];
+	unsigned long events_failed;
 	u64 base[PERFCTR_MAX_COUNTERS];
 	u64 final[PERFCTR_MAX_COUNTERS];
 	struct pc_page *page;
@@ -163,6 +173,7 @@ struct perfctr_task {
 	struct pid *forker;
 	u64 serial;
 	u64 leader_serial;
+	bool exiting;
 	bool exited;
 	bool programmed;
 	bool released;
@@ -223,6 +234,7 @@ int pc_task_start_events(struct task_struct *task, struct perfctr_task *st);
 int pc_task_program(struct task_struct *task, struct pc_control *ctl);
 void pc_task_seal(struct task_struct *task);
 void pc_task_discard(struct perfctr_task *st);
+void pc_task_stop_events(struct task_struct *task, struct perfctr_task *st);
 void pc_task_stop(struct task_struct *task, struct perfctr_task *st);
 struct pc_control *pc_task_counts_begin(struct task_struct *task,
 					struct perfctr_task *st, u64 *counts);

@@ -176,6 +176,28 @@ start_spinner() {
 	[ "$(value cycles:u "$(pcf counts "$SPINNER")")" = "<not-counted>" ]
 }
 
+@test "an event that went to error while its task ran: the task's final counts say <not-counted> after perf tore it down" {
+	local pidfile=$BATS_TEST_TMPDIR/spinner
+	# a parent that never reaps: the spinner stays a zombie once it died
+	bash -c 'bash -c "while :; do :; done" & echo $! > "$1"; exec pctest pause' _ "$pidfile" &
+	TARGET=$!
+	wait_for test -s "$pidfile"
+	SPINNER=$(cat "$pidfile")
+	# after its exec: before it the child is a copy of its parent
+	wait_for grep -qzx 'while :; do :; done' "/proc/$SPINNER/cmdline"
+	echo "instructions:u cycles:u" > "$(pcf control "$SPINNER")"
+	sleep 0.2
+	[ "$(value instructions:u "$(pcf counts "$SPINNER")")" -gt 0 ]
+	start_hog
+	sleep 0.2
+	[ "$(cat "$(pcf counts "$SPINNER")")" = $'instructions:u <not-counted>\ncycles:u <not-counted>' ]
+	# it dies running: its events are torn down in the error state
+	kill -9 "$SPINNER"
+	wait_for grep -q '^State:.*zombie' "/proc/$SPINNER/status"
+	cat "$(pcf counts "$SPINNER")"
+	[ "$(cat "$(pcf counts "$SPINNER")")" = $'instructions:u <not-counted>\ncycles:u <not-counted>' ]
+}
+
 @test "perfex prints <not counted>, never a number, in its three formats" {
 	local cmd='coproc H { exec pcnc hog 7; }; read -r r <&"${H[0]}"; pcnc spin 100000; kill $H_PID; wait'
 	run perfex -x, -e instructions:u -- bash -c "$cmd"
