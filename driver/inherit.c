@@ -48,15 +48,25 @@ static void pc_fork_lost(struct perfctr_task *parent, struct pc_control *ctl)
  */
 void pc_fork(struct task_struct *child, u64 clone_flags)
 {
-	struct perfctr_task *parent = pc_task_state(current), *st;
+	pc_fork_from(pc_task_state(current), child, clone_flags);
+}
+
+/*
+ * pc_fork() by the parent's state, @parent, which its caller looked up;
+ * returns the child's state, or NULL if the child got none.
+ */
+struct perfctr_task *pc_fork_from(struct perfctr_task *parent,
+				  struct task_struct *child, u64 clone_flags)
+{
+	struct perfctr_task *st;
 	struct pc_control *ctl;
 
 	/* kernel threads, and what they spawn (usermode helpers), get nothing */
 	if ((child->flags & PF_KTHREAD) || (current->flags & PF_KTHREAD))
-		return;
+		return NULL;
 	ctl = pc_task_control(parent);
 	if (!ctl)
-		return;
+		return NULL;
 	st = pc_task_alloc(PC_STOCK ? GFP_NOWAIT : GFP_KERNEL);
 	if (st && (clone_flags & CLONE_THREAD))
 		st->leader_serial = parent->leader_serial;
@@ -65,17 +75,18 @@ void pc_fork(struct task_struct *child, u64 clone_flags)
 		if (rcu_access_pointer(ctl->exits))
 			st->forker = get_pid(task_tgid(current));
 		if (!pc_task_publish(child, st))
-			return;
+			return st;
 		/* stock mode: no room in the table; the state holds @ctl */
 		pc_fork_lost(parent, ctl);
 		pc_task_discard(st);
 		pc_task_put(st);
-		return;
+		return NULL;
 	}
 	if (st)
 		pc_task_put(st);	/* never published */
 	pc_fork_lost(parent, ctl);
 	pc_control_put(ctl);
+	return NULL;
 }
 
 /* copy_process() failed after pc_fork(); the child never ran. */
@@ -261,7 +272,12 @@ static void pc_release_kept(struct task_struct *tsk, struct perfctr_task *st)
  */
 void pc_release(struct task_struct *tsk)
 {
-	struct perfctr_task *st = pc_task_state(tsk);
+	pc_release_state(tsk, pc_task_state(tsk));
+}
+
+/* pc_release() by @tsk's state, @st, which its caller looked up. */
+void pc_release_state(struct task_struct *tsk, struct perfctr_task *st)
+{
 	struct pc_control *ctl = pc_task_ctl(st);
 	struct task_struct *into = NULL;
 	struct pc_exits *exits;
@@ -299,7 +315,12 @@ void pc_release(struct task_struct *tsk)
  */
 void pc_released(struct task_struct *tsk)
 {
-	struct perfctr_task *st = pc_task_state(tsk);
+	pc_released_state(tsk, pc_task_state(tsk));
+}
+
+/* pc_released() by @tsk's state, @st, which its caller looked up. */
+void pc_released_state(struct task_struct *tsk, struct perfctr_task *st)
+{
 	struct pc_control *ctl = pc_task_ctl(st);
 	struct pc_exits *exits;
 

@@ -157,13 +157,13 @@ void pc_stock_attached(struct task_struct *task, struct perfctr_task *st)
 static void pc_stock_fork(void *data, struct task_struct *parent,
 			  struct task_struct *child)
 {
-	struct perfctr_task *st;
+	struct perfctr_task *from = pc_task_state(current), *st;
 
-	if (!pc_task_state(current))
+	if (!from)
 		return;
 	/* the tracepoint has no clone flags; the child is set up already */
-	pc_fork(child, thread_group_leader(child) ? 0 : CLONE_THREAD);
-	st = pc_task_state(child);
+	st = pc_fork_from(from, child,
+			  thread_group_leader(child) ? 0 : CLONE_THREAD);
 	if (!st)
 		return;
 	init_task_work(&st->stock.start, pc_stock_start);
@@ -216,11 +216,12 @@ static void pc_stock_exec(void *data, struct task_struct *tsk, pid_t old_pid,
 static int pc_stock_release(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct task_struct *tsk = (void *)regs_get_kernel_argument(regs, 0);
+	struct perfctr_task *st = pc_task_state(tsk);
 
-	if (!pc_task_state(tsk))
+	if (!st)
 		return 0;
-	pc_release(tsk);
-	pc_released(tsk);
+	pc_release_state(tsk, st);
+	pc_released_state(tsk, st);
 	return 0;
 }
 
