@@ -33,6 +33,9 @@ splat='BUG:|WARNING:|Kernel panic|KASAN|possible circular locking|possible recur
 # perfctr_* hooks) is a race in the core kernel, which this project can
 # neither fix nor hide: it is listed, and judged no further.  Each report
 # is the block between two lines of "=" that holds a "BUG: KCSAN:" line.
+# An access made "by interrupt" is the interrupt's: the frames below the
+# interrupt's entry (asm_sysvec_*, asm_common_interrupt, asm_exc_*) are
+# the code it happened to interrupt, and are not judged.
 outside=()
 if [ "${KCSAN_SCOPE:-all}" = perfctr ] && grep -q 'BUG: KCSAN:' "$console"; then
 	judged=$(mktemp)
@@ -41,11 +44,11 @@ if [ "${KCSAN_SCOPE:-all}" = perfctr ] && grep -q 'BUG: KCSAN:' "$console"; then
 		function flush() {
 			if (block == "")
 				return
-			if (title != "" && block !~ /perfctr/)
+			if (title != "" && judged !~ /perfctr/)
 				print title > list
 			else
 				printf "%s", block
-			block = ""; title = ""
+			block = ""; title = ""; judged = ""; irq = 0; below = 0
 		}
 		# the kernel stamps each line: "[   89.302268] ====..."
 		/^(\[ *[0-9]+\.[0-9]+\] )?=+$/ {
@@ -55,6 +58,11 @@ if [ "${KCSAN_SCOPE:-all}" = perfctr ] && grep -q 'BUG: KCSAN:' "$console"; then
 		inblock {
 			block = block $0 "\n"
 			if ($0 ~ /BUG: KCSAN:/) title = $0
+			if ($0 ~ / by interrupt on cpu /) irq = 1
+			else if ($0 ~ / by task [0-9]+ on cpu /) irq = 0
+			if ($0 ~ /^(\[ *[0-9]+\.[0-9]+\] )?$/) below = 0
+			if (!below) judged = judged $0 "\n"
+			if (irq && $0 ~ / asm_(sysvec_|common_interrupt|exc_)/) below = 1
 			next
 		}
 		{ print }

@@ -187,6 +187,48 @@ kcsan_report_unknown() {
 	[ "$status" -eq 1 ]
 }
 
+# A race whose writer is a timer interrupt that came while a task ran $2.
+kcsan_report_irq() {
+	printf '[   62.559477] %s\n' \
+		"==================================================================" \
+		"BUG: KCSAN: data-race in do_nanosleep / $1" \
+		"" \
+		"write to 0xffa00000005a3e78 of 8 bytes by interrupt on cpu 0:" \
+		" $1+0x23/0x40" \
+		" __hrtimer_run_queues+0xe2/0x620" \
+		" asm_sysvec_apic_timer_interrupt+0x1a/0x20" \
+		" $2+0x174/0x200" \
+		" vfs_read+0x1e6/0x300" \
+		"" \
+		"read to 0xffa00000005a3e78 of 8 bytes by task 482 on cpu 0:" \
+		" do_nanosleep+0x11d/0x290" \
+		" hrtimer_nanosleep+0xd0/0x180" \
+		"" \
+		"Reported by Kernel Concurrency Sanitizer on:" \
+		"CPU: 0 UID: 0 PID: 482 Comm: pctorture Tainted: G           O       6.12.118 #1" \
+		"=================================================================="
+}
+
+@test "KCSAN_SCOPE=perfctr: the code an interrupt interrupted is not judged, the interrupt's own is" {
+	printf '1..1\nok 1 a\n' | finished
+	{ echo "[    1.0] booted"; kcsan_report_irq hrtimer_wakeup perfctr_proc_read; } >"$console"
+	KCSAN_SCOPE=perfctr run "$report" "$results" "$console" 0
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"KCSAN reports outside perfctr"*"1 data-race in do_nanosleep / hrtimer_wakeup"* ]]
+	# perfctr code in the interrupt itself is judged
+	kcsan_report_irq pc_tsc_tick vfs_read >"$console"
+	sed -i 's/ pc_tsc_tick+0x23\/0x40/&	[perfctr]/' "$console"
+	KCSAN_SCOPE=perfctr run "$report" "$results" "$console" 0
+	echo "$output"
+	[ "$status" -eq 1 ]
+	# and so is a task's access: its whole stack
+	kcsan_report_irq hrtimer_wakeup perfctr_proc_read | \
+		sed 's/by interrupt on cpu 0/by task 481 on cpu 0/' >"$console"
+	KCSAN_SCOPE=perfctr run "$report" "$results" "$console" 0
+	[ "$status" -eq 1 ]
+}
+
 @test "KCSAN_SCOPE=perfctr: a race of unknown origin is judged by its one stack" {
 	printf '1..1\nok 1 a\n' | finished
 	{ echo "[    1.0] booted"; kcsan_report_unknown __mmdrop ""; } >"$console"
