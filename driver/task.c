@@ -267,12 +267,12 @@ static void pc_events_release(struct perf_event **events, unsigned int nr)
  * Creates @ctl's perf events on @task (callers skip it for a control without
  * any: ctl->nr_perf), and on a stock kernel the reference event last if any
  * is a hardware event (PC_EVENT_REF), counting at once, or created off with
- * @disabled,
- * for pc_events_start() to start.  They are pinned so that they are never
- * multiplexed: a count is either whole or the event is in error, and reads
- * as PC_NOT_COUNTED (pc_event_counted()).  On failure nothing is left
- * behind.  The fault-injection framework may fail it: fail_perfctr_events
- * above, and fail_function too (noinline so that it can).
+ * @disabled, for pc_events_start() to start.  They are pinned so that they
+ * are never multiplexed: a count is either whole or the event is in error,
+ * and reads as PC_NOT_COUNTED (pc_event_counted()).  On failure nothing is
+ * left behind.  The fault-injection framework may fail it:
+ * fail_perfctr_events above, and fail_function too (noinline so that it
+ * can).
  */
 static noinline int pc_events_create(struct task_struct *task,
 				     const struct pc_control *ctl,

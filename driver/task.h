@@ -60,9 +60,9 @@ struct pc_kept {
 
 /**
  * struct perfctr_task - the perfctr state of one task (task_struct::perfctr)
- * @mutex: serialises whatever touches @events, @base or @final, and the
- *	programmers of @tsc: programming, the exit hook, reading the task's
- *	own counts.  Sleeps.
+ * @mutex: serialises whatever touches @events, @events_failed, @exiting,
+ *	@base or @final, and the programmers of @tsc: programming, the exit
+ *	hooks, reading the task's own counts.  Sleeps.
  * @lock: protects @control, @programmed, @children, @lost, @released and
  *	@exits.  Taken
  *	with interrupts off, nested inside tasklist_lock (release hook) and
