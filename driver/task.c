@@ -329,11 +329,19 @@ static noinline int pc_events_create(struct task_struct *task,
 ALLOW_ERROR_INJECTION(pc_events_create, ERRNO);
 
 /*
- * Whether a perf event's count is real: the event is not in error (a
- * pinned event the PMU cannot hold is put there, and its count freezes),
- * it ran all the time it was enabled (never, for one that was created and
- * never scheduled), and it was enabled at least as long as the reference
- * event, read before it (@ref: its enabled time, or 0 without one; see
+ * Whether perf put @event in error: a pinned event the PMU cannot hold goes
+ * there, and its count freezes.
+ */
+static bool pc_event_in_error(struct perf_event *event)
+{
+	return READ_ONCE(event->state) == PERF_EVENT_STATE_ERROR;
+}
+
+/*
+ * Whether a perf event's count is real: the event is not in error
+ * (pc_event_in_error()), it ran all the time it was enabled (never, for
+ * one that was created and never scheduled), and it was enabled at least
+ * as long as the reference event, read before it (@ref: its enabled time, or 0 without one; see
  * PC_EVENT_REF).  @enabled and @running are perf's times.  An event the
  * exit_events hook found in error is not counted either
  * (perfctr_task::events_failed), which its callers check.
@@ -341,8 +349,8 @@ ALLOW_ERROR_INJECTION(pc_events_create, ERRNO);
 static bool pc_event_counted(struct perf_event *event, u64 enabled,
 			     u64 running, u64 ref)
 {
-	return READ_ONCE(event->state) != PERF_EVENT_STATE_ERROR &&
-	       running >= enabled && enabled >= ref;
+	return !pc_event_in_error(event) && running >= enabled &&
+	       enabled >= ref;
 }
 
 /* Disables @event if it is counting; returns whether it did. */
@@ -397,7 +405,7 @@ static int pc_events_start(struct task_struct *task, struct perfctr_task *st,
 	if (task != current)
 		return 0;
 	for (i = 0; i < PERFCTR_MAX_COUNTERS; i++)
-		fit &= !events[i] || pc_event_counted(events[i], 0, 0, 0);
+		fit &= !events[i] || !pc_event_in_error(events[i]);
 	if (fit)
 		return 0;
 	for (i = 0; i < PC_EVENTS; i++) {
@@ -795,8 +803,7 @@ void pc_task_stop_events(struct task_struct *task, struct perfctr_task *st)
 	st->exiting = true;
 	pc_events_stop(st);
 	for (i = 0; i < PERFCTR_MAX_COUNTERS; i++) {
-		if (st->events[i] && READ_ONCE(st->events[i]->state) ==
-				     PERF_EVENT_STATE_ERROR)
+		if (st->events[i] && pc_event_in_error(st->events[i]))
 			__set_bit(i, &st->events_failed);
 	}
 	mutex_unlock(&st->mutex);
