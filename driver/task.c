@@ -341,10 +341,10 @@ static bool pc_event_in_error(struct perf_event *event)
  * Whether a perf event's count is real: the event is not in error
  * (pc_event_in_error()), it ran all the time it was enabled (never, for
  * one that was created and never scheduled), and it was enabled at least
- * as long as the reference event, read before it (@ref: its enabled time, or 0 without one; see
- * PC_EVENT_REF).  @enabled and @running are perf's times.  An event the
- * exit_events hook found in error is not counted either
- * (perfctr_task::events_failed), which its callers check.
+ * as long as the reference event, read before it (@ref: its enabled time,
+ * or 0 without one; see PC_EVENT_REF).  @enabled and @running are perf's
+ * times.  An event the exit_events hook found in error is not counted
+ * either (perfctr_task::events_failed), which its callers check.
  */
 static bool pc_event_counted(struct perf_event *event, u64 enabled,
 			     u64 running, u64 ref)
