@@ -68,7 +68,8 @@ MODULE  := $(MODSRC)/perfctr.ko
 RUN     := $(OUT)
 
 # The guest's kernel: patched (the kernel of kernel/series, built by
-# qemu/build-kernel.sh; the files are in /proc), or stock (in progress):
+# qemu/build-kernel.sh; the files are in /proc), builtin (the same with
+# the driver built in, below), or stock:
 # Debian's own linux-image-6.12.*+deb12-amd64 as the archive ships it,
 # fetched by qemu/stock-kernel.sh, which pins the release, with the module
 # built by DKMS against its headers (qemu/stock-module.sh) in stock mode;
@@ -95,8 +96,29 @@ STOCK   := $(RUN)/kernel
 BZIMAGE := $(STOCK)/vmlinuz
 MODULE  := $(RUN)/module/perfctr.ko
 INITRD  := $(RUN)/initramfs.cpio.gz
+else ifeq ($(KERNEL),builtin)
+# KERNEL=builtin: the test kernel with the driver built in
+# (kernel/in-tree.sh, CONFIG_PERFCTR_DRIVER=y; qemu/build-builtin.sh builds
+# it from a copy of the test kernel's tree).  No module is loaded: the
+# tests that load and unload one skip, saying why.  x86_64 only, for
+# check, shell, demo and their building blocks; outputs in $(BUILD)/builtin.
+ifneq ($(ARCH),x86_64)
+$(error KERNEL=builtin is x86_64 only; ARCH=$(ARCH) is not supported)
+endif
+BUILTIN_UNSUPPORTED := bench bench-kernels bench-module bench-initramfs bench-memory \
+		       profile torture lint install-check install uninstall install-stock \
+		       uninstall-stock arm64-initramfs
+ifneq ($(filter $(BUILTIN_UNSUPPORTED),$(MAKECMDGOALS)),)
+$(error KERNEL=builtin supports check, shell, demo, kernel, module, helpers and initramfs; \
+	run $(filter $(BUILTIN_UNSUPPORTED),$(MAKECMDGOALS)) without KERNEL=builtin)
+endif
+RUN     := $(BUILD)/builtin
+KTREE   := $(RUN)/linux
+BZIMAGE := $(KTREE)/$(KIMAGE)
+MODULE  := none
+INITRD  := $(RUN)/initramfs.cpio.gz
 else ifneq ($(KERNEL),patched)
-$(error KERNEL=$(KERNEL): the guest's kernel is patched (the default) or stock)
+$(error KERNEL=$(KERNEL): the guest's kernel is patched (the default), stock or builtin)
 endif
 VM      := ARCH=$(ARCH) KERNEL=$(KERNEL) TIMEOUT=$(TIMEOUT) VERBOSE=$(VERBOSE) qemu/run-vm.sh
 
@@ -105,7 +127,7 @@ VM      := ARCH=$(ARCH) KERNEL=$(KERNEL) TIMEOUT=$(TIMEOUT) VERBOSE=$(VERBOSE) q
 	torture torture-module-rt \
 	torture-module-kcsan \
 	bench-kernels bench-module bench-initramfs bench-memory profile parse-test fuzz \
-	fuzz-smoke clean stock-initramfs
+	fuzz-smoke clean stock-initramfs builtin-initramfs
 
 # With ARCH=arm64 or KERNEL=stock, only the guest: the host-side checks
 # are those of the x86_64 run.
@@ -133,13 +155,24 @@ ARM64_TESTS_DIR   := $(ARM64_OUT)/check-tests
 # leaves it out; like arm64's, it runs only with the whole suite.
 CHECK_STOCK       ?= $(CHECK_ARM64)
 STOCK_OUT         := $(BUILD)/stock
+# And, after stock mode's, CHECK_BUILTIN_TESTS on the test kernel with the
+# driver built in (KERNEL=builtin): what differs when nothing is loaded,
+# the torture smoke among them.  CHECK_BUILTIN=no leaves it out.
+CHECK_BUILTIN       ?= $(CHECK_ARM64)
+CHECK_BUILTIN_TESTS ?= 00-harness 10-control 20-inherit 50-page 67-exits 80-module \
+		       85-torture-smoke 90-kthreads
+BUILTIN_OUT         := $(BUILD)/builtin
+BUILTIN_TESTS_DIR   := $(BUILTIN_OUT)/check-tests
 
 check: host-check parse-test fuzz-smoke lint lib-check doc-check install-check initramfs \
 		$(if $(filter yes,$(CHECK_ARM64)),arm64-initramfs) \
-		$(if $(filter yes,$(CHECK_STOCK)),stock-initramfs)
-	@rm -f $(OUT)/summary $(OUT)/summary-x86_64 $(ARM64_OUT)/summary $(STOCK_OUT)/summary
+		$(if $(filter yes,$(CHECK_STOCK)),stock-initramfs) \
+		$(if $(filter yes,$(CHECK_BUILTIN)),builtin-initramfs)
+	@rm -f $(OUT)/summary $(OUT)/summary-x86_64 $(ARM64_OUT)/summary $(STOCK_OUT)/summary \
+		$(BUILTIN_OUT)/summary
 	@status=0; side=; \
-	if [ "$(CHECK_ARM64)" = yes ] || [ "$(CHECK_STOCK)" = yes ]; then \
+	if [ "$(CHECK_ARM64)" = yes ] || [ "$(CHECK_STOCK)" = yes ] || \
+	   [ "$(CHECK_BUILTIN)" = yes ]; then \
 		( if [ "$(CHECK_ARM64)" = yes ]; then \
 			s=0; ARCH=arm64 TIMEOUT=2700 qemu/run-vm.sh check \
 				$(ARM64_OUT)/linux/arch/arm64/boot/Image $(ARM64_OUT)/initramfs.cpio.gz \
@@ -151,6 +184,12 @@ check: host-check parse-test fuzz-smoke lint lib-check doc-check install-check i
 				$(STOCK_OUT)/kernel/vmlinuz $(STOCK_OUT)/initramfs.cpio.gz \
 				$(STOCK_OUT) >$(STOCK_OUT)/run-vm.log 2>&1 || s=$$?; \
 			echo $$s >$(STOCK_OUT)/run-vm.status; \
+		  fi; \
+		  if [ "$(CHECK_BUILTIN)" = yes ]; then \
+			s=0; KERNEL=builtin TIMEOUT=2700 qemu/run-vm.sh check \
+				$(BUILTIN_OUT)/linux/$(KIMAGE) $(BUILTIN_OUT)/initramfs.cpio.gz \
+				$(BUILTIN_OUT) >$(BUILTIN_OUT)/run-vm.log 2>&1 || s=$$?; \
+			echo $$s >$(BUILTIN_OUT)/run-vm.status; \
 		  fi ) & side=$$!; \
 	fi; \
 	$(VM) check $(BZIMAGE) $(INITRD) $(OUT) || status=$$?; \
@@ -167,8 +206,14 @@ check: host-check parse-test fuzz-smoke lint lib-check doc-check install-check i
 		qemu/report.sh $(STOCK_OUT)/results.tap $(STOCK_OUT)/console.log \
 			$$(cat $(STOCK_OUT)/run-vm.status) $(STOCK_OUT)/summary || rc=1; \
 	fi; \
+	if [ "$(CHECK_BUILTIN)" = yes ]; then \
+		echo "== builtin ($(CHECK_BUILTIN_TESTS), the driver built in)"; \
+		qemu/report.sh $(BUILTIN_OUT)/results.tap $(BUILTIN_OUT)/console.log \
+			$$(cat $(BUILTIN_OUT)/run-vm.status) $(BUILTIN_OUT)/summary || rc=1; \
+	fi; \
 	cat $(OUT)/summary-x86_64 $(if $(filter yes,$(CHECK_ARM64)),$(ARM64_OUT)/summary) \
-		$(if $(filter yes,$(CHECK_STOCK)),$(STOCK_OUT)/summary) 2>/dev/null | awk -F'[ ,]+' ' \
+		$(if $(filter yes,$(CHECK_STOCK)),$(STOCK_OUT)/summary) \
+		$(if $(filter yes,$(CHECK_BUILTIN)),$(BUILTIN_OUT)/summary) 2>/dev/null | awk -F'[ ,]+' ' \
 		{ for (i = 1; i < NF; i++) t[$$(i + 1)] += $$i } \
 		END { s = t["passed"] + 0 " passed, " t["failed"] + 0 " failed"; \
 		      if (t["skipped"]) s = s ", " t["skipped"] " skipped"; print s }' \
@@ -178,6 +223,14 @@ check: host-check parse-test fuzz-smoke lint lib-check doc-check install-check i
 # The stock kernel, the module built by DKMS, and an initramfs of the suite.
 stock-initramfs:
 	@$(MAKE) --no-print-directory KERNEL=stock TESTS=$(abspath $(TESTS)) initramfs
+
+# The kernel with the driver built in, and an initramfs of
+# CHECK_BUILTIN_TESTS.
+builtin-initramfs:
+	@rm -rf $(BUILTIN_TESTS_DIR) && mkdir -p $(BUILTIN_TESTS_DIR)
+	@cp shell-tests/helpers.bash $(addprefix shell-tests/,$(addsuffix .bats,$(CHECK_BUILTIN_TESTS))) \
+		$(BUILTIN_TESTS_DIR)/
+	@$(MAKE) --no-print-directory KERNEL=builtin TESTS=$(BUILTIN_TESTS_DIR) initramfs
 
 # arm64's kernel, module, helpers and an initramfs of CHECK_ARM64_TESTS.
 arm64-initramfs:
@@ -253,6 +306,12 @@ kernel: deps
 # Through DKMS, as a user would; a dozen seconds, so every time.
 module: kernel
 	@qemu/stock-module.sh $(STOCK) $(CURDIR)/driver $(dir $(MODULE))
+else ifeq ($(KERNEL),builtin)
+kernel: deps
+	@qemu/build-builtin.sh $(PERFCTR_CACHE) $(KTREE)
+
+module: kernel
+	@echo "module: none; the driver is built into the kernel"
 else
 kernel: deps
 	@ARCH=$(ARCH) qemu/build-kernel.sh $(PERFCTR_CACHE) $(KTREE) test

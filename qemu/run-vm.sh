@@ -91,6 +91,8 @@ esac
 append="$append harness_cpus=$smp"
 # KERNEL=stock: the image is Debian's unpatched kernel (qemu/stock-kernel.sh),
 # whose module serves the files under /sys/fs/perfctr instead of /proc.
+# KERNEL=builtin: the test kernel with the driver built in
+# (qemu/build-builtin.sh).
 case ${KERNEL:-patched} in
 patched) ;;
 stock)
@@ -99,8 +101,15 @@ stock)
 		exit 2
 	fi
 	append="$append harness_kernel=stock" ;;
+builtin)
+	# the test kernel with the driver built in: no module to load
+	if [ "${ARCH:-x86_64}" = arm64 ]; then
+		echo "run-vm: KERNEL=builtin is x86_64 only for now" >&2
+		exit 2
+	fi
+	append="$append harness_kernel=builtin" ;;
 *)
-	echo "run-vm: unknown kernel '$KERNEL' (patched or stock)" >&2
+	echo "run-vm: unknown kernel '$KERNEL' (patched, stock or builtin)" >&2
 	exit 2 ;;
 esac
 

@@ -20,6 +20,29 @@ require_patched() {
 	fi
 }
 
+# PERFCTR_DRIVER: how the driver is in the guest's kernel: a module the
+# guest's init loaded (module), or built in (builtin: `make check
+# KERNEL=builtin`).  The guest's init sets it.
+export PERFCTR_DRIVER=${PERFCTR_DRIVER:-module}
+
+# require_module REASON: skips the test when the driver is built in, for
+# what needs a module to load, unload or pin.
+require_module() {
+	if [ "$PERFCTR_DRIVER" = builtin ]; then
+		skip "the driver is built into the kernel: $1"
+	fi
+}
+
+# driver_present: the driver serves the files, loaded as a module or
+# built in, and then not in /proc/modules.
+driver_present() {
+	if [ "$PERFCTR_DRIVER" = builtin ]; then
+		! grep -q '^perfctr ' /proc/modules && [ -e "$PERFCTR_ROOT/self/perfctr/control" ]
+	else
+		grep -q '^perfctr ' /proc/modules
+	fi
+}
+
 # pcf FILE [PID]: the path of a perfctr file of PID (default: this shell).
 pcf() {
 	printf '%s/%s/perfctr/%s' "$PERFCTR_ROOT" "${2:-$BASHPID}" "$1"
