@@ -34,7 +34,10 @@ enum pc_account {
 	PC_ACCT_RUNTIME,
 };
 
-/* The rest is the kernel's; control.c, built for user space too, needs the enum. */
+/*
+ * The rest is the kernel's; control.c, built for user space too, needs
+ * the enum.
+ */
 #ifdef __KERNEL__
 #include <linux/compiler.h>
 #include "kernel.h"

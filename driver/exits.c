@@ -11,8 +11,9 @@
  * release, where the merge is decided, so that a reader can rebuild the
  * tree of merges exactly.  Tasks are named by their states' serials, which
  * are never reused, as well as by pid numbers, which are: the tree stays
- * exact however often the numbers wrap.  The file ends when <pid> itself is released,
- * after its own record.  See Documentation/perfctr.rst, "Exit records".
+ * exact however often the numbers wrap.  The file ends when <pid> itself
+ * is released, after its own record.  See Documentation/perfctr.rst, "Exit
+ * records".
  *
  * Memory is bounded: PERFCTR_EXITS_RECORDS records are kept for the
  * reader, and the ones that arrive while they are all unread are counted
