@@ -354,6 +354,33 @@ static int cmd_errors(void)
 	return 0;
 }
 
+/*
+ * A page value outside the read(2)s around it: what the page held and what
+ * the clock read then, for whoever has to explain it, before dying.
+ */
+static void between_failed(const volatile struct perfctr_page *pg,
+			   const struct snap *s, unsigned int i, uint64_t before,
+			   uint64_t after, long k, const int cpu[4])
+{
+	const volatile struct perfctr_page_counter *c = &pg->counter[i];
+	uint64_t again[PERFCTR_MAX_COUNTERS];
+
+	printf("between: read %ld: counter %u: page %" PRIu64 " not in [%" PRIu64 ", %" PRIu64 "]"
+	       " (%+" PRId64 " from the first read(2), %" PRIu64 " between them)\n",
+	       k, i, s->v[i], before, after, (int64_t)(s->v[i] - before), after - before);
+	printf("between: cpus %d %d %d %d; page seq %" PRIu64 " retries %u flags %#" PRIx64
+	       " sum %" PRIu64 " start %" PRIu64 " mult %" PRIu64 " shift %" PRIu64
+	       " cycles %" PRIu64 " mask %#" PRIx64 "; rdtsc now %" PRIu64 "\n",
+	       cpu[0], cpu[1], cpu[2], cpu[3], (uint64_t)pg->seq, s->retries,
+	       (uint64_t)c->flags, (uint64_t)c->sum, (uint64_t)c->start,
+	       (uint64_t)c->time_mult, (uint64_t)c->time_shift,
+	       (uint64_t)c->time_cycles, (uint64_t)c->time_mask, rdtsc_ordered());
+	read_counts(tid(), again);
+	printf("between: a third read(2): %" PRIu64 "\n", again[i]);
+	die("counter %u: page %" PRIu64 " not in [%" PRIu64 ", %" PRIu64 "]",
+	    i, s->v[i], before, after);
+}
+
 static int cmd_between(const char *control, long n)
 {
 	const volatile struct perfctr_page *pg;
@@ -362,14 +389,19 @@ static int cmd_between(const char *control, long n)
 	unsigned long exact_reads = 0, retries = 0;
 	struct snap s = {};
 	unsigned int nr = 0, i;
+	int cpu[4];
 	long k;
 
 	set_control(tid(), control);
 	pg = map_own();
 	for (k = 0; k < n; k++) {
+		cpu[0] = sched_getcpu();
 		nr = read_counts(tid(), before);
+		cpu[1] = sched_getcpu();
 		page_read(pg, &s);
+		cpu[2] = sched_getcpu();
 		read_counts(tid(), after);
+		cpu[3] = sched_getcpu();
 		retries += s.retries;
 		if (s.stale)
 			die("page stale without a remote change");
@@ -379,8 +411,7 @@ static int cmd_between(const char *control, long n)
 			if (!(s.exact & 1ULL << i))
 				continue;
 			if (s.v[i] < before[i] || s.v[i] > after[i])
-				die("counter %u: page %" PRIu64 " not in [%" PRIu64 ", %" PRIu64 "]",
-				    i, s.v[i], before[i], after[i]);
+				between_failed(pg, &s, i, before[i], after[i], k, cpu);
 			if (s.v[i] < last[i])
 				die("counter %u went back: %" PRIu64 " < %" PRIu64, i, s.v[i], last[i]);
 			last[i] = s.v[i];
