@@ -85,6 +85,7 @@ load helpers
 
 @test "make profile's guest side runs: one segment between two marks per config" {
 	require_patched "pcmem and make profile measure the patched kernel only; stock mode has the timing rows"
+	require_module "make profile attributes instructions to the module's text, which a built-in driver does not have"
 	conf=$BATS_TEST_TMPDIR/profile.conf
 	printf 'workload=thread\nops=20\nconfigs="none perfctr-tsc"\n' >"$conf"
 	PROFILE_CONF=$conf run bash /opt/perfctr/bench/profile.sh
