@@ -155,10 +155,13 @@ ARM64_TESTS_DIR   := $(ARM64_OUT)/check-tests
 # leaves it out; like arm64's, it runs only with the whole suite.
 CHECK_STOCK       ?= $(CHECK_ARM64)
 STOCK_OUT         := $(BUILD)/stock
-# And, after stock mode's, CHECK_BUILTIN_TESTS on the test kernel with the
-# driver built in (KERNEL=builtin): what differs when nothing is loaded,
-# the torture smoke among them.  CHECK_BUILTIN=no leaves it out.
-CHECK_BUILTIN       ?= $(CHECK_ARM64)
+# With CHECK_BUILTIN=yes, after stock mode's, CHECK_BUILTIN_TESTS on the
+# test kernel with the driver built in (KERNEL=builtin): what differs when
+# nothing is loaded, the torture smoke among them.  Not by default yet:
+# its one boot inside a CI run crashed in early boot (a KASAN report in
+# an interrupt during identify_cpu(), before any initcall), and booted
+# when run again; until that is understood it is opt-in.
+CHECK_BUILTIN       ?= no
 CHECK_BUILTIN_TESTS ?= 00-harness 10-control 20-inherit 50-page 67-exits 80-module \
 		       85-torture-smoke 90-kthreads
 BUILTIN_OUT         := $(BUILD)/builtin
